@@ -1,0 +1,349 @@
+//! The attempt loop: one call becomes HTTP attempts across retries, learned re-sends and
+//! route fallbacks, under one deadline.
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
+use serde_json::{Map, Value};
+
+use super::Foundry;
+use crate::config::{AuthConfig, Deployment, Shape};
+use crate::events::{AttemptEvent, Event};
+use crate::retry::{decide, falls_back, Decision};
+use crate::types::{Api, Attempt, ChatRequest, EmbeddingsRequest, ResponsesRequest};
+use crate::{wire, Error, ErrorKind, Result};
+
+/// What is being sent.
+#[derive(Clone, Copy)]
+pub(crate) enum Payload<'a> {
+    Chat(&'a ChatRequest),
+    Responses(&'a ResponsesRequest),
+    Embeddings(&'a EmbeddingsRequest),
+    Info(&'a str),
+}
+
+static NO_HEADERS: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
+
+impl Payload<'_> {
+    fn model(&self) -> &str {
+        match self {
+            Payload::Chat(r) => &r.model,
+            Payload::Responses(r) => &r.model,
+            Payload::Embeddings(r) => &r.model,
+            Payload::Info(m) => m,
+        }
+    }
+
+    fn extra_headers(&self) -> &Map<String, Value> {
+        match self {
+            Payload::Chat(r) => &r.extra_headers,
+            Payload::Responses(r) => &r.extra_headers,
+            Payload::Embeddings(r) => &r.extra_headers,
+            Payload::Info(_) => NO_HEADERS.get_or_init(Map::new),
+        }
+    }
+
+    fn timeout(&self) -> Option<f64> {
+        match self {
+            Payload::Chat(r) => r.timeout,
+            Payload::Responses(r) => r.timeout,
+            Payload::Embeddings(r) => r.timeout,
+            Payload::Info(_) => None,
+        }
+    }
+
+    fn api_for(&self, d: &Deployment) -> Api {
+        match self {
+            Payload::Chat(_) if d.responses_only => Api::Responses,
+            Payload::Chat(_) => Api::Chat,
+            Payload::Responses(_) => Api::Responses,
+            Payload::Embeddings(_) => Api::Embeddings,
+            Payload::Info(_) => Api::Info,
+        }
+    }
+
+    fn body(&self, d: &Deployment, api: Api, stream: bool) -> Result<Option<Value>> {
+        Ok(Some(match (self, api) {
+            (Payload::Chat(r), Api::Responses) => wire::chat_to_responses_body(d, r, stream)?,
+            (Payload::Chat(r), _) => wire::build_chat_body(d, r, stream)?,
+            (Payload::Responses(r), _) => wire::build_responses_body(d, r, stream)?,
+            (Payload::Embeddings(r), _) => wire::build_embeddings_body(d, r)?,
+            (Payload::Info(_), _) => return Ok(None),
+        }))
+    }
+}
+
+/// A successful exchange: the deployment and API that answered, the body (or the open
+/// response of a stream) and every attempt made.
+pub(crate) struct Sent {
+    pub deployment: Deployment,
+    pub api: Api,
+    pub body: Bytes,
+    pub response: Option<reqwest::Response>,
+    pub request_id: Option<String>,
+    pub tried: Vec<Attempt>,
+}
+
+/// Per-call loop state for one deployment.
+#[derive(Default)]
+struct Relearned {
+    auth_refreshed: bool,
+    api_switched: bool,
+    tokens_switched: bool,
+}
+
+impl Foundry {
+    pub(crate) async fn send(&self, payload: Payload<'_>, stream: bool) -> Result<Sent> {
+        let catalog = &self.inner.catalog;
+        let target = catalog.resolve(payload.model())?;
+        let budget = payload.timeout().unwrap_or(catalog.defaults.deadline_secs);
+        if !(budget.is_finite() && budget > 0.0) {
+            return Err(Error::invalid_request(format!("timeout must be a positive number of seconds, got {budget}")));
+        }
+        let deadline = Instant::now() + Duration::from_secs_f64(budget);
+        let correlation_id = format!("{:032x}", fastrand::u128(..));
+        let mut tried = Vec::new();
+        let last = target.deployments.len().saturating_sub(1);
+        for (index, deployment) in target.deployments.iter().enumerate() {
+            let fallback = index > 0;
+            match self
+                .send_to(deployment, fallback, payload, stream, deadline, &correlation_id, &mut tried)
+                .await
+            {
+                Ok(mut sent) => {
+                    sent.tried = tried;
+                    return Ok(sent);
+                }
+                Err(e) => {
+                    let more = index < last && Instant::now() < deadline;
+                    if more && falls_back(&e, target.fallback_on_content_filter) {
+                        tracing::info!(target: "foundry_client", from = %deployment.name, error = e.kind().as_str(), "falling back");
+                        continue;
+                    }
+                    return Err(e.with_attempts(tried));
+                }
+            }
+        }
+        Err(Error::config(format!("route '{}' has no deployments", payload.model())))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn send_to(
+        &self,
+        base: &Deployment,
+        fallback: bool,
+        payload: Payload<'_>,
+        stream: bool,
+        deadline: Instant,
+        correlation_id: &str,
+        tried: &mut Vec<Attempt>,
+    ) -> Result<Sent> {
+        let policy = self.inner.catalog.defaults.retry;
+        let mut retries = 0;
+        let mut state = Relearned::default();
+        loop {
+            let d = self.inner.learned.apply(base.clone());
+            let api = payload.api_for(&d);
+            let body = payload.body(&d, api, stream)?;
+            let time_left = deadline.saturating_duration_since(Instant::now());
+            if time_left.is_zero() {
+                return Err(deadline_error(&d));
+            }
+            let per_attempt = time_left.min(Duration::from_secs_f64(self.inner.catalog.defaults.timeout_secs));
+            let started = Instant::now();
+            let exchange = self.exchange(&d, api, body, payload, stream, state.auth_refreshed, correlation_id);
+            let outcome = match tokio::time::timeout(per_attempt, exchange).await {
+                Ok(outcome) => outcome,
+                Err(_) => Err(Error::new(
+                    ErrorKind::Timeout,
+                    format!("no answer from '{}' within {:.1}s", d.name, per_attempt.as_secs_f64()),
+                )),
+            };
+            let latency_ms = started.elapsed().as_millis() as u64;
+            let outcome = outcome.map_err(|e| e.with_deployment(d.name.clone()));
+            let (status, request_id, error) = match &outcome {
+                Ok(sent) => (Some(sent_status(sent)), sent.request_id.clone(), None),
+                Err(e) => (e.status, e.request_id.clone(), Some(e.kind())),
+            };
+            tried.push(Attempt {
+                deployment: d.name.clone(),
+                api,
+                status,
+                error: error.map(|k| k.as_str().to_string()),
+                latency_ms,
+                fallback,
+            });
+            let attempt_event = |retry_in: Option<Duration>| {
+                self.inner.events.emit(Event::Attempt(AttemptEvent {
+                    deployment: d.name.clone(),
+                    shape: d.shape.as_str(),
+                    api,
+                    attempt: tried.len() as u32,
+                    status,
+                    error: error.map(|k| k.as_str()),
+                    latency_ms,
+                    fallback,
+                    request_id: request_id.clone(),
+                    retry_in_ms: retry_in.map(|w| w.as_millis() as u64),
+                }))
+            };
+            let err = match outcome {
+                Ok(sent) => {
+                    attempt_event(None);
+                    return Ok(sent);
+                }
+                Err(e) => e,
+            };
+            // Re-sends that fix the request rather than wait: each at most once per call.
+            let is_entra = matches!(d.auth, AuthConfig::Entra(_));
+            if err.kind() == ErrorKind::Authentication && is_entra && !state.auth_refreshed {
+                state.auth_refreshed = true;
+                attempt_event(Some(Duration::ZERO));
+                continue;
+            }
+            if matches!(payload, Payload::Chat(_)) && api == Api::Chat && wire::is_operation_unsupported(&err) && !state.api_switched {
+                state.api_switched = true;
+                self.inner.learned.set_responses_only(&d.name);
+                attempt_event(Some(Duration::ZERO));
+                continue;
+            }
+            if wire::is_unsupported_max_tokens(&err) && !state.tokens_switched {
+                state.tokens_switched = true;
+                self.inner.learned.set_max_completion_tokens(&d.name);
+                attempt_event(Some(Duration::ZERO));
+                continue;
+            }
+            let time_left = deadline.saturating_duration_since(Instant::now());
+            match decide(&policy, &err, retries, time_left) {
+                Decision::RetryAfter(wait) => {
+                    attempt_event(Some(wait));
+                    retries += 1;
+                    tokio::time::sleep(wait).await;
+                }
+                Decision::GiveUp => {
+                    attempt_event(None);
+                    return Err(err);
+                }
+            }
+        }
+    }
+
+    /// One HTTP exchange. Reads the whole body unless streaming a success.
+    #[allow(clippy::too_many_arguments)]
+    async fn exchange(
+        &self,
+        d: &Deployment,
+        api: Api,
+        body: Option<Value>,
+        payload: Payload<'_>,
+        stream: bool,
+        force_refresh: bool,
+        correlation_id: &str,
+    ) -> Result<Sent> {
+        let url = wire::request_url(d, api);
+        let headers = self.headers(d, api, payload.extra_headers(), force_refresh, correlation_id).await?;
+        let request = match &body {
+            Some(body) => {
+                let bytes = serde_json::to_vec(body).map_err(|e| Error::invalid_request(format!("request is not serializable: {e}")))?;
+                self.inner.http.post(&url).headers(headers).body(bytes)
+            }
+            None => self.inner.http.get(&url).headers(headers),
+        };
+        let response = request.send().await.map_err(|e| transport_error(e, d))?;
+        let status = response.status().as_u16();
+        let request_id = wire::request_id(response.headers());
+        if response.status().is_success() {
+            if stream {
+                return Ok(Sent {
+                    deployment: d.clone(),
+                    api,
+                    body: Bytes::new(),
+                    response: Some(response),
+                    request_id,
+                    tried: Vec::new(),
+                });
+            }
+            let body = response.bytes().await.map_err(|e| transport_error(e, d))?;
+            return Ok(Sent { deployment: d.clone(), api, body, response: None, request_id, tried: Vec::new() });
+        }
+        let response_headers = response.headers().clone();
+        let body = response.bytes().await.unwrap_or_default();
+        Err(wire::error_from_response(status, &response_headers, &body))
+    }
+
+    async fn headers(
+        &self,
+        d: &Deployment,
+        api: Api,
+        extra: &Map<String, Value>,
+        force_refresh: bool,
+        correlation_id: &str,
+    ) -> Result<HeaderMap> {
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        if let Ok(v) = HeaderValue::from_str(correlation_id) {
+            headers.insert("x-ms-client-request-id", v);
+        }
+        let defaults = &self.inner.catalog.defaults.headers;
+        for (name, value) in defaults.iter().chain(d.headers.iter()) {
+            insert_header(&mut headers, name, value)?;
+        }
+        for (name, value) in extra {
+            let value = value.as_str().ok_or_else(|| {
+                Error::invalid_request(format!("extra_headers['{name}'] must be a string"))
+            })?;
+            insert_header(&mut headers, name, value)?;
+        }
+        if d.shape == Shape::Inference {
+            if let Some(policy) = d.extra_parameters {
+                headers.insert("extra-parameters", HeaderValue::from_static(policy.as_str()));
+            }
+            if api == Api::Info {
+                insert_header(&mut headers, "x-ms-model-mesh-model-name", &d.deployment)?;
+            }
+        }
+        if let Some((name, value)) = self.inner.auth.header(d, force_refresh).await? {
+            headers.insert(name, value);
+        }
+        Ok(headers)
+    }
+}
+
+fn insert_header(headers: &mut HeaderMap, name: &str, value: &str) -> Result<()> {
+    let name = HeaderName::from_bytes(name.as_bytes())
+        .map_err(|_| Error::invalid_request(format!("'{name}' is not a valid header name")))?;
+    let value = HeaderValue::from_str(value)
+        .map_err(|_| Error::invalid_request(format!("header '{name}' has a value that is not valid in HTTP")))?;
+    headers.insert(name, value);
+    Ok(())
+}
+
+fn sent_status(sent: &Sent) -> u16 {
+    sent.response.as_ref().map(|r| r.status().as_u16()).unwrap_or(200)
+}
+
+fn deadline_error(d: &Deployment) -> Error {
+    Error::new(ErrorKind::Timeout, "the call's deadline passed before an answer")
+        .with_deployment(d.name.clone())
+        .with_retryable(false)
+}
+
+/// A failure below HTTP: the message names the host (never a header or a key).
+fn transport_error(e: reqwest::Error, d: &Deployment) -> Error {
+    let host = e.url().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_default();
+    let kind = if e.is_timeout() { ErrorKind::Timeout } else { ErrorKind::Connection };
+    let mut source = std::error::Error::source(&e);
+    let mut cause = String::new();
+    while let Some(s) = source {
+        cause = s.to_string();
+        source = s.source();
+    }
+    let what = if e.is_connect() { "cannot connect to" } else { "connection to" };
+    let message = if cause.is_empty() {
+        format!("{what} {host} failed")
+    } else {
+        format!("{what} {host} failed: {cause}")
+    };
+    Error::new(kind, message).with_deployment(d.name.clone())
+}

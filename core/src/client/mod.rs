@@ -1,0 +1,281 @@
+//! `Foundry`, the client: resolves a `model` to deployments, sends through the retry and
+//! fallback loop, and hands back normalized results.
+
+mod call;
+mod learned;
+mod smoke;
+mod stream;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::auth::AuthRegistry;
+use crate::config::{Catalog, Deployment};
+use crate::events::{Event, EventCallback, EventSink, ResultEvent};
+use crate::types::{
+    Api, ChatRequest, ChatResult, EmbeddingsRequest, EmbeddingsResult, ResponsesRequest,
+};
+use crate::{normalize, wire, Error, ErrorKind, Result};
+
+pub use smoke::SmokeResult;
+pub use stream::ChatStream;
+
+use call::{Payload, Sent};
+use learned::Learned;
+
+/// The client. Cheap to clone and safe to share across threads and tasks: clones share the
+/// connection pool, the token cache and what was learned about deployments.
+#[derive(Clone, Debug)]
+pub struct Foundry {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    catalog: Catalog,
+    http: reqwest::Client,
+    auth: AuthRegistry,
+    learned: Learned,
+    events: EventSink,
+}
+
+/// Options beyond the catalog.
+#[derive(Default, Clone)]
+pub struct ClientOptions {
+    /// Receives one event per attempt and per call.
+    pub on_event: Option<EventCallback>,
+    /// Extra PEM CA certificates to trust (a proxy, or the emulator's https port).
+    pub ca_pem: Option<String>,
+    /// Where credentials read their environment (`AZURE_CLIENT_ID`, `IDENTITY_ENDPOINT`, ...);
+    /// the process environment when unset. Lets tests and hosts inject settings safely.
+    pub env: Option<EnvLookup>,
+}
+
+/// Reads one environment variable.
+pub type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+impl std::fmt::Debug for ClientOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientOptions")
+            .field("on_event", &self.on_event.is_some())
+            .field("ca_pem", &self.ca_pem.is_some())
+            .field("env", &self.env.is_some())
+            .finish()
+    }
+}
+
+/// Installs rustls' ring provider once per process (reqwest is built without a default one).
+fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+impl Foundry {
+    /// A client over `catalog`. Performs no network IO.
+    pub fn new(catalog: Catalog, options: ClientOptions) -> Result<Foundry> {
+        install_crypto_provider();
+        let mut builder = reqwest::Client::builder()
+            .pool_idle_timeout(Duration::from_secs(90))
+            .tcp_nodelay(true)
+            .user_agent(concat!("foundry-client/", env!("CARGO_PKG_VERSION")));
+        if let Some(pem) = &options.ca_pem {
+            let cert = reqwest::Certificate::from_pem(pem.as_bytes())
+                .map_err(|e| Error::config(format!("ca_pem is not a PEM certificate: {e}")))?;
+            builder = builder.add_root_certificate(cert);
+        }
+        let http = builder
+            .build()
+            .map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Foundry {
+            inner: Arc::new(Inner {
+                auth: match options.env {
+                    Some(env) => AuthRegistry::with_env(http.clone(), env),
+                    None => AuthRegistry::new(http.clone()),
+                },
+                http,
+                catalog,
+                learned: Learned::default(),
+                events: EventSink::new(options.on_event),
+            }),
+        })
+    }
+
+    /// Loads a YAML/JSON catalog (native or LiteLLM format). File IO only.
+    pub fn from_config(path: impl AsRef<std::path::Path>) -> Result<Foundry> {
+        Foundry::new(Catalog::from_path(path)?, ClientOptions::default())
+    }
+
+    /// A client from `FOUNDRY_ENDPOINT`/`FOUNDRY_API_KEY` or the Azure SDK variable names.
+    pub fn from_env() -> Result<Foundry> {
+        Foundry::new(Catalog::from_env()?, ClientOptions::default())
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.inner.catalog
+    }
+
+    /// The catalog's deployments, with what the client has learned about them applied.
+    /// No IO.
+    pub fn deployments(&self) -> Vec<Deployment> {
+        self.inner
+            .catalog
+            .deployments
+            .iter()
+            .map(|d| self.inner.learned.apply(d.clone()))
+            .collect()
+    }
+
+    /// A chat completion. `model` may be a deployment or a route alias. A responses-only
+    /// deployment is called through the Responses API and its answer translated back.
+    pub async fn chat(&self, request: ChatRequest) -> Result<ChatResult> {
+        let started = Instant::now();
+        let outcome = self.send(Payload::Chat(&request), false).await;
+        let outcome = match outcome {
+            Ok(sent) => self.finish_chat(sent),
+            Err(e) => Err(e),
+        };
+        self.emit_result(Api::Chat, &request.model, started, &outcome);
+        outcome
+    }
+
+    /// A streamed chat completion. Dropping the stream aborts the HTTP request.
+    pub async fn chat_stream(&self, request: ChatRequest) -> Result<ChatStream> {
+        let started = Instant::now();
+        match self.send(Payload::Chat(&request), true).await {
+            Ok(sent) => Ok(ChatStream::new(sent, self.inner.events.clone(), started)),
+            Err(e) => {
+                self.emit_result(Api::Chat, &request.model, started, &Err::<ChatResult, _>(e.clone()));
+                Err(e)
+            }
+        }
+    }
+
+    /// A Responses-API call, normalized to the same result shape as chat.
+    pub async fn responses(&self, request: ResponsesRequest) -> Result<ChatResult> {
+        let started = Instant::now();
+        let outcome = match self.send(Payload::Responses(&request), false).await {
+            Ok(sent) => self.finish_chat(sent),
+            Err(e) => Err(e),
+        };
+        self.emit_result(Api::Responses, &request.model, started, &outcome);
+        outcome
+    }
+
+    /// A streamed Responses-API call; chunks have the same type as chat streams.
+    pub async fn responses_stream(&self, request: ResponsesRequest) -> Result<ChatStream> {
+        let started = Instant::now();
+        let sent = self.send(Payload::Responses(&request), true).await?;
+        Ok(ChatStream::new(sent, self.inner.events.clone(), started))
+    }
+
+    /// Embeddings for one input or a batch.
+    pub async fn embeddings(&self, request: EmbeddingsRequest) -> Result<EmbeddingsResult> {
+        let started = Instant::now();
+        let sent = self.send(Payload::Embeddings(&request), false).await;
+        let outcome = sent.and_then(|sent| {
+            let mut r = wire::parse_embeddings(&sent.body)
+                .map_err(|e| e.with_deployment(sent.deployment.name.clone()))?;
+            r.deployment = sent.deployment.name.clone();
+            r.cost_usd = normalize::cost_usd(&r.usage, &sent.deployment.pricing);
+            r.attempts = sent.tried.len() as u32;
+            r.tried = sent.tried;
+            r.request_id = sent.request_id;
+            Ok(r)
+        });
+        if let Ok(r) = &outcome {
+            self.inner.events.emit(Event::Result(ResultEvent {
+                operation: Api::Embeddings,
+                deployment: r.deployment.clone(),
+                model: Some(r.model.clone()),
+                attempts: r.attempts,
+                fallback: r.tried.iter().any(|a| a.fallback),
+                usage: r.usage,
+                cost_usd: r.cost_usd,
+                finish_reason: None,
+                content_filtered: false,
+                request_id: r.request_id.clone(),
+                latency_ms: started.elapsed().as_millis() as u64,
+                error: None,
+            }));
+        }
+        outcome
+    }
+
+    /// The model-inference endpoint's `/info` for a deployment (its model name, type, provider).
+    pub async fn info(&self, model: &str) -> Result<Value> {
+        let sent = self.send(Payload::Info(model), false).await?;
+        serde_json::from_slice(&sent.body).map_err(|e| {
+            Error::new(ErrorKind::InvalidResponse, format!("/info answered non-JSON: {e}"))
+                .with_deployment(sent.deployment.name)
+        })
+    }
+
+    fn finish_chat(&self, sent: Sent) -> Result<ChatResult> {
+        let d = &sent.deployment;
+        let parsed = match sent.api {
+            Api::Responses => wire::parse_responses(&sent.body),
+            _ => wire::parse_chat(&sent.body),
+        };
+        let mut r = parsed.map_err(|e| {
+            e.with_deployment(d.name.clone())
+                .with_request_id(sent.request_id.clone())
+                .with_attempts(sent.tried.clone())
+        })?;
+        r.deployment = d.name.clone();
+        r.api = Some(sent.api);
+        r.cost_usd = normalize::cost_usd(&r.usage, &d.pricing);
+        r.attempts = sent.tried.len() as u32;
+        r.tried = sent.tried;
+        r.request_id = sent.request_id;
+        if normalize::reasoning_exhausted(&r) {
+            let used = r.usage.output_tokens;
+            return Err(Error::new(
+                ErrorKind::ReasoningExhausted,
+                format!(
+                    "'{}' spent all {used} output tokens reasoning and wrote no answer (content is null)",
+                    d.name
+                ),
+            )
+            .with_deployment(d.name.clone())
+            .with_status(200)
+            .with_request_id(r.request_id.clone())
+            .with_attempts(r.tried.clone()));
+        }
+        Ok(r)
+    }
+
+    fn emit_result(&self, op: Api, model: &str, started: Instant, outcome: &Result<ChatResult>) {
+        let event = match outcome {
+            Ok(r) => ResultEvent {
+                operation: op,
+                deployment: r.deployment.clone(),
+                model: Some(r.model.clone()),
+                attempts: r.attempts,
+                fallback: r.tried.iter().any(|a| a.fallback),
+                usage: r.usage,
+                cost_usd: r.cost_usd,
+                finish_reason: r.finish_reason.clone(),
+                content_filtered: r.content_filter.filtered,
+                request_id: r.request_id.clone(),
+                latency_ms: started.elapsed().as_millis() as u64,
+                error: None,
+            },
+            Err(e) => ResultEvent {
+                operation: op,
+                deployment: e.deployment.clone().unwrap_or_else(|| model.to_string()),
+                model: None,
+                attempts: e.attempts.len() as u32,
+                fallback: e.attempts.iter().any(|a| a.fallback),
+                usage: Default::default(),
+                cost_usd: 0.0,
+                finish_reason: None,
+                content_filtered: e.kind() == ErrorKind::ContentFilter,
+                request_id: e.request_id.clone(),
+                latency_ms: started.elapsed().as_millis() as u64,
+                error: Some(e.kind().as_str()),
+            },
+        };
+        self.inner.events.emit(Event::Result(event));
+    }
+}

@@ -1,0 +1,209 @@
+//! `ChatStream`: an open streamed answer. Bytes become SSE events, events become normalized
+//! chunks; the totals are folded as they pass so the final usage and cost are known at the
+//! end. Dropping the stream drops the response, which closes the connection.
+
+use std::collections::VecDeque;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use bytes::Bytes;
+use futures_util::stream::BoxStream;
+use futures_util::{Stream, StreamExt};
+
+use super::call::Sent;
+use crate::config::Deployment;
+use crate::events::{Event, EventSink, ResultEvent};
+use crate::sse::{SseEvent, SseParser};
+use crate::stream::{ChunkDecoder, StreamAccumulator};
+use crate::types::{Api, Attempt, ChatChunk, ChatResult};
+use crate::{normalize, Error, ErrorKind, Result};
+
+/// A streamed chat or Responses answer: an async iterator of [`ChatChunk`]s.
+pub struct ChatStream {
+    body: Option<BoxStream<'static, reqwest::Result<Bytes>>>,
+    parser: SseParser,
+    decoder: ChunkDecoder,
+    events: Vec<SseEvent>,
+    ready: VecDeque<ChatChunk>,
+    totals: Option<StreamAccumulator>,
+    deployment: Deployment,
+    api: Api,
+    tried: Vec<Attempt>,
+    request_id: Option<String>,
+    sink: EventSink,
+    started: Instant,
+    finished: bool,
+    result: Option<ChatResult>,
+}
+
+impl std::fmt::Debug for ChatStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChatStream")
+            .field("deployment", &self.deployment.name)
+            .field("api", &self.api)
+            .field("finished", &self.finished)
+            .finish()
+    }
+}
+
+impl ChatStream {
+    pub(crate) fn new(sent: Sent, sink: EventSink, started: Instant) -> ChatStream {
+        let body = sent.response.map(|r| r.bytes_stream().boxed());
+        ChatStream {
+            body,
+            parser: SseParser::new(),
+            decoder: ChunkDecoder::new(sent.api, &sent.deployment.name),
+            events: Vec::new(),
+            ready: VecDeque::new(),
+            totals: Some(StreamAccumulator::new()),
+            api: sent.api,
+            deployment: sent.deployment,
+            tried: sent.tried,
+            request_id: sent.request_id,
+            sink,
+            started,
+            finished: false,
+            result: None,
+        }
+    }
+
+    /// The deployment streaming the answer.
+    pub fn deployment(&self) -> &str {
+        &self.deployment.name
+    }
+
+    /// The next chunk, `None` at the end. Performs network IO.
+    pub async fn next_chunk(&mut self) -> Option<Result<ChatChunk>> {
+        self.next().await
+    }
+
+    /// Reads the rest of the stream and returns the whole answer, normalized like a
+    /// non-streamed call (usage and cost included when the service sent usage).
+    pub async fn collect_result(mut self) -> Result<ChatResult> {
+        while let Some(chunk) = self.next().await {
+            chunk?;
+        }
+        self.result.take().ok_or_else(|| Error::new(ErrorKind::Stream, "the stream produced no result"))
+    }
+
+    /// The folded result, once the stream has ended cleanly.
+    pub fn result(&self) -> Option<&ChatResult> {
+        self.result.as_ref()
+    }
+
+    fn fail(&mut self, e: Error) -> Error {
+        self.finished = true;
+        self.body = None;
+        let e = e.with_deployment(self.deployment.name.clone()).with_request_id(self.request_id.clone());
+        self.sink.emit(Event::Result(ResultEvent {
+            operation: self.api,
+            deployment: self.deployment.name.clone(),
+            model: None,
+            attempts: self.tried.len() as u32,
+            fallback: self.tried.iter().any(|a| a.fallback),
+            usage: Default::default(),
+            cost_usd: 0.0,
+            finish_reason: None,
+            content_filtered: false,
+            request_id: self.request_id.clone(),
+            latency_ms: self.started.elapsed().as_millis() as u64,
+            error: Some(e.kind().as_str()),
+        }));
+        e
+    }
+
+    fn accept(&mut self, chunks: Vec<ChatChunk>) {
+        if let Some(totals) = self.totals.as_mut() {
+            for chunk in &chunks {
+                totals.push(chunk);
+            }
+        }
+        self.ready.extend(chunks);
+    }
+
+    fn decode_pending(&mut self) -> Result<()> {
+        let mut chunks = Vec::new();
+        for event in std::mem::take(&mut self.events) {
+            self.decoder.decode(&event, &mut chunks)?;
+        }
+        self.accept(chunks);
+        Ok(())
+    }
+
+    fn end(&mut self) -> Result<()> {
+        self.parser.finish(&mut self.events);
+        self.decode_pending()?;
+        let mut chunks = Vec::new();
+        self.decoder.finish(&mut chunks)?;
+        self.accept(chunks);
+        self.finished = true;
+        self.body = None;
+        if let Some(totals) = self.totals.take() {
+            let mut r = totals.finish();
+            r.deployment = self.deployment.name.clone();
+            r.api = Some(self.api);
+            r.cost_usd = normalize::cost_usd(&r.usage, &self.deployment.pricing);
+            r.attempts = self.tried.len() as u32;
+            r.tried = std::mem::take(&mut self.tried);
+            r.request_id = self.request_id.clone();
+            self.sink.emit(Event::Result(ResultEvent {
+                operation: self.api,
+                deployment: r.deployment.clone(),
+                model: Some(r.model.clone()),
+                attempts: r.attempts,
+                fallback: r.tried.iter().any(|a| a.fallback),
+                usage: r.usage,
+                cost_usd: r.cost_usd,
+                finish_reason: r.finish_reason.clone(),
+                content_filtered: r.content_filter.filtered,
+                request_id: r.request_id.clone(),
+                latency_ms: self.started.elapsed().as_millis() as u64,
+                error: None,
+            }));
+            self.result = Some(r);
+        }
+        Ok(())
+    }
+}
+
+impl Stream for ChatStream {
+    type Item = Result<ChatChunk>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        loop {
+            if let Some(chunk) = this.ready.pop_front() {
+                return Poll::Ready(Some(Ok(chunk)));
+            }
+            if this.finished {
+                return Poll::Ready(None);
+            }
+            let Some(body) = this.body.as_mut() else {
+                if let Err(e) = this.end() {
+                    return Poll::Ready(Some(Err(this.fail(e))));
+                }
+                continue;
+            };
+            match body.poll_next_unpin(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Some(Ok(bytes))) => {
+                    let pushed = this.parser.push(&bytes, &mut this.events);
+                    if let Err(e) = pushed.and_then(|_| this.decode_pending()) {
+                        return Poll::Ready(Some(Err(this.fail(e))));
+                    }
+                    if this.decoder.is_done() {
+                        this.body = None;
+                    }
+                }
+                Poll::Ready(Some(Err(e))) => {
+                    let e = Error::new(ErrorKind::Stream, format!("the stream broke: {e}"));
+                    return Poll::Ready(Some(Err(this.fail(e))));
+                }
+                Poll::Ready(None) => {
+                    this.body = None;
+                }
+            }
+        }
+    }
+}

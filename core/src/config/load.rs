@@ -1,0 +1,374 @@
+//! The file format (YAML or JSON) and its resolution into a [`Catalog`].
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{
+    is_loopback_url, litellm, AuthConfig, Catalog, Defaults, Deployment, EntraConfig,
+    ExtraParameters, Pricing, RetryPolicy, Route, Secret, Shape, TokensParam,
+};
+use crate::{Error, Result};
+
+pub(crate) const DEFAULT_API_VERSION: &str = "2024-10-21";
+pub(crate) const DEFAULT_RESPONSES_API_VERSION: &str = "2025-04-01-preview";
+
+pub(crate) type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawCatalog {
+    #[serde(default)]
+    defaults: RawDefaults,
+    #[serde(default)]
+    deployments: Vec<RawDeployment>,
+    #[serde(default)]
+    routes: Vec<RawRoute>,
+    /// Read by the emulator only.
+    #[serde(default, rename = "emulator")]
+    _emulator: Option<serde::de::IgnoredAny>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawDefaults {
+    endpoint: Option<String>,
+    shape: Option<Shape>,
+    api_version: Option<String>,
+    responses_api_version: Option<String>,
+    auth: Option<RawAuth>,
+    timeout_secs: Option<f64>,
+    deadline_secs: Option<f64>,
+    retry: Option<RetryPolicy>,
+    #[serde(default)]
+    headers: BTreeMap<String, String>,
+    extra_parameters: Option<ExtraParameters>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawDeployment {
+    pub name: String,
+    pub deployment: Option<String>,
+    pub model: Option<String>,
+    pub endpoint: Option<String>,
+    pub shape: Option<Shape>,
+    pub api_version: Option<String>,
+    pub responses_api_version: Option<String>,
+    pub auth: Option<RawAuth>,
+    #[serde(default)]
+    pub thinking: bool,
+    #[serde(default)]
+    pub responses_only: bool,
+    pub max_tokens_param: Option<TokensParam>,
+    pub min_max_tokens: Option<u64>,
+    pub extra_parameters: Option<ExtraParameters>,
+    #[serde(default)]
+    pub pricing: Pricing,
+    pub tpm: Option<u64>,
+    pub rpm: Option<u64>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub(crate) enum RawAuth {
+    ApiKey {
+        key: Option<String>,
+        env: Option<String>,
+    },
+    Entra(EntraConfig),
+    None,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRoute {
+    name: String,
+    deployments: Vec<String>,
+    #[serde(default)]
+    fallback_on_content_filter: bool,
+}
+
+pub(crate) fn from_path(path: &Path, lookup: Lookup) -> Result<Catalog> {
+    let origin = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Error::config(format!("{origin}: cannot read the catalog: {e}")).with_hint(
+            "pass the path of a foundry.yaml (see the README), or use Foundry::from_env()",
+        )
+    })?;
+    from_text(&text, &origin, lookup)
+}
+
+pub(crate) fn from_text(text: &str, origin: &str, lookup: Lookup) -> Result<Catalog> {
+    let value: Value = serde_yaml::from_str(text).map_err(|e| {
+        Error::config(format!("{origin}: not valid YAML or JSON: {e}"))
+            .with_hint("fix the syntax at the line and column named")
+    })?;
+    from_json_value(value, origin, lookup)
+}
+
+pub(crate) fn from_json_value(mut value: Value, origin: &str, lookup: Lookup) -> Result<Catalog> {
+    interpolate(&mut value, "", origin, lookup)?;
+    if value.get("model_list").is_some() {
+        return litellm::from_value(value, origin, lookup);
+    }
+    if value.is_null() {
+        return Err(Error::config(format!("{origin}: the catalog is empty"))
+            .with_hint("list at least one deployment under `deployments:`"));
+    }
+    let raw: RawCatalog = serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        Error::config(format!("{origin}: {path}: {}", e.inner())).with_hint(
+            "fix or remove that key; the README's configuration section lists every key",
+        )
+    })?;
+    resolve(raw, origin, lookup)
+}
+
+/// Replaces `${NAME}` and `${NAME:-default}` in every string of the tree.
+fn interpolate(value: &mut Value, path: &str, origin: &str, lookup: Lookup) -> Result<()> {
+    match value {
+        Value::String(s) if s.contains("${") => {
+            *s = expand(s, path, origin, lookup)?;
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                interpolate(item, &format!("{path}[{i}]"), origin, lookup)?;
+            }
+        }
+        Value::Object(map) => {
+            for (k, v) in map.iter_mut() {
+                let child = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                interpolate(v, &child, origin, lookup)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn expand(s: &str, path: &str, origin: &str, lookup: Lookup) -> Result<String> {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after.find('}').ok_or_else(|| {
+            Error::config(format!("{origin}: {path}: unclosed '${{' in '{s}'"))
+                .with_hint("write ${NAME} or ${NAME:-default}")
+        })?;
+        let expr = &after[..end];
+        let (name, default) = match expr.split_once(":-") {
+            Some((n, d)) => (n, Some(d)),
+            None => (expr, None),
+        };
+        match lookup(name).filter(|v| !v.is_empty()).or(default.map(str::to_string)) {
+            Some(v) => out.push_str(&v),
+            None => {
+                return Err(Error::config(format!(
+                    "{origin}: {path}: environment variable {name} is not set"
+                ))
+                .with_hint(format!("export {name}, or write ${{{name}:-default}} in the file")))
+            }
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+pub(crate) fn resolve_auth(raw: &RawAuth, key_path: &str, origin: &str, lookup: Lookup) -> Result<AuthConfig> {
+    match raw {
+        RawAuth::None => Ok(AuthConfig::None),
+        RawAuth::ApiKey { key: Some(k), env: None } => Ok(AuthConfig::ApiKey(Secret::new(k.clone()))),
+        RawAuth::ApiKey { key: None, env } => {
+            let name = env.as_deref().unwrap_or("FOUNDRY_API_KEY");
+            match lookup(name).filter(|v| !v.is_empty()) {
+                Some(v) => Ok(AuthConfig::ApiKey(Secret::new(v))),
+                None => Err(Error::config(format!(
+                    "{origin}: {key_path}.env: the API key variable {name} is not set"
+                ))
+                .with_hint(format!(
+                    "export {name}=$(az keyvault secret show --vault-name <vault> --name <secret> \
+                     --query value -o tsv), or use `auth: {{type: entra}}` for managed identity"
+                ))),
+            }
+        }
+        RawAuth::ApiKey { key: Some(_), env: Some(_) } => Err(Error::config(format!(
+            "{origin}: {key_path}: both `key` and `env` are set"
+        ))
+        .with_hint("keep `env` (the key then stays out of the file)")),
+        RawAuth::Entra(cfg) => {
+            let mut cfg = cfg.clone();
+            let secret_var = cfg.client_secret_env.clone().unwrap_or_else(|| "AZURE_CLIENT_SECRET".into());
+            cfg.client_secret = lookup(&secret_var).filter(|v| !v.is_empty()).map(Secret::new);
+            if let Some(host) = &cfg.authority_host {
+                if !host.starts_with("https://") {
+                    return Err(Error::config(format!(
+                        "{origin}: {key_path}.authority_host: '{host}' is not https"
+                    ))
+                    .with_hint("Entra ID authority hosts must be https URLs"));
+                }
+            }
+            Ok(AuthConfig::Entra(cfg))
+        }
+    }
+}
+
+fn resolve(raw: RawCatalog, origin: &str, lookup: Lookup) -> Result<Catalog> {
+    let d = &raw.defaults;
+    let default_auth = match &d.auth {
+        Some(a) => Some(resolve_auth(a, "defaults.auth", origin, lookup)?),
+        None => None,
+    };
+    let mut deployments = Vec::with_capacity(raw.deployments.len());
+    let mut seen = HashSet::new();
+    for (i, rd) in raw.deployments.into_iter().enumerate() {
+        let key = format!("deployments[{i}]");
+        if rd.name.trim().is_empty() {
+            return Err(Error::config(format!("{origin}: {key}.name is empty"))
+                .with_hint("name the deployment as the service does (case- and dot-sensitive)"));
+        }
+        if !seen.insert(rd.name.clone()) {
+            return Err(Error::config(format!(
+                "{origin}: {key}.name: '{}' is listed twice",
+                rd.name
+            ))
+            .with_hint("give each deployment a unique name; use a route to group them"));
+        }
+        let auth = match &rd.auth {
+            Some(a) => resolve_auth(a, &format!("{key}.auth"), origin, lookup)?,
+            None => default_auth.clone().unwrap_or_default(),
+        };
+        let endpoint = rd.endpoint.clone().or_else(|| d.endpoint.clone()).ok_or_else(|| {
+            Error::config(format!("{origin}: {key}.endpoint: no endpoint for '{}'", rd.name))
+                .with_hint("set `endpoint:` on the deployment or under `defaults:` (e.g. ${FOUNDRY_ENDPOINT})")
+        })?;
+        let deployment = Deployment {
+            deployment: rd.deployment.clone().unwrap_or_else(|| rd.name.clone()),
+            name: rd.name,
+            model: rd.model,
+            endpoint: normalize_endpoint(&endpoint, &format!("{key}.endpoint"), origin)?,
+            shape: rd.shape.or(d.shape).unwrap_or_default(),
+            api_version: rd
+                .api_version
+                .or_else(|| d.api_version.clone())
+                .unwrap_or_else(|| DEFAULT_API_VERSION.into()),
+            responses_api_version: rd
+                .responses_api_version
+                .or_else(|| d.responses_api_version.clone())
+                .unwrap_or_else(|| DEFAULT_RESPONSES_API_VERSION.into()),
+            auth,
+            thinking: rd.thinking,
+            responses_only: rd.responses_only,
+            max_tokens_param: rd.max_tokens_param.unwrap_or_default(),
+            min_max_tokens: rd.min_max_tokens,
+            extra_parameters: rd.extra_parameters.or(d.extra_parameters),
+            pricing: rd.pricing,
+            tpm: rd.tpm,
+            rpm: rd.rpm,
+            tags: rd.tags,
+            headers: rd.headers,
+        };
+        validate_deployment(&deployment, &key, origin)?;
+        deployments.push(deployment);
+    }
+    let defaults = Defaults {
+        timeout_secs: d.timeout_secs.unwrap_or(Defaults::default().timeout_secs),
+        deadline_secs: d.deadline_secs.unwrap_or(Defaults::default().deadline_secs),
+        retry: d.retry.unwrap_or_default(),
+        headers: d.headers.clone(),
+    };
+    if defaults.timeout_secs <= 0.0 || defaults.deadline_secs <= 0.0 {
+        return Err(Error::config(format!(
+            "{origin}: defaults.timeout_secs / deadline_secs must be positive"
+        ))
+        .with_hint("use a number of seconds such as 60"));
+    }
+    let routes = raw
+        .routes
+        .into_iter()
+        .map(|r| Route {
+            name: r.name,
+            deployments: r.deployments,
+            fallback_on_content_filter: r.fallback_on_content_filter,
+        })
+        .collect();
+    let catalog = Catalog {
+        deployments,
+        routes,
+        defaults,
+        template: None,
+        origin: origin.to_string(),
+    };
+    validate_routes(&catalog)?;
+    Ok(catalog)
+}
+
+pub(crate) fn normalize_endpoint(endpoint: &str, key: &str, origin: &str) -> Result<String> {
+    let endpoint = endpoint.trim();
+    if !(endpoint.starts_with("https://") || endpoint.starts_with("http://")) {
+        return Err(Error::config(format!(
+            "{origin}: {key}: '{endpoint}' is not an http(s) URL"
+        ))
+        .with_hint("use the resource endpoint, e.g. https://<resource>.cognitiveservices.azure.com/"));
+    }
+    let mut e = endpoint.to_string();
+    if !e.ends_with('/') {
+        e.push('/');
+    }
+    Ok(e)
+}
+
+pub(crate) fn validate_deployment(d: &Deployment, key: &str, origin: &str) -> Result<()> {
+    let has_credential = !matches!(d.auth, AuthConfig::None);
+    if has_credential && d.endpoint.starts_with("http://") && !is_loopback_url(&d.endpoint) {
+        return Err(Error::config(format!(
+            "{origin}: {key}.endpoint: '{}' is plain http and the deployment has a credential",
+            d.endpoint
+        ))
+        .with_hint("use https: keys and tokens are only ever sent over plain http to loopback"));
+    }
+    let p = &d.pricing;
+    if p.input < 0.0 || p.output < 0.0 || p.cached_input.is_some_and(|c| c < 0.0) {
+        return Err(Error::config(format!("{origin}: {key}.pricing: prices cannot be negative"))
+            .with_hint("prices are USD per 1M tokens, e.g. `pricing: {input: 4.0, output: 16.0}`"));
+    }
+    if d.tpm == Some(0) || d.rpm == Some(0) {
+        return Err(Error::config(format!("{origin}: {key}: tpm/rpm of 0 would block every call"))
+            .with_hint("remove the limit or set a positive number"));
+    }
+    Ok(())
+}
+
+pub(crate) fn validate_routes(catalog: &Catalog) -> Result<()> {
+    let origin = &catalog.origin;
+    for (i, route) in catalog.routes.iter().enumerate() {
+        if catalog.deployment(&route.name).is_some() {
+            return Err(Error::config(format!(
+                "{origin}: routes[{i}].name: '{}' is also a deployment name",
+                route.name
+            ))
+            .with_hint("give the route an alias of its own"));
+        }
+        if route.deployments.is_empty() {
+            return Err(Error::config(format!("{origin}: routes[{i}].deployments is empty"))
+                .with_hint("list the deployments to try, in order"));
+        }
+        for (j, name) in route.deployments.iter().enumerate() {
+            if catalog.deployment(name).is_none() {
+                return Err(Error::config(format!(
+                    "{origin}: routes[{i}].deployments[{j}]: unknown deployment '{name}'"
+                ))
+                .with_hint("list it under `deployments:` or fix the name (case- and dot-sensitive)"));
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,367 @@
+//! The catalog: deployments, routes and defaults, from YAML/JSON files, from code, or from
+//! the environment. Everything is resolved and validated at load time, so a bad catalog is
+//! refused with an error naming the file, the key and the fix before any call is made.
+
+mod env;
+mod litellm;
+mod load;
+mod secret;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+pub use secret::Secret;
+
+/// How a deployment's endpoint is addressed (FOUNDRY.md, "Endpoint shapes").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Shape {
+    /// `{endpoint}openai/deployments/{deployment}/chat/completions?api-version=...`
+    #[default]
+    Azure,
+    /// `{endpoint}openai/v1/chat/completions`, model in the body.
+    V1,
+    /// Azure AI Model Inference: `{endpoint}models/chat/completions?api-version=...`.
+    Inference,
+    /// The public OpenAI API or any OpenAI-compatible server: `{endpoint}v1/chat/completions`.
+    Openai,
+}
+
+impl Shape {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Shape::Azure => "azure",
+            Shape::V1 => "v1",
+            Shape::Inference => "inference",
+            Shape::Openai => "openai",
+        }
+    }
+}
+
+/// Which parameter carries the output-token limit on the chat API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum TokensParam {
+    #[default]
+    MaxTokens,
+    /// The gpt-5 family rejects `max_tokens` with 400 `unsupported_parameter`.
+    MaxCompletionTokens,
+}
+
+/// The model-inference endpoint's `extra-parameters` header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExtraParameters {
+    Error,
+    PassThrough,
+    Drop,
+}
+
+impl ExtraParameters {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExtraParameters::Error => "error",
+            ExtraParameters::PassThrough => "pass-through",
+            ExtraParameters::Drop => "drop",
+        }
+    }
+}
+
+/// Which Entra ID credential to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum CredentialKind {
+    /// The chain users know from the other Azure SDKs: environment service principal,
+    /// workload identity, managed identity, Azure CLI.
+    #[default]
+    Default,
+    ClientSecret,
+    WorkloadIdentity,
+    ManagedIdentity,
+    AzureCli,
+}
+
+/// Entra ID (Azure AD) settings. Unset fields come from the usual environment variables
+/// (`AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET`, `AZURE_FEDERATED_TOKEN_FILE`,
+/// `AZURE_AUTHORITY_HOST`, `IDENTITY_ENDPOINT`, `IDENTITY_HEADER`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntraConfig {
+    #[serde(default)]
+    pub credential: CredentialKind,
+    pub tenant_id: Option<String>,
+    pub client_id: Option<String>,
+    /// Resolved from `client_secret_env` or `AZURE_CLIENT_SECRET`.
+    #[serde(skip)]
+    pub client_secret: Option<Secret>,
+    pub client_secret_env: Option<String>,
+    pub federated_token_file: Option<String>,
+    /// Must be https (the azure_identity crate refuses anything else).
+    pub authority_host: Option<String>,
+    /// Token scope; by default chosen from the endpoint's host.
+    pub scope: Option<String>,
+    /// Extra PEM file of CA certificates to trust for the token endpoints (tests, proxies).
+    pub ca_file: Option<String>,
+}
+
+/// How requests to a deployment authenticate.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum AuthConfig {
+    /// `api-key` header (Azure) or `Authorization: Bearer` (OpenAI shape).
+    ApiKey(Secret),
+    /// Entra ID bearer tokens.
+    Entra(EntraConfig),
+    /// No credential (a local OpenAI-compatible server).
+    #[default]
+    None,
+}
+
+/// Prices in USD per 1M tokens.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pricing {
+    #[serde(default)]
+    pub input: f64,
+    /// Cached input; defaults to the input price when unset.
+    pub cached_input: Option<f64>,
+    #[serde(default)]
+    pub output: f64,
+}
+
+/// Retry policy. Backoff is exponential with full jitter, capped per wait.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt, per deployment.
+    pub max_retries: u32,
+    pub base_delay_ms: u64,
+    pub max_delay_ms: u64,
+    /// A server hint longer than this ends the call with a rate-limit error carrying it.
+    pub max_server_wait_ms: u64,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 3,
+            base_delay_ms: 250,
+            max_delay_ms: 8_000,
+            max_server_wait_ms: 30_000,
+        }
+    }
+}
+
+/// One deployment of the catalog, fully resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Deployment {
+    /// What callers pass as `model`.
+    pub name: String,
+    /// The deployment name on the service (usually equal to `name`).
+    pub deployment: String,
+    /// The underlying model, for display.
+    pub model: Option<String>,
+    /// Base URL with a trailing slash.
+    pub endpoint: String,
+    pub shape: Shape,
+    /// api-version for the chat, embeddings and inference paths.
+    pub api_version: String,
+    /// api-version for `{endpoint}openai/responses` (the Responses API needs a newer one).
+    pub responses_api_version: String,
+    pub auth: AuthConfig,
+    pub thinking: bool,
+    pub responses_only: bool,
+    pub max_tokens_param: TokensParam,
+    /// Thinking deployments: a `max_tokens` below this is raised to it.
+    pub min_max_tokens: Option<u64>,
+    pub extra_parameters: Option<ExtraParameters>,
+    pub pricing: Pricing,
+    pub tpm: Option<u64>,
+    pub rpm: Option<u64>,
+    pub tags: BTreeMap<String, String>,
+    /// Headers sent with every request to this deployment.
+    pub headers: BTreeMap<String, String>,
+}
+
+/// What a route does when a deployment fails for good.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Route {
+    pub name: String,
+    /// Tried in order.
+    pub deployments: Vec<String>,
+    /// Also move to the next deployment when the content filter refuses.
+    pub fallback_on_content_filter: bool,
+}
+
+/// Catalog-wide settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Defaults {
+    /// Per-attempt timeout.
+    pub timeout_secs: f64,
+    /// Overall deadline for one call, retries and fallbacks included.
+    pub deadline_secs: f64,
+    pub retry: RetryPolicy,
+    /// Headers sent with every request.
+    pub headers: BTreeMap<String, String>,
+}
+
+impl Default for Defaults {
+    fn default() -> Self {
+        Defaults {
+            timeout_secs: 60.0,
+            deadline_secs: 300.0,
+            retry: RetryPolicy::default(),
+            headers: BTreeMap::new(),
+        }
+    }
+}
+
+/// The resolved catalog a client runs on.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Catalog {
+    pub deployments: Vec<Deployment>,
+    pub routes: Vec<Route>,
+    pub defaults: Defaults,
+    /// A deployment used as the template for names the catalog does not list
+    /// (catalogs built from the environment accept any deployment name).
+    pub template: Option<Deployment>,
+    /// Where the catalog came from, for error messages.
+    pub origin: String,
+}
+
+impl Catalog {
+    /// Loads a YAML or JSON catalog (the native format or LiteLLM's `model_list`).
+    /// Performs file IO and reads environment variables; no network.
+    pub fn from_path(path: impl AsRef<std::path::Path>) -> crate::Result<Catalog> {
+        load::from_path(path.as_ref(), &|name| std::env::var(name).ok())
+    }
+
+    /// Like [`Catalog::from_path`] with an explicit variable lookup for `${NAME}` references.
+    pub fn from_path_with_env(
+        path: impl AsRef<std::path::Path>,
+        lookup: &dyn Fn(&str) -> Option<String>,
+    ) -> crate::Result<Catalog> {
+        load::from_path(path.as_ref(), lookup)
+    }
+
+    /// Parses a YAML or JSON catalog from text; `origin` names it in errors.
+    #[allow(clippy::should_implement_trait)]
+    pub fn from_str(text: &str, origin: &str) -> crate::Result<Catalog> {
+        load::from_text(text, origin, &|name| std::env::var(name).ok())
+    }
+
+    /// Like [`Catalog::from_str`] with an explicit variable lookup for `${NAME}` references.
+    pub fn from_str_with_env(
+        text: &str,
+        origin: &str,
+        lookup: &dyn Fn(&str) -> Option<String>,
+    ) -> crate::Result<Catalog> {
+        load::from_text(text, origin, lookup)
+    }
+
+    /// Builds a catalog from a JSON value in the file format (what bindings pass from code).
+    pub fn from_value(value: serde_json::Value, origin: &str) -> crate::Result<Catalog> {
+        load::from_json_value(value, origin, &|name| std::env::var(name).ok())
+    }
+
+    /// Like [`Catalog::from_value`] with an explicit variable lookup for `${NAME}` references.
+    pub fn from_value_with_env(
+        value: serde_json::Value,
+        origin: &str,
+        lookup: &dyn Fn(&str) -> Option<String>,
+    ) -> crate::Result<Catalog> {
+        load::from_json_value(value, origin, lookup)
+    }
+
+    /// Builds a catalog from `FOUNDRY_ENDPOINT`/`FOUNDRY_API_KEY` or the Azure SDK names
+    /// `AZURE_OPENAI_ENDPOINT`/`AZURE_OPENAI_API_KEY`/`OPENAI_API_VERSION`; any deployment
+    /// name is accepted. Without a key, Entra ID (the default credential chain) is used.
+    pub fn from_env() -> crate::Result<Catalog> {
+        env::from_env(&|name| std::env::var(name).ok())
+    }
+
+    /// Like [`Catalog::from_env`] with an explicit variable lookup (tests, embedding hosts).
+    pub fn from_env_lookup(lookup: &dyn Fn(&str) -> Option<String>) -> crate::Result<Catalog> {
+        env::from_env(lookup)
+    }
+
+    /// The deployment named `name` (exact, case- and dot-sensitive).
+    pub fn deployment(&self, name: &str) -> Option<&Deployment> {
+        self.deployments.iter().find(|d| d.name == name)
+    }
+
+    pub fn route(&self, name: &str) -> Option<&Route> {
+        self.routes.iter().find(|r| r.name == name)
+    }
+
+    /// The deployments a call to `model` may use, in order, or an error listing what exists.
+    pub fn resolve(&self, model: &str) -> crate::Result<ResolvedTarget> {
+        if let Some(route) = self.route(model) {
+            let deployments = route
+                .deployments
+                .iter()
+                .filter_map(|name| self.deployment(name).cloned())
+                .collect();
+            return Ok(ResolvedTarget {
+                deployments,
+                fallback_on_content_filter: route.fallback_on_content_filter,
+            });
+        }
+        if let Some(d) = self.deployment(model) {
+            return Ok(ResolvedTarget {
+                deployments: vec![d.clone()],
+                fallback_on_content_filter: false,
+            });
+        }
+        if model.trim().is_empty() {
+            return Err(crate::Error::invalid_request(
+                "`model` is empty: pass a deployment name or a route alias",
+            ));
+        }
+        if let Some(template) = &self.template {
+            let mut d = template.clone();
+            d.name = model.to_string();
+            d.deployment = model.to_string();
+            return Ok(ResolvedTarget {
+                deployments: vec![d],
+                fallback_on_content_filter: false,
+            });
+        }
+        let mut known: Vec<&str> = self.deployments.iter().map(|d| d.name.as_str()).collect();
+        known.extend(self.routes.iter().map(|r| r.name.as_str()));
+        let near = known
+            .iter()
+            .find(|k| k.eq_ignore_ascii_case(model) || k.replace('.', "-") == model.replace('.', "-"));
+        let hint = match near {
+            Some(n) => format!("did you mean '{n}'? Names are case- and dot-sensitive"),
+            None => format!("known deployments and routes: {}", known.join(", ")),
+        };
+        Err(crate::Error::new(
+            crate::ErrorKind::NotFound,
+            format!("unknown deployment or route '{model}' in {}", self.origin),
+        )
+        .with_hint(hint))
+    }
+}
+
+/// What a `model` name resolved to.
+#[derive(Debug, Clone)]
+pub struct ResolvedTarget {
+    pub deployments: Vec<Deployment>,
+    pub fallback_on_content_filter: bool,
+}
+
+/// True for hosts a credential may be sent to over plain http.
+pub fn is_loopback_url(url: &str) -> bool {
+    let rest = match url.strip_prefix("http://") {
+        Some(rest) => rest,
+        None => return false,
+    };
+    let host_port = rest.split('/').next().unwrap_or("");
+    let host = if let Some(v6) = host_port.strip_prefix('[') {
+        v6.split(']').next().unwrap_or("")
+    } else {
+        host_port.split(':').next().unwrap_or("")
+    };
+    host == "localhost" || host == "::1" || host.starts_with("127.")
+}

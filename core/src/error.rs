@@ -1,0 +1,301 @@
+//! One error taxonomy for every language: FOUNDRY.md's troubleshooting table plus the
+//! client-side failures. Bindings map [`ErrorKind`] with one exhaustive `match` each.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::types::{Attempt, ContentFilterReport};
+
+/// What went wrong, in the terms a caller acts on.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// The catalog (file, environment or builder) is unusable.
+    Config,
+    /// The caller's request was refused before anything was sent.
+    InvalidRequest,
+    /// 401: missing, invalid or expired key or token.
+    Authentication,
+    /// 403: the identity lacks the "Cognitive Services User" role.
+    PermissionDenied,
+    /// 404: wrong deployment name, endpoint or api-version.
+    NotFound,
+    /// 429: quota or rate limit; carries the server's retry hint.
+    RateLimit,
+    /// 400 `content_filter`, or a completion that ended in `content_filter`.
+    ContentFilter,
+    /// 400 `OperationNotSupported`: the deployment does not serve this API.
+    OperationUnsupported,
+    /// Any other 4xx the service refused.
+    BadRequest,
+    /// 5xx from the service.
+    Server,
+    /// The deadline or the per-attempt timeout passed (also 408).
+    Timeout,
+    /// The connection could not be made or broke before an answer.
+    Connection,
+    /// A stream broke or ended without its terminator.
+    Stream,
+    /// A thinking model spent its whole `max_tokens` budget reasoning: no answer.
+    ReasoningExhausted,
+    /// The service answered something this client cannot read.
+    InvalidResponse,
+    /// Credentials could not be obtained (Entra ID, managed identity, CLI).
+    Credential,
+}
+
+impl ErrorKind {
+    /// The stable snake_case name used in vectors, JSON and the bindings' `code`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Config => "config",
+            ErrorKind::InvalidRequest => "invalid_request",
+            ErrorKind::Authentication => "authentication",
+            ErrorKind::PermissionDenied => "permission_denied",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::RateLimit => "rate_limit",
+            ErrorKind::ContentFilter => "content_filter",
+            ErrorKind::OperationUnsupported => "operation_unsupported",
+            ErrorKind::BadRequest => "bad_request",
+            ErrorKind::Server => "server",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Connection => "connection",
+            ErrorKind::Stream => "stream",
+            ErrorKind::ReasoningExhausted => "reasoning_exhausted",
+            ErrorKind::InvalidResponse => "invalid_response",
+            ErrorKind::Credential => "credential",
+        }
+    }
+
+    /// Whether the same request may succeed if sent again later.
+    pub fn is_retryable(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::RateLimit
+                | ErrorKind::Server
+                | ErrorKind::Timeout
+                | ErrorKind::Connection
+                | ErrorKind::Stream
+        )
+    }
+
+    fn default_hint(self) -> &'static str {
+        match self {
+            ErrorKind::Config => "fix the named key in the configuration",
+            ErrorKind::InvalidRequest => "fix the request's arguments; nothing was sent",
+            ErrorKind::Authentication => {
+                "the key or token was refused: re-retrieve the key from Key Vault \
+                 (az keyvault secret show ...) and export FOUNDRY_API_KEY, or check the Entra ID credential"
+            }
+            ErrorKind::PermissionDenied => {
+                "the identity lacks the 'Cognitive Services User' role on the resource: \
+                 check the role assignment (az role assignment list --scope <resource id>)"
+            }
+            ErrorKind::NotFound => {
+                "check the deployment name (case- and dot-sensitive) and the api-version: \
+                 list the deployments with `foundry deployments` or `az cognitiveservices account deployment list`"
+            }
+            ErrorKind::RateLimit => {
+                "the deployment's TPM/RPM quota is exhausted: retry after the server's hint, \
+                 add a fallback deployment to the route, or raise capacity"
+            }
+            ErrorKind::ContentFilter => {
+                "Azure's content filter blocked the prompt or the completion: rephrase the input; \
+                 the categories that fired are listed"
+            }
+            ErrorKind::OperationUnsupported => {
+                "this deployment does not serve this API: set `responses_only: true` \
+                 for it so calls go through the Responses API"
+            }
+            ErrorKind::BadRequest => "the service refused the request: read its message",
+            ErrorKind::Server => "a service error: retried with backoff; if it persists check Azure status",
+            ErrorKind::Timeout => "no answer in time: raise `timeout_secs` or add a fallback deployment",
+            ErrorKind::Connection => "check the endpoint URL and the network path to it",
+            ErrorKind::Stream => "the stream broke before it finished: retry the call",
+            ErrorKind::ReasoningExhausted => {
+                "the thinking model used every token reasoning and wrote no answer: \
+                 raise max_tokens (100+; several hundred for long prompts)"
+            }
+            ErrorKind::InvalidResponse => "the service's answer could not be read: retry, or report it",
+            ErrorKind::Credential => {
+                "no Entra ID token could be obtained: check the managed identity / workload \
+                 identity environment, or `az login`"
+            }
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Everything known about one failure. Boxed inside [`Error`] so `Result` stays small.
+#[derive(Debug, Clone, Serialize)]
+pub struct ErrorDetails {
+    pub kind: ErrorKind,
+    pub message: String,
+    /// HTTP status, where the service answered.
+    pub status: Option<u16>,
+    /// The service's own code (`content_filter`, `DeploymentNotFound`, `429`, ...).
+    pub code: Option<String>,
+    pub deployment: Option<String>,
+    pub request_id: Option<String>,
+    pub retryable: bool,
+    /// What the user should do about it.
+    pub hint: String,
+    /// The server's retry hint, for rate limits.
+    #[serde(rename = "retry_after_ms", serialize_with = "ser_ms")]
+    pub retry_after: Option<Duration>,
+    /// Which categories fired, for content-filter errors.
+    pub content_filter: Option<ContentFilterReport>,
+    /// Every attempt made before giving up.
+    pub attempts: Vec<Attempt>,
+}
+
+fn ser_ms<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => s.serialize_u64(d.as_millis() as u64),
+        None => s.serialize_none(),
+    }
+}
+
+/// The client's error. Never holds a secret: messages are built from service bodies
+/// and names, never from keys or tokens.
+#[derive(Clone)]
+pub struct Error(Box<ErrorDetails>);
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Error(Box::new(ErrorDetails {
+            kind,
+            message: message.into(),
+            status: None,
+            code: None,
+            deployment: None,
+            request_id: None,
+            retryable: kind.is_retryable(),
+            hint: kind.default_hint().to_string(),
+            retry_after: None,
+            content_filter: None,
+            attempts: Vec::new(),
+        }))
+    }
+
+    pub fn config(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Config, message)
+    }
+
+    pub fn invalid_request(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::InvalidRequest, message)
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        self.0.kind
+    }
+
+    pub fn details(&self) -> &ErrorDetails {
+        &self.0
+    }
+
+    pub fn details_mut(&mut self) -> &mut ErrorDetails {
+        &mut self.0
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.0.hint = hint.into();
+        self
+    }
+
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.0.status = Some(status);
+        self
+    }
+
+    pub fn with_code(mut self, code: Option<String>) -> Self {
+        self.0.code = code;
+        self
+    }
+
+    pub fn with_deployment(mut self, deployment: impl Into<String>) -> Self {
+        self.0.deployment = Some(deployment.into());
+        self
+    }
+
+    pub fn with_request_id(mut self, request_id: Option<String>) -> Self {
+        self.0.request_id = request_id;
+        self
+    }
+
+    pub fn with_retry_after(mut self, retry_after: Option<Duration>) -> Self {
+        self.0.retry_after = retry_after;
+        self
+    }
+
+    pub fn with_retryable(mut self, retryable: bool) -> Self {
+        self.0.retryable = retryable;
+        self
+    }
+
+    pub fn with_content_filter(mut self, report: Option<ContentFilterReport>) -> Self {
+        self.0.content_filter = report;
+        self
+    }
+
+    pub fn with_attempts(mut self, attempts: Vec<Attempt>) -> Self {
+        self.0.attempts = attempts;
+        self
+    }
+
+    /// The error as JSON: what the bindings and the conformance vectors read.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut value = serde_json::to_value(&*self.0).unwrap_or_default();
+        if let Some(report) = &self.0.content_filter {
+            value["categories"] = serde_json::json!(report.categories);
+        }
+        value
+    }
+}
+
+impl std::ops::Deref for Error {
+    type Target = ErrorDetails;
+    fn deref(&self) -> &ErrorDetails {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.kind)?;
+        if let Some(status) = self.0.status {
+            write!(f, " ({status})")?;
+        }
+        if let Some(deployment) = &self.0.deployment {
+            write!(f, " from deployment '{deployment}'")?;
+        }
+        write!(f, ": {}", self.0.message)?;
+        if let Some(report) = &self.0.content_filter {
+            if !report.categories.is_empty() {
+                write!(f, " [filtered: {}]", report.categories.join(", "))?;
+            }
+        }
+        if let Some(request_id) = &self.0.request_id {
+            write!(f, " (request id {request_id})")?;
+        }
+        write!(f, ". Hint: {}", self.0.hint)
+    }
+}
+
+impl std::error::Error for Error {}

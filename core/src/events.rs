@@ -1,0 +1,108 @@
+//! What the client tells observers: one event per HTTP attempt and one per finished call,
+//! delivered to callbacks (every binding exposes one) and as `tracing` records with
+//! OpenTelemetry GenAI attribute names.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::types::{Api, Usage};
+
+/// One observation. Serialized with a `type` tag (`attempt` or `result`) for the bindings.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// An HTTP attempt finished (answered, failed, or could not connect).
+    Attempt(AttemptEvent),
+    /// A call finished, successfully or not.
+    Result(ResultEvent),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AttemptEvent {
+    pub deployment: String,
+    pub shape: &'static str,
+    pub api: Api,
+    /// 1-based, across retries and fallbacks of one call.
+    pub attempt: u32,
+    pub status: Option<u16>,
+    /// The error kind, when the attempt failed.
+    pub error: Option<&'static str>,
+    pub latency_ms: u64,
+    /// True when the deployment is a fallback of the route.
+    pub fallback: bool,
+    pub request_id: Option<String>,
+    /// How long the client waits before the next attempt, when it retries.
+    pub retry_in_ms: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ResultEvent {
+    pub operation: Api,
+    /// The deployment that answered (or the last one tried).
+    pub deployment: String,
+    pub model: Option<String>,
+    pub attempts: u32,
+    pub fallback: bool,
+    pub usage: Usage,
+    pub cost_usd: f64,
+    pub finish_reason: Option<String>,
+    /// Whether Azure's content filter fired on the prompt or the completion.
+    pub content_filtered: bool,
+    pub request_id: Option<String>,
+    pub latency_ms: u64,
+    pub error: Option<&'static str>,
+}
+
+/// A callback receiving events. It runs on the client's task: keep it quick.
+pub type EventCallback = Arc<dyn Fn(&Event) + Send + Sync>;
+
+/// Delivers events to the callback and to `tracing`.
+#[derive(Clone, Default)]
+pub(crate) struct EventSink {
+    callback: Option<EventCallback>,
+}
+
+impl EventSink {
+    pub fn new(callback: Option<EventCallback>) -> Self {
+        EventSink { callback }
+    }
+
+    pub fn emit(&self, event: Event) {
+        match &event {
+            Event::Attempt(a) => tracing::debug!(
+                gen_ai.request.model = %a.deployment,
+                gen_ai.operation.name = a.api.as_str(),
+                http.response.status_code = a.status,
+                error.type = a.error,
+                attempt = a.attempt,
+                latency_ms = a.latency_ms,
+                fallback = a.fallback,
+                "attempt"
+            ),
+            Event::Result(r) => tracing::info!(
+                gen_ai.system = "az.ai.openai",
+                gen_ai.operation.name = r.operation.as_str(),
+                gen_ai.request.model = %r.deployment,
+                gen_ai.response.model = r.model.as_deref(),
+                gen_ai.response.finish_reasons = r.finish_reason.as_deref(),
+                gen_ai.usage.input_tokens = r.usage.input_tokens,
+                gen_ai.usage.output_tokens = r.usage.output_tokens,
+                cost_usd = r.cost_usd,
+                attempts = r.attempts,
+                error.type = r.error,
+                "result"
+            ),
+        }
+        if let Some(callback) = &self.callback {
+            // A panicking observer must not take the call (or an FFI caller) down with it.
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| callback(&event)));
+        }
+    }
+}
+
+impl std::fmt::Debug for EventSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventSink").field("callback", &self.callback.is_some()).finish()
+    }
+}

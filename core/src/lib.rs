@@ -1,0 +1,22 @@
+//! foundry-client: one client for Azure AI Foundry deployments, shared by every language.
+//!
+//! The core owns deployment routing, auth, retries, spend and response normalization; the
+//! Python, Node, Kotlin and C bindings only convert types and map errors.
+
+pub mod config;
+mod error;
+pub mod types;
+
+pub(crate) mod auth;
+mod client;
+pub mod events;
+mod retry;
+pub mod normalize;
+pub mod sse;
+pub mod stream;
+pub mod wire;
+
+pub use client::{ChatStream, ClientOptions, EnvLookup, Foundry, SmokeResult};
+pub use config::{Catalog, Deployment, Secret, Shape};
+pub use error::{Error, ErrorDetails, ErrorKind, Result};
+pub use types::*;

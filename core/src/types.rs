@@ -1,0 +1,206 @@
+//! The requests callers build and the one normalized result shape every API answers with.
+//!
+//! Requests keep the OpenAI SDKs' parameter names as a JSON map, so that every binding
+//! passes its native dict / object through unchanged and unknown parameters reach the
+//! service (`extra_body` is merged in).
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// Which service API produced (or will carry) a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Api {
+    Chat,
+    Responses,
+    Embeddings,
+    Info,
+}
+
+impl Api {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Api::Chat => "chat",
+            Api::Responses => "responses",
+            Api::Embeddings => "embeddings",
+            Api::Info => "info",
+        }
+    }
+}
+
+/// A chat-completions call in the OpenAI SDK's terms: `model` is a deployment or a route
+/// alias, `params` holds everything else (`messages`, `max_tokens`, `tools`, ...).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ChatRequest {
+    pub model: String,
+    #[serde(flatten)]
+    pub params: Map<String, Value>,
+    /// Extra HTTP headers for this call (correlation ids, ...). Never logged.
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub extra_headers: Map<String, Value>,
+    /// Per-call deadline in seconds, overriding the catalog's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<f64>,
+}
+
+/// A Responses-API call: `params` holds `input`, `instructions`, `max_output_tokens`, ...
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ResponsesRequest {
+    pub model: String,
+    #[serde(flatten)]
+    pub params: Map<String, Value>,
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub extra_headers: Map<String, Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<f64>,
+}
+
+/// An embeddings call: `params` holds `input`, `dimensions`, `encoding_format`, ...
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct EmbeddingsRequest {
+    pub model: String,
+    #[serde(flatten)]
+    pub params: Map<String, Value>,
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub extra_headers: Map<String, Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<f64>,
+}
+
+/// Token counts, whatever the API called them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Usage {
+    pub input_tokens: u64,
+    /// Prompt tokens served from the cache (billed at the cached-input price).
+    pub cached_input_tokens: u64,
+    /// Completion tokens, reasoning included.
+    pub output_tokens: u64,
+    pub reasoning_tokens: u64,
+    pub total_tokens: u64,
+}
+
+/// One category's verdict from Azure's content filter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CategoryResult {
+    /// `prompt` or `completion`.
+    pub source: String,
+    /// Prompt index or choice index.
+    pub index: u32,
+    /// `hate`, `violence`, `sexual`, `self_harm`, `jailbreak`, `protected_material_text`, ...
+    pub category: String,
+    pub filtered: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detected: Option<bool>,
+}
+
+/// Azure's content-safety outcome for a call.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ContentFilterReport {
+    /// True when any category filtered the prompt or the completion.
+    pub filtered: bool,
+    /// Names of the categories that filtered (sorted, unique).
+    pub categories: Vec<String>,
+    /// Every verdict the service reported.
+    pub results: Vec<CategoryResult>,
+}
+
+/// A function call the model asked for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolCall {
+    pub id: String,
+    pub name: String,
+    /// JSON text, exactly as the model wrote it.
+    pub arguments: String,
+}
+
+/// One HTTP attempt made for a call (retries and fallbacks included).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attempt {
+    pub deployment: String,
+    pub api: Api,
+    pub status: Option<u16>,
+    /// The error kind this attempt ended in, if it failed.
+    pub error: Option<String>,
+    pub latency_ms: u64,
+    /// True when this attempt went to a fallback deployment of the route.
+    pub fallback: bool,
+}
+
+/// The normalized answer of a chat or Responses call.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ChatResult {
+    pub id: String,
+    /// The model the service reports (not the deployment name).
+    pub model: String,
+    /// The deployment that answered.
+    pub deployment: String,
+    /// The API that carried the final attempt.
+    pub api: Option<Api>,
+    pub text: Option<String>,
+    pub reasoning: Option<String>,
+    pub tool_calls: Vec<ToolCall>,
+    /// `stop`, `length`, `tool_calls`, `content_filter`.
+    pub finish_reason: Option<String>,
+    pub usage: Usage,
+    pub content_filter: ContentFilterReport,
+    pub cost_usd: f64,
+    /// How many HTTP attempts the call took.
+    pub attempts: u32,
+    /// Every deployment tried, in order.
+    pub tried: Vec<Attempt>,
+    pub request_id: Option<String>,
+    /// The service's answer as received (for a translated call, the Responses body).
+    pub raw: Value,
+}
+
+/// One streamed piece, the same type for chat and Responses streams.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ChatChunk {
+    pub id: String,
+    pub model: String,
+    pub deployment: String,
+    /// Text delta.
+    pub text: Option<String>,
+    /// Reasoning delta.
+    pub reasoning: Option<String>,
+    pub tool_calls: Vec<ToolCallDelta>,
+    pub finish_reason: Option<String>,
+    /// Present on the chunk that carries the totals (usually the last).
+    pub usage: Option<Usage>,
+    pub content_filter: Option<ContentFilterReport>,
+    /// The service's event as received.
+    pub raw: Value,
+}
+
+/// A fragment of a streamed tool call; `id` and `name` arrive first, then argument text.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ToolCallDelta {
+    pub index: u32,
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub arguments: Option<String>,
+}
+
+/// One vector of an embeddings answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Embedding {
+    pub index: u32,
+    /// Floats, or base64 text when `encoding_format: "base64"` was asked.
+    pub embedding: Value,
+}
+
+/// The normalized answer of an embeddings call.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct EmbeddingsResult {
+    pub model: String,
+    pub deployment: String,
+    pub data: Vec<Embedding>,
+    pub usage: Usage,
+    pub cost_usd: f64,
+    pub attempts: u32,
+    pub tried: Vec<Attempt>,
+    pub request_id: Option<String>,
+    pub raw: Value,
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Every gate in one command: formatting, lints, every Rust test (the conformance vectors and
+# the recorded corpus included), and the official openai SDK against the emulator.
+# Installs what it needs itself (a Python venv under .venv); talks only to loopback.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+export CARGO_TERM_COLOR=never
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "rustfmt"
+cargo fmt --all --check
+
+step "clippy (warnings denied)"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+step "Rust tests (core, corpus, conformance vectors, emulator, CLI)"
+cargo test --workspace --quiet
+
+step "Python venv for the SDK tests"
+python3 -m venv .venv
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -r tests/emulator/python/requirements.txt
+
+step "official openai SDK against the emulator"
+FOUNDRY_EMULATOR_BIN="$root/target/debug/foundry-emulator" .venv/bin/python -m pytest -q tests/emulator/python
+
+step "foundry demo"
+cargo run --quiet -p foundry-cli --bin foundry -- demo > /dev/null
+echo "all gates passed"
