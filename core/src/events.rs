@@ -103,6 +103,8 @@ impl EventSink {
 
 impl std::fmt::Debug for EventSink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EventSink").field("callback", &self.callback.is_some()).finish()
+        f.debug_struct("EventSink")
+            .field("callback", &self.callback.is_some())
+            .finish()
     }
 }

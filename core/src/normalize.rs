@@ -154,9 +154,7 @@ pub fn responses_content_filters(v: &Value, report: &mut ContentFilterReport) {
         if item.get("blocked").and_then(Value::as_bool) == Some(true) {
             report.filtered = true;
         }
-        let results = item
-            .get("content_filter_results")
-            .unwrap_or(&Value::Null);
+        let results = item.get("content_filter_results").unwrap_or(&Value::Null);
         push_category_results(source, index, results, report);
     }
 }
@@ -285,7 +283,10 @@ mod tests {
     #[test]
     fn chat_usage_accepts_responses_names() {
         let u = usage_from_chat(&json!({"input_tokens": 5, "output_tokens": 6}));
-        assert_eq!((u.input_tokens, u.output_tokens, u.total_tokens), (5, 6, 11));
+        assert_eq!(
+            (u.input_tokens, u.output_tokens, u.total_tokens),
+            (5, 6, 11)
+        );
     }
 
     #[test]
@@ -296,7 +297,13 @@ mod tests {
             "total_tokens": 1127
         }));
         assert_eq!(
-            (u.input_tokens, u.cached_input_tokens, u.output_tokens, u.reasoning_tokens, u.total_tokens),
+            (
+                u.input_tokens,
+                u.cached_input_tokens,
+                u.output_tokens,
+                u.reasoning_tokens,
+                u.total_tokens
+            ),
             (32, 8, 1095, 1088, 1127)
         );
     }
@@ -323,9 +330,17 @@ mod tests {
         assert!(r.filtered);
         assert_eq!(r.categories, vec!["jailbreak", "violence"]);
         assert_eq!(r.results.len(), 3);
-        let jb = r.results.iter().find(|c| c.category == "jailbreak").map(|c| (c.source.as_str(), c.detected));
+        let jb = r
+            .results
+            .iter()
+            .find(|c| c.category == "jailbreak")
+            .map(|c| (c.source.as_str(), c.detected));
         assert_eq!(jb, Some(("prompt", Some(true))));
-        let v = r.results.iter().find(|c| c.category == "violence").map(|c| (c.source.as_str(), c.severity.as_deref()));
+        let v = r
+            .results
+            .iter()
+            .find(|c| c.category == "violence")
+            .map(|c| (c.source.as_str(), c.severity.as_deref()));
         assert_eq!(v, Some(("completion", Some("high"))));
     }
 
@@ -351,7 +366,11 @@ mod tests {
     #[test]
     fn clean_report_is_not_filtered() {
         let mut r = ContentFilterReport::default();
-        choice_filter_results(0, &json!({"hate": {"filtered": false, "severity": "safe"}}), &mut r);
+        choice_filter_results(
+            0,
+            &json!({"hate": {"filtered": false, "severity": "safe"}}),
+            &mut r,
+        );
         finalize_report(&mut r);
         assert!(!r.filtered);
         assert!(r.categories.is_empty());
@@ -372,8 +391,14 @@ mod tests {
             (Some("plan".into()), Some("Answer".into()))
         );
         assert_eq!(split_think("plain"), (None, Some("plain".into())));
-        assert_eq!(split_think("a <think>x</think>"), (None, Some("a <think>x</think>".into())));
-        assert_eq!(split_think("<think>cut off"), (Some("cut off".into()), None));
+        assert_eq!(
+            split_think("a <think>x</think>"),
+            (None, Some("a <think>x</think>".into()))
+        );
+        assert_eq!(
+            split_think("<think>cut off"),
+            (Some("cut off".into()), None)
+        );
         assert_eq!(split_think("<think>x</think>   "), (Some("x".into()), None));
         assert_eq!(split_think("<think></think>hi"), (None, Some("hi".into())));
     }
@@ -387,17 +412,35 @@ mod tests {
             reasoning_tokens: 0,
             total_tokens: 1_500_000,
         };
-        let p = Pricing { input: 2.0, cached_input: Some(0.5), output: 8.0 };
+        let p = Pricing {
+            input: 2.0,
+            cached_input: Some(0.5),
+            output: 8.0,
+        };
         assert!((cost_usd(&usage, &p) - (1.2 + 0.2 + 4.0)).abs() < 1e-9);
-        let p = Pricing { input: 2.0, cached_input: None, output: 8.0 };
+        let p = Pricing {
+            input: 2.0,
+            cached_input: None,
+            output: 8.0,
+        };
         assert!((cost_usd(&usage, &p) - (2.0 + 4.0)).abs() < 1e-9);
-        let odd = Usage { input_tokens: 1, cached_input_tokens: 10, ..Usage::default() };
-        assert!(cost_usd(&odd, &p) >= 0.0, "cached above input never goes negative");
+        let odd = Usage {
+            input_tokens: 1,
+            cached_input_tokens: 10,
+            ..Usage::default()
+        };
+        assert!(
+            cost_usd(&odd, &p) >= 0.0,
+            "cached above input never goes negative"
+        );
     }
 
     #[test]
     fn exhausted_reasoning() {
-        let mut r = ChatResult { finish_reason: Some("length".into()), ..ChatResult::default() };
+        let mut r = ChatResult {
+            finish_reason: Some("length".into()),
+            ..ChatResult::default()
+        };
         assert!(reasoning_exhausted(&r));
         r.text = Some(String::new());
         assert!(reasoning_exhausted(&r));
@@ -407,7 +450,11 @@ mod tests {
         r.finish_reason = Some("stop".into());
         assert!(!reasoning_exhausted(&r));
         r.finish_reason = Some("length".into());
-        r.tool_calls.push(crate::types::ToolCall { id: "c".into(), name: "f".into(), arguments: "{".into() });
+        r.tool_calls.push(crate::types::ToolCall {
+            id: "c".into(),
+            name: "f".into(),
+            arguments: "{".into(),
+        });
         assert!(!reasoning_exhausted(&r));
     }
 }

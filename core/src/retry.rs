@@ -15,7 +15,9 @@ pub(crate) enum Decision {
 /// Exponential backoff with full jitter: a random wait in [d/2, d] where d doubles per
 /// attempt up to `max_delay_ms`, so a fleet of clients does not retry in lockstep.
 pub(crate) fn backoff(policy: &RetryPolicy, retry_index: u32) -> Duration {
-    let exp = policy.base_delay_ms.saturating_mul(1u64 << retry_index.min(20));
+    let exp = policy
+        .base_delay_ms
+        .saturating_mul(1u64 << retry_index.min(20));
     let cap = exp.min(policy.max_delay_ms).max(1);
     let low = cap / 2;
     Duration::from_millis(low + fastrand::u64(0..=cap - low))
@@ -64,7 +66,12 @@ mod tests {
     use super::*;
 
     fn policy() -> RetryPolicy {
-        RetryPolicy { max_retries: 3, base_delay_ms: 100, max_delay_ms: 1_000, max_server_wait_ms: 5_000 }
+        RetryPolicy {
+            max_retries: 3,
+            base_delay_ms: 100,
+            max_delay_ms: 1_000,
+            max_server_wait_ms: 5_000,
+        }
     }
 
     #[test]
@@ -81,28 +88,56 @@ mod tests {
     #[test]
     fn server_hint_wins_and_long_hints_give_up() {
         let p = policy();
-        let err = Error::new(ErrorKind::RateLimit, "429").with_retry_after(Some(Duration::from_millis(40)));
-        assert_eq!(decide(&p, &err, 0, Duration::from_secs(10)), Decision::RetryAfter(Duration::from_millis(40)));
-        let long = Error::new(ErrorKind::RateLimit, "429").with_retry_after(Some(Duration::from_secs(60)));
-        assert_eq!(decide(&p, &long, 0, Duration::from_secs(100)), Decision::GiveUp);
+        let err = Error::new(ErrorKind::RateLimit, "429")
+            .with_retry_after(Some(Duration::from_millis(40)));
+        assert_eq!(
+            decide(&p, &err, 0, Duration::from_secs(10)),
+            Decision::RetryAfter(Duration::from_millis(40))
+        );
+        let long =
+            Error::new(ErrorKind::RateLimit, "429").with_retry_after(Some(Duration::from_secs(60)));
+        assert_eq!(
+            decide(&p, &long, 0, Duration::from_secs(100)),
+            Decision::GiveUp
+        );
     }
 
     #[test]
     fn never_retries_client_errors_nor_past_the_budget_or_deadline() {
         let p = policy();
-        for kind in [ErrorKind::BadRequest, ErrorKind::PermissionDenied, ErrorKind::NotFound, ErrorKind::ContentFilter] {
-            assert_eq!(decide(&p, &Error::new(kind, "x"), 0, Duration::from_secs(10)), Decision::GiveUp);
+        for kind in [
+            ErrorKind::BadRequest,
+            ErrorKind::PermissionDenied,
+            ErrorKind::NotFound,
+            ErrorKind::ContentFilter,
+        ] {
+            assert_eq!(
+                decide(&p, &Error::new(kind, "x"), 0, Duration::from_secs(10)),
+                Decision::GiveUp
+            );
         }
         let server = Error::new(ErrorKind::Server, "500");
-        assert_eq!(decide(&p, &server, 3, Duration::from_secs(10)), Decision::GiveUp);
-        assert_eq!(decide(&p, &server, 0, Duration::from_millis(1)), Decision::GiveUp);
+        assert_eq!(
+            decide(&p, &server, 3, Duration::from_secs(10)),
+            Decision::GiveUp
+        );
+        assert_eq!(
+            decide(&p, &server, 0, Duration::from_millis(1)),
+            Decision::GiveUp
+        );
     }
 
     #[test]
     fn fallback_rules() {
         assert!(falls_back(&Error::new(ErrorKind::RateLimit, "x"), false));
-        assert!(!falls_back(&Error::new(ErrorKind::ContentFilter, "x"), false));
+        assert!(!falls_back(
+            &Error::new(ErrorKind::ContentFilter, "x"),
+            false
+        ));
         assert!(falls_back(&Error::new(ErrorKind::ContentFilter, "x"), true));
-        assert!(!falls_back(&Error::new(ErrorKind::Authentication, "x"), true));
+        assert!(!falls_back(
+            &Error::new(ErrorKind::Authentication, "x"),
+            true
+        ));
     }
 }

@@ -10,7 +10,10 @@ use foundry_client::ErrorKind;
 const FAKE_KEY: &str = "test-key-0a1b2c3d4e5f-not-real";
 
 fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-    let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let map: HashMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     move |name: &str| map.get(name).cloned()
 }
 
@@ -18,7 +21,13 @@ fn repo_catalog() -> Catalog {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../foundry.yaml");
     Catalog::from_path_with_env(
         path,
-        &env(&[("FOUNDRY_ENDPOINT", "https://aucert-ai.cognitiveservices.azure.com"), ("FOUNDRY_API_KEY", FAKE_KEY)]),
+        &env(&[
+            (
+                "FOUNDRY_ENDPOINT",
+                "https://aucert-ai.cognitiveservices.azure.com",
+            ),
+            ("FOUNDRY_API_KEY", FAKE_KEY),
+        ]),
     )
     .expect("foundry.yaml loads")
 }
@@ -27,19 +36,37 @@ fn repo_catalog() -> Catalog {
 fn reference_estate_has_the_five_deployments_with_their_quirks() {
     let c = repo_catalog();
     let names: Vec<&str> = c.deployments.iter().map(|d| d.name.as_str()).collect();
-    assert_eq!(names, ["gpt-5.1-codex", "gpt-5.4", "gpt-5.3-codex", "Kimi-K2.6", "DeepSeek-V3.2"]);
+    assert_eq!(
+        names,
+        [
+            "gpt-5.1-codex",
+            "gpt-5.4",
+            "gpt-5.3-codex",
+            "Kimi-K2.6",
+            "DeepSeek-V3.2"
+        ]
+    );
     let codex = c.deployment("gpt-5.1-codex").unwrap();
     assert!(codex.responses_only);
-    assert_eq!(codex.endpoint, "https://aucert-ai.cognitiveservices.azure.com/");
+    assert_eq!(
+        codex.endpoint,
+        "https://aucert-ai.cognitiveservices.azure.com/"
+    );
     assert_eq!(codex.api_version, "2024-10-21");
     assert_eq!((codex.pricing.input, codex.pricing.output), (2.0, 8.0));
     let kimi = c.deployment("Kimi-K2.6").unwrap();
     assert!(kimi.thinking);
     assert_eq!(kimi.min_max_tokens, Some(100));
-    assert_eq!(c.deployment("gpt-5.4").unwrap().max_tokens_param, TokensParam::MaxCompletionTokens);
+    assert_eq!(
+        c.deployment("gpt-5.4").unwrap().max_tokens_param,
+        TokensParam::MaxCompletionTokens
+    );
     assert_eq!(c.deployment("DeepSeek-V3.2").unwrap().pricing.input, 0.14);
     assert!(matches!(&kimi.auth, AuthConfig::ApiKey(k) if k.expose() == FAKE_KEY));
-    assert_eq!(c.route("decision").unwrap().deployments, ["gpt-5.4", "gpt-5.3-codex"]);
+    assert_eq!(
+        c.route("decision").unwrap().deployments,
+        ["gpt-5.4", "gpt-5.3-codex"]
+    );
 }
 
 #[test]
@@ -66,29 +93,50 @@ fn names_are_exact_and_near_misses_are_suggested() {
 #[test]
 fn missing_key_variable_names_the_key_and_the_fix() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../foundry.yaml");
-    let err = Catalog::from_path_with_env(&path, &env(&[("FOUNDRY_ENDPOINT", "https://x.openai.azure.com/")])).unwrap_err();
+    let err = Catalog::from_path_with_env(
+        &path,
+        &env(&[("FOUNDRY_ENDPOINT", "https://x.openai.azure.com/")]),
+    )
+    .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Config);
     assert!(err.message.contains("foundry.yaml"), "{}", err.message);
     assert!(err.message.contains("defaults.auth.env"), "{}", err.message);
     assert!(err.message.contains("FOUNDRY_API_KEY"));
     assert!(err.hint.contains("az keyvault secret show"));
-    let err = Catalog::from_path_with_env(&path, &env(&[("FOUNDRY_API_KEY", FAKE_KEY)])).unwrap_err();
-    assert!(err.message.contains("defaults.endpoint") && err.message.contains("FOUNDRY_ENDPOINT"), "{}", err.message);
+    let err =
+        Catalog::from_path_with_env(&path, &env(&[("FOUNDRY_API_KEY", FAKE_KEY)])).unwrap_err();
+    assert!(
+        err.message.contains("defaults.endpoint") && err.message.contains("FOUNDRY_ENDPOINT"),
+        "{}",
+        err.message
+    );
 }
 
 #[test]
 fn typos_and_bad_values_name_the_key() {
     let e = |text: &str| Catalog::from_str_with_env(text, "team.yaml", &env(&[])).unwrap_err();
     let err = e("deployments:\n  - name: a\n    endpoint: https://x/\n    shape: azur\n");
-    assert!(err.message.starts_with("team.yaml: deployments[0].shape"), "{}", err.message);
+    assert!(
+        err.message.starts_with("team.yaml: deployments[0].shape"),
+        "{}",
+        err.message
+    );
     let err = e("deployments:\n  - name: a\n    endpoint: https://x/\n    respones_only: true\n");
     assert!(err.message.contains("respones_only"), "{}", err.message);
     let err = e("deployments:\n  - name: a\n    endpoint: https://x/\n  - name: a\n    endpoint: https://y/\n");
     assert!(err.message.contains("listed twice"), "{}", err.message);
     let err = e("deployments:\n  - name: a\n    endpoint: ftp://x/\n");
-    assert!(err.message.contains("deployments[0].endpoint"), "{}", err.message);
+    assert!(
+        err.message.contains("deployments[0].endpoint"),
+        "{}",
+        err.message
+    );
     let err = e("deployments:\n  - name: a\n    endpoint: https://x/\nroutes:\n  - name: r\n    deployments: [a, b]\n");
-    assert!(err.message.contains("routes[0].deployments[1]"), "{}", err.message);
+    assert!(
+        err.message.contains("routes[0].deployments[1]"),
+        "{}",
+        err.message
+    );
     let err = e("deployments: [\n");
     assert!(err.message.contains("not valid YAML"), "{}", err.message);
     let err = e("deployments:\n  - name: a\n    endpoint: https://x/\n    pricing: {input: -1}\n");
@@ -97,12 +145,21 @@ fn typos_and_bad_values_name_the_key() {
 
 #[test]
 fn credentials_never_go_over_plain_http_except_to_loopback() {
-    let text = |endpoint: &str| format!("deployments:\n  - name: a\n    endpoint: {endpoint}\n    auth: {{type: api_key, key: {FAKE_KEY}}}\n");
-    let err = Catalog::from_str_with_env(&text("http://example.com/"), "t.yaml", &env(&[])).unwrap_err();
+    let text = |endpoint: &str| {
+        format!("deployments:\n  - name: a\n    endpoint: {endpoint}\n    auth: {{type: api_key, key: {FAKE_KEY}}}\n")
+    };
+    let err =
+        Catalog::from_str_with_env(&text("http://example.com/"), "t.yaml", &env(&[])).unwrap_err();
     assert!(err.hint.contains("https"), "{}", err.hint);
     assert!(!err.to_string().contains(FAKE_KEY));
-    for ok in ["http://127.0.0.1:8080/", "http://localhost:1/", "http://[::1]:9/", "https://example.com/"] {
-        Catalog::from_str_with_env(&text(ok), "t.yaml", &env(&[])).unwrap_or_else(|e| panic!("{ok}: {e}"));
+    for ok in [
+        "http://127.0.0.1:8080/",
+        "http://localhost:1/",
+        "http://[::1]:9/",
+        "https://example.com/",
+    ] {
+        Catalog::from_str_with_env(&text(ok), "t.yaml", &env(&[]))
+            .unwrap_or_else(|e| panic!("{ok}: {e}"));
     }
 }
 
@@ -145,7 +202,11 @@ model_list:
     let c = Catalog::from_str_with_env(
         text,
         "litellm.yaml",
-        &env(&[("AZURE_API_BASE", "https://us.openai.azure.com"), ("AZURE_API_KEY", FAKE_KEY), ("AZURE_AI_KEY", FAKE_KEY)]),
+        &env(&[
+            ("AZURE_API_BASE", "https://us.openai.azure.com"),
+            ("AZURE_API_KEY", FAKE_KEY),
+            ("AZURE_AI_KEY", FAKE_KEY),
+        ]),
     )
     .unwrap();
     let route = c.route("gpt-4o").expect("two entries become a route");
@@ -165,19 +226,32 @@ model_list:
 
 #[test]
 fn environment_catalogs_accept_any_deployment() {
-    let c = Catalog::from_env_lookup(&env(&[("FOUNDRY_ENDPOINT", "https://r.cognitiveservices.azure.com"), ("FOUNDRY_API_KEY", FAKE_KEY)])).unwrap();
+    let c = Catalog::from_env_lookup(&env(&[
+        ("FOUNDRY_ENDPOINT", "https://r.cognitiveservices.azure.com"),
+        ("FOUNDRY_API_KEY", FAKE_KEY),
+    ]))
+    .unwrap();
     let t = c.resolve("gpt-5.4").unwrap();
     assert_eq!(t.deployments[0].deployment, "gpt-5.4");
-    assert_eq!(t.deployments[0].endpoint, "https://r.cognitiveservices.azure.com/");
+    assert_eq!(
+        t.deployments[0].endpoint,
+        "https://r.cognitiveservices.azure.com/"
+    );
     let c = Catalog::from_env_lookup(&env(&[
-        ("AZURE_OPENAI_ENDPOINT", "https://r.openai.azure.com/openai/v1/"),
+        (
+            "AZURE_OPENAI_ENDPOINT",
+            "https://r.openai.azure.com/openai/v1/",
+        ),
         ("OPENAI_API_VERSION", "2025-01-01"),
     ]))
     .unwrap();
     let d = &c.resolve("x").unwrap().deployments[0];
     assert_eq!(d.shape, Shape::V1);
     assert_eq!(d.api_version, "2025-01-01");
-    assert!(matches!(d.auth, AuthConfig::Entra(_)), "no key means managed identity");
+    assert!(
+        matches!(d.auth, AuthConfig::Entra(_)),
+        "no key means managed identity"
+    );
     let err = Catalog::from_env_lookup(&env(&[])).unwrap_err();
     assert!(err.hint.contains("FOUNDRY_ENDPOINT"));
 }

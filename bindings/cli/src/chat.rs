@@ -15,7 +15,12 @@ pub struct Args {
     pub system: Option<String>,
 }
 
-pub fn request(model: &str, system: Option<&str>, prompt: &str, max_tokens: Option<u64>) -> ChatRequest {
+pub fn request(
+    model: &str,
+    system: Option<&str>,
+    prompt: &str,
+    max_tokens: Option<u64>,
+) -> ChatRequest {
     let mut messages = Vec::new();
     if let Some(system) = system {
         messages.push(json!({"role": "system", "content": system}));
@@ -26,11 +31,20 @@ pub fn request(model: &str, system: Option<&str>, prompt: &str, max_tokens: Opti
     if let Some(n) = max_tokens {
         params.insert("max_tokens".into(), json!(n));
     }
-    ChatRequest { model: model.to_string(), params, ..ChatRequest::default() }
+    ChatRequest {
+        model: model.to_string(),
+        params,
+        ..ChatRequest::default()
+    }
 }
 
 pub async fn run(out: &Output, client: &Foundry, args: Args) -> foundry_client::Result<bool> {
-    let req = request(&args.model, args.system.as_deref(), &args.prompt, args.max_tokens);
+    let req = request(
+        &args.model,
+        args.system.as_deref(),
+        &args.prompt,
+        args.max_tokens,
+    );
     if !args.stream || out.json {
         let r = client.chat(req).await?;
         if out.json {

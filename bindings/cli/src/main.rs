@@ -11,7 +11,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "foundry", version, about = "Call Azure AI Foundry deployments: demo, smoke, chat, deployments, emulate")]
+#[command(
+    name = "foundry",
+    version,
+    about = "Call Azure AI Foundry deployments: demo, smoke, chat, deployments, emulate"
+)]
 struct Cli {
     /// Print JSON instead of tables.
     #[arg(long, global = true)]
@@ -78,7 +82,10 @@ fn load(config: Option<&PathBuf>) -> foundry_client::Result<foundry_client::Foun
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("foundry: cannot start the async runtime: {e}");
@@ -90,9 +97,27 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Demo => demo::run(&out).await,
             Command::Smoke { config } => smoke::run(&out, load(config.as_ref())?).await,
-            Command::Chat { model, prompt, config, no_stream, max_tokens, system } => {
+            Command::Chat {
+                model,
+                prompt,
+                config,
+                no_stream,
+                max_tokens,
+                system,
+            } => {
                 let client = load(config.as_ref())?;
-                chat::run(&out, &client, chat::Args { model, prompt, stream: !no_stream, max_tokens, system }).await
+                chat::run(
+                    &out,
+                    &client,
+                    chat::Args {
+                        model,
+                        prompt,
+                        stream: !no_stream,
+                        max_tokens,
+                        system,
+                    },
+                )
+                .await
             }
             Command::Deployments { config } => {
                 smoke::list(&out, &load(config.as_ref())?);
@@ -119,10 +144,20 @@ async fn emulate(config: Option<PathBuf>, port: u16) -> foundry_client::Result<b
     };
     let emulator = foundry_emulator::Emulator::start_on(config, port)
         .await
-        .map_err(|e| foundry_client::Error::config(format!("cannot listen on port {port}: {e}")).with_hint("pick a free port with --port"))?;
-    println!("foundry emulator on {} (https {})", emulator.endpoint(), emulator.https_endpoint());
+        .map_err(|e| {
+            foundry_client::Error::config(format!("cannot listen on port {port}: {e}"))
+                .with_hint("pick a free port with --port")
+        })?;
+    println!(
+        "foundry emulator on {} (https {})",
+        emulator.endpoint(),
+        emulator.https_endpoint()
+    );
     println!("  export FOUNDRY_ENDPOINT={}", emulator.endpoint());
-    println!("  export FOUNDRY_API_KEY={}", foundry_emulator::DEFAULT_API_KEY);
+    println!(
+        "  export FOUNDRY_API_KEY={}",
+        foundry_emulator::DEFAULT_API_KEY
+    );
     println!("Ctrl-C stops it.");
     let _ = tokio::signal::ctrl_c().await;
     emulator.shutdown();

@@ -9,7 +9,8 @@ pub struct Output {
 
 impl Output {
     pub fn new(json: bool) -> Output {
-        let colour = !json && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        let colour =
+            !json && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
         Output { json, colour }
     }
 

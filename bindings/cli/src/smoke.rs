@@ -17,8 +17,14 @@ pub async fn run(out: &Output, client: Foundry) -> foundry_client::Result<bool> 
         .map(|r| {
             vec![
                 r.deployment.clone(),
-                if r.ok { out.green("ok") } else { out.red("FAILED") },
-                r.status.map(|s| s.to_string()).unwrap_or_else(|| "-".into()),
+                if r.ok {
+                    out.green("ok")
+                } else {
+                    out.red("FAILED")
+                },
+                r.status
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| "-".into()),
                 r.api.clone().unwrap_or_else(|| "-".into()),
                 format!("{} ms", r.latency_ms),
                 format!("{}/{}", r.usage.input_tokens, r.usage.output_tokens),
@@ -26,7 +32,18 @@ pub async fn run(out: &Output, client: Foundry) -> foundry_client::Result<bool> 
             ]
         })
         .collect();
-    out.table(&["deployment", "result", "status", "api", "latency", "tokens in/out", "error"], &rows);
+    out.table(
+        &[
+            "deployment",
+            "result",
+            "status",
+            "api",
+            "latency",
+            "tokens in/out",
+            "error",
+        ],
+        &rows,
+    );
     for r in results.iter().filter(|r| !r.ok) {
         if let Some(hint) = &r.hint {
             println!("  {} {}: {}", out.yellow("hint"), r.deployment, hint);
@@ -49,12 +66,24 @@ pub fn list(out: &Output, client: &Foundry) {
                 })
             })
             .collect();
-        let routes: Vec<_> = catalog.routes.iter().map(|r| json!({"name": r.name, "deployments": r.deployments})).collect();
+        let routes: Vec<_> = catalog
+            .routes
+            .iter()
+            .map(|r| json!({"name": r.name, "deployments": r.deployments}))
+            .collect();
         println!("{}", json!({"deployments": ds, "routes": routes}));
         return;
     }
     if deployments.is_empty() {
-        println!("{} (any deployment name is accepted on {})", catalog.origin, catalog.template.as_ref().map(|t| t.endpoint.as_str()).unwrap_or("?"));
+        println!(
+            "{} (any deployment name is accepted on {})",
+            catalog.origin,
+            catalog
+                .template
+                .as_ref()
+                .map(|t| t.endpoint.as_str())
+                .unwrap_or("?")
+        );
         return;
     }
     let rows: Vec<Vec<String>> = deployments
@@ -77,8 +106,22 @@ pub fn list(out: &Output, client: &Foundry) {
             ]
         })
         .collect();
-    out.table(&["deployment", "model", "shape", "in/out per 1M", "layer", "quirks"], &rows);
+    out.table(
+        &[
+            "deployment",
+            "model",
+            "shape",
+            "in/out per 1M",
+            "layer",
+            "quirks",
+        ],
+        &rows,
+    );
     for r in &catalog.routes {
-        println!("  route {} -> {}", out.bold(&r.name), r.deployments.join(" -> "));
+        println!(
+            "  route {} -> {}",
+            out.bold(&r.name),
+            r.deployments.join(" -> ")
+        );
     }
 }

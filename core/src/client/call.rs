@@ -99,7 +99,9 @@ impl Foundry {
         let target = catalog.resolve(payload.model())?;
         let budget = payload.timeout().unwrap_or(catalog.defaults.deadline_secs);
         if !(budget.is_finite() && budget > 0.0) {
-            return Err(Error::invalid_request(format!("timeout must be a positive number of seconds, got {budget}")));
+            return Err(Error::invalid_request(format!(
+                "timeout must be a positive number of seconds, got {budget}"
+            )));
         }
         let deadline = Instant::now() + Duration::from_secs_f64(budget);
         let correlation_id = format!("{:032x}", fastrand::u128(..));
@@ -108,7 +110,15 @@ impl Foundry {
         for (index, deployment) in target.deployments.iter().enumerate() {
             let fallback = index > 0;
             match self
-                .send_to(deployment, fallback, payload, stream, deadline, &correlation_id, &mut tried)
+                .send_to(
+                    deployment,
+                    fallback,
+                    payload,
+                    stream,
+                    deadline,
+                    &correlation_id,
+                    &mut tried,
+                )
                 .await
             {
                 Ok(mut sent) => {
@@ -125,7 +135,10 @@ impl Foundry {
                 }
             }
         }
-        Err(Error::config(format!("route '{}' has no deployments", payload.model())))
+        Err(Error::config(format!(
+            "route '{}' has no deployments",
+            payload.model()
+        )))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -150,14 +163,28 @@ impl Foundry {
             if time_left.is_zero() {
                 return Err(deadline_error(&d));
             }
-            let per_attempt = time_left.min(Duration::from_secs_f64(self.inner.catalog.defaults.timeout_secs));
+            let per_attempt = time_left.min(Duration::from_secs_f64(
+                self.inner.catalog.defaults.timeout_secs,
+            ));
             let started = Instant::now();
-            let exchange = self.exchange(&d, api, body, payload, stream, state.auth_refreshed, correlation_id);
+            let exchange = self.exchange(
+                &d,
+                api,
+                body,
+                payload,
+                stream,
+                state.auth_refreshed,
+                correlation_id,
+            );
             let outcome = match tokio::time::timeout(per_attempt, exchange).await {
                 Ok(outcome) => outcome,
                 Err(_) => Err(Error::new(
                     ErrorKind::Timeout,
-                    format!("no answer from '{}' within {:.1}s", d.name, per_attempt.as_secs_f64()),
+                    format!(
+                        "no answer from '{}' within {:.1}s",
+                        d.name,
+                        per_attempt.as_secs_f64()
+                    ),
                 )),
             };
             let latency_ms = started.elapsed().as_millis() as u64;
@@ -202,7 +229,11 @@ impl Foundry {
                 attempt_event(Some(Duration::ZERO));
                 continue;
             }
-            if matches!(payload, Payload::Chat(_)) && api == Api::Chat && wire::is_operation_unsupported(&err) && !state.api_switched {
+            if matches!(payload, Payload::Chat(_))
+                && api == Api::Chat
+                && wire::is_operation_unsupported(&err)
+                && !state.api_switched
+            {
                 state.api_switched = true;
                 self.inner.learned.set_responses_only(&d.name);
                 attempt_event(Some(Duration::ZERO));
@@ -242,10 +273,20 @@ impl Foundry {
         correlation_id: &str,
     ) -> Result<Sent> {
         let url = wire::request_url(d, api);
-        let headers = self.headers(d, api, payload.extra_headers(), force_refresh, correlation_id).await?;
+        let headers = self
+            .headers(
+                d,
+                api,
+                payload.extra_headers(),
+                force_refresh,
+                correlation_id,
+            )
+            .await?;
         let request = match &body {
             Some(body) => {
-                let bytes = serde_json::to_vec(body).map_err(|e| Error::invalid_request(format!("request is not serializable: {e}")))?;
+                let bytes = serde_json::to_vec(body).map_err(|e| {
+                    Error::invalid_request(format!("request is not serializable: {e}"))
+                })?;
                 self.inner.http.post(&url).headers(headers).body(bytes)
             }
             None => self.inner.http.get(&url).headers(headers),
@@ -265,7 +306,14 @@ impl Foundry {
                 });
             }
             let body = response.bytes().await.map_err(|e| transport_error(e, d))?;
-            return Ok(Sent { deployment: d.clone(), api, body, response: None, request_id, tried: Vec::new() });
+            return Ok(Sent {
+                deployment: d.clone(),
+                api,
+                body,
+                response: None,
+                request_id,
+                tried: Vec::new(),
+            });
         }
         let response_headers = response.headers().clone();
         let body = response.bytes().await.unwrap_or_default();
@@ -297,7 +345,10 @@ impl Foundry {
         }
         if d.shape == Shape::Inference {
             if let Some(policy) = d.extra_parameters {
-                headers.insert("extra-parameters", HeaderValue::from_static(policy.as_str()));
+                headers.insert(
+                    "extra-parameters",
+                    HeaderValue::from_static(policy.as_str()),
+                );
             }
             if api == Api::Info {
                 insert_header(&mut headers, "x-ms-model-mesh-model-name", &d.deployment)?;
@@ -313,33 +364,53 @@ impl Foundry {
 fn insert_header(headers: &mut HeaderMap, name: &str, value: &str) -> Result<()> {
     let name = HeaderName::from_bytes(name.as_bytes())
         .map_err(|_| Error::invalid_request(format!("'{name}' is not a valid header name")))?;
-    let value = HeaderValue::from_str(value)
-        .map_err(|_| Error::invalid_request(format!("header '{name}' has a value that is not valid in HTTP")))?;
+    let value = HeaderValue::from_str(value).map_err(|_| {
+        Error::invalid_request(format!(
+            "header '{name}' has a value that is not valid in HTTP"
+        ))
+    })?;
     headers.insert(name, value);
     Ok(())
 }
 
 fn sent_status(sent: &Sent) -> u16 {
-    sent.response.as_ref().map(|r| r.status().as_u16()).unwrap_or(200)
+    sent.response
+        .as_ref()
+        .map(|r| r.status().as_u16())
+        .unwrap_or(200)
 }
 
 fn deadline_error(d: &Deployment) -> Error {
-    Error::new(ErrorKind::Timeout, "the call's deadline passed before an answer")
-        .with_deployment(d.name.clone())
-        .with_retryable(false)
+    Error::new(
+        ErrorKind::Timeout,
+        "the call's deadline passed before an answer",
+    )
+    .with_deployment(d.name.clone())
+    .with_retryable(false)
 }
 
 /// A failure below HTTP: the message names the host (never a header or a key).
 fn transport_error(e: reqwest::Error, d: &Deployment) -> Error {
-    let host = e.url().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_default();
-    let kind = if e.is_timeout() { ErrorKind::Timeout } else { ErrorKind::Connection };
+    let host = e
+        .url()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_default();
+    let kind = if e.is_timeout() {
+        ErrorKind::Timeout
+    } else {
+        ErrorKind::Connection
+    };
     let mut source = std::error::Error::source(&e);
     let mut cause = String::new();
     while let Some(s) = source {
         cause = s.to_string();
         source = s.source();
     }
-    let what = if e.is_connect() { "cannot connect to" } else { "connection to" };
+    let what = if e.is_connect() {
+        "cannot connect to"
+    } else {
+        "connection to"
+    };
     let message = if cause.is_empty() {
         format!("{what} {host} failed")
     } else {

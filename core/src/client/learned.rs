@@ -21,7 +21,12 @@ pub(crate) struct Learned {
 impl Learned {
     /// The deployment with learned facts applied.
     pub fn apply(&self, mut d: Deployment) -> Deployment {
-        let flags = self.flags.lock().map(|m| m.get(&d.name).copied()).ok().flatten();
+        let flags = self
+            .flags
+            .lock()
+            .map(|m| m.get(&d.name).copied())
+            .ok()
+            .flatten();
         if let Some(f) = flags {
             d.responses_only |= f.responses_only;
             if f.max_completion_tokens {

@@ -145,7 +145,12 @@ impl Foundry {
         match self.send(Payload::Chat(&request), true).await {
             Ok(sent) => Ok(ChatStream::new(sent, self.inner.events.clone(), started)),
             Err(e) => {
-                self.emit_result(Api::Chat, &request.model, started, &Err::<ChatResult, _>(e.clone()));
+                self.emit_result(
+                    Api::Chat,
+                    &request.model,
+                    started,
+                    &Err::<ChatResult, _>(e.clone()),
+                );
                 Err(e)
             }
         }
@@ -206,8 +211,11 @@ impl Foundry {
     pub async fn info(&self, model: &str) -> Result<Value> {
         let sent = self.send(Payload::Info(model), false).await?;
         serde_json::from_slice(&sent.body).map_err(|e| {
-            Error::new(ErrorKind::InvalidResponse, format!("/info answered non-JSON: {e}"))
-                .with_deployment(sent.deployment.name)
+            Error::new(
+                ErrorKind::InvalidResponse,
+                format!("/info answered non-JSON: {e}"),
+            )
+            .with_deployment(sent.deployment.name)
         })
     }
 

@@ -36,10 +36,11 @@ impl Foundry {
             async move {
                 let request = ChatRequest {
                     model: name.clone(),
-                    params: json!({"messages": [{"role": "user", "content": "ping"}], "max_tokens": 16})
-                        .as_object()
-                        .cloned()
-                        .unwrap_or_default(),
+                    params:
+                        json!({"messages": [{"role": "user", "content": "ping"}], "max_tokens": 16})
+                            .as_object()
+                            .cloned()
+                            .unwrap_or_default(),
                     ..ChatRequest::default()
                 };
                 let started = Instant::now();

@@ -69,7 +69,7 @@ impl ChatStream {
     }
 
     /// The deployment streaming the answer.
-    pub fn deployment(&self) -> &str {
+    pub fn deployment_name(&self) -> &str {
         &self.deployment.name
     }
 
@@ -84,7 +84,9 @@ impl ChatStream {
         while let Some(chunk) = self.next().await {
             chunk?;
         }
-        self.result.take().ok_or_else(|| Error::new(ErrorKind::Stream, "the stream produced no result"))
+        self.result
+            .take()
+            .ok_or_else(|| Error::new(ErrorKind::Stream, "the stream produced no result"))
     }
 
     /// The folded result, once the stream has ended cleanly.
@@ -95,7 +97,9 @@ impl ChatStream {
     fn fail(&mut self, e: Error) -> Error {
         self.finished = true;
         self.body = None;
-        let e = e.with_deployment(self.deployment.name.clone()).with_request_id(self.request_id.clone());
+        let e = e
+            .with_deployment(self.deployment.name.clone())
+            .with_request_id(self.request_id.clone());
         self.sink.emit(Event::Result(ResultEvent {
             operation: self.api,
             deployment: self.deployment.name.clone(),

@@ -1,24 +1,30 @@
 //! A catalog from the environment: the usage guide's `FOUNDRY_ENDPOINT`/`FOUNDRY_API_KEY`,
 //! or the Azure SDK names, so existing shells and pods work unchanged.
 
-use super::load::{normalize_endpoint, validate_deployment, Lookup, DEFAULT_API_VERSION, DEFAULT_RESPONSES_API_VERSION};
-use super::{AuthConfig, Catalog, Defaults, Deployment, EntraConfig, Pricing, Secret, Shape, TokensParam};
+use super::load::{
+    normalize_endpoint, validate_deployment, Lookup, DEFAULT_API_VERSION,
+    DEFAULT_RESPONSES_API_VERSION,
+};
+use super::{
+    AuthConfig, Catalog, Defaults, Deployment, EntraConfig, Pricing, Secret, Shape, TokensParam,
+};
 use crate::{Error, Result};
 
 pub(crate) fn from_env(lookup: Lookup) -> Result<Catalog> {
     let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
-    let (endpoint, var) = match get("FOUNDRY_ENDPOINT") {
-        Some(e) => (e, "FOUNDRY_ENDPOINT"),
-        None => match get("AZURE_OPENAI_ENDPOINT") {
-            Some(e) => (e, "AZURE_OPENAI_ENDPOINT"),
-            None => {
-                return Err(Error::config("the environment names no endpoint").with_hint(
-                    "export FOUNDRY_ENDPOINT=https://<resource>.cognitiveservices.azure.com/ \
+    let (endpoint, var) =
+        match get("FOUNDRY_ENDPOINT") {
+            Some(e) => (e, "FOUNDRY_ENDPOINT"),
+            None => match get("AZURE_OPENAI_ENDPOINT") {
+                Some(e) => (e, "AZURE_OPENAI_ENDPOINT"),
+                None => return Err(
+                    Error::config("the environment names no endpoint").with_hint(
+                        "export FOUNDRY_ENDPOINT=https://<resource>.cognitiveservices.azure.com/ \
                      (and FOUNDRY_API_KEY, or rely on managed identity), or load a foundry.yaml",
-                ))
-            }
-        },
-    };
+                    ),
+                ),
+            },
+        };
     let origin = format!("environment ({var})");
     let mut endpoint = normalize_endpoint(&endpoint, var, &origin)?;
     let shape = if let Some(base) = endpoint.strip_suffix("openai/v1/") {

@@ -12,7 +12,9 @@ use super::load::{
     normalize_endpoint, resolve_auth, validate_deployment, validate_routes, Lookup, RawAuth,
     DEFAULT_API_VERSION, DEFAULT_RESPONSES_API_VERSION,
 };
-use super::{AuthConfig, Catalog, Defaults, Deployment, Pricing, Route, Secret, Shape, TokensParam};
+use super::{
+    AuthConfig, Catalog, Defaults, Deployment, Pricing, Route, Secret, Shape, TokensParam,
+};
 use crate::{Error, Result};
 
 #[derive(Deserialize)]
@@ -43,8 +45,10 @@ struct RawParams {
 fn env_ref(value: &str, key: &str, origin: &str, lookup: Lookup) -> Result<String> {
     match value.strip_prefix("os.environ/") {
         Some(name) => lookup(name).filter(|v| !v.is_empty()).ok_or_else(|| {
-            Error::config(format!("{origin}: {key}: environment variable {name} is not set"))
-                .with_hint(format!("export {name}"))
+            Error::config(format!(
+                "{origin}: {key}: environment variable {name} is not set"
+            ))
+            .with_hint(format!("export {name}"))
         }),
         None => Ok(value.to_string()),
     }
@@ -70,15 +74,27 @@ pub(crate) fn from_value(value: Value, origin: &str, lookup: Lookup) -> Result<C
         let base = match &p.api_base {
             Some(b) => env_ref(b, &format!("{key}.api_base"), origin, lookup)?,
             None => {
-                return Err(Error::config(format!("{origin}: {key}.api_base is missing"))
-                    .with_hint("set api_base to the resource endpoint (os.environ/AZURE_API_BASE)"))
+                return Err(
+                    Error::config(format!("{origin}: {key}.api_base is missing")).with_hint(
+                        "set api_base to the resource endpoint (os.environ/AZURE_API_BASE)",
+                    ),
+                )
             }
         };
         // azure_ai api_base usually ends in /models; the shape adds that segment itself.
         let base = base.trim_end_matches('/');
-        let base = if shape == Shape::Inference { base.trim_end_matches("/models") } else { base };
+        let base = if shape == Shape::Inference {
+            base.trim_end_matches("/models")
+        } else {
+            base
+        };
         let auth = match &p.api_key {
-            Some(k) => AuthConfig::ApiKey(Secret::new(env_ref(k, &format!("{key}.api_key"), origin, lookup)?)),
+            Some(k) => AuthConfig::ApiKey(Secret::new(env_ref(
+                k,
+                &format!("{key}.api_key"),
+                origin,
+                lookup,
+            )?)),
             None => resolve_auth(&RawAuth::Entra(Default::default()), &key, origin, lookup)?,
         };
         let per_million = |v: Option<f64>| v.map(|c| c * 1_000_000.0);

@@ -124,9 +124,8 @@ pub(crate) fn from_json_value(mut value: Value, origin: &str, lookup: Lookup) ->
     }
     let raw: RawCatalog = serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
-        Error::config(format!("{origin}: {path}: {}", e.inner())).with_hint(
-            "fix or remove that key; the README's configuration section lists every key",
-        )
+        Error::config(format!("{origin}: {path}: {}", e.inner()))
+            .with_hint("fix or remove that key; the README's configuration section lists every key")
     })?;
     resolve(raw, origin, lookup)
 }
@@ -144,7 +143,11 @@ fn interpolate(value: &mut Value, path: &str, origin: &str, lookup: Lookup) -> R
         }
         Value::Object(map) => {
             for (k, v) in map.iter_mut() {
-                let child = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                let child = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
                 interpolate(v, &child, origin, lookup)?;
             }
         }
@@ -168,13 +171,18 @@ fn expand(s: &str, path: &str, origin: &str, lookup: Lookup) -> Result<String> {
             Some((n, d)) => (n, Some(d)),
             None => (expr, None),
         };
-        match lookup(name).filter(|v| !v.is_empty()).or(default.map(str::to_string)) {
+        match lookup(name)
+            .filter(|v| !v.is_empty())
+            .or(default.map(str::to_string))
+        {
             Some(v) => out.push_str(&v),
             None => {
                 return Err(Error::config(format!(
                     "{origin}: {path}: environment variable {name} is not set"
                 ))
-                .with_hint(format!("export {name}, or write ${{{name}:-default}} in the file")))
+                .with_hint(format!(
+                    "export {name}, or write ${{{name}:-default}} in the file"
+                )))
             }
         }
         rest = &after[end + 1..];
@@ -183,10 +191,18 @@ fn expand(s: &str, path: &str, origin: &str, lookup: Lookup) -> Result<String> {
     Ok(out)
 }
 
-pub(crate) fn resolve_auth(raw: &RawAuth, key_path: &str, origin: &str, lookup: Lookup) -> Result<AuthConfig> {
+pub(crate) fn resolve_auth(
+    raw: &RawAuth,
+    key_path: &str,
+    origin: &str,
+    lookup: Lookup,
+) -> Result<AuthConfig> {
     match raw {
         RawAuth::None => Ok(AuthConfig::None),
-        RawAuth::ApiKey { key: Some(k), env: None } => Ok(AuthConfig::ApiKey(Secret::new(k.clone()))),
+        RawAuth::ApiKey {
+            key: Some(k),
+            env: None,
+        } => Ok(AuthConfig::ApiKey(Secret::new(k.clone()))),
         RawAuth::ApiKey { key: None, env } => {
             let name = env.as_deref().unwrap_or("FOUNDRY_API_KEY");
             match lookup(name).filter(|v| !v.is_empty()) {
@@ -200,14 +216,22 @@ pub(crate) fn resolve_auth(raw: &RawAuth, key_path: &str, origin: &str, lookup: 
                 ))),
             }
         }
-        RawAuth::ApiKey { key: Some(_), env: Some(_) } => Err(Error::config(format!(
+        RawAuth::ApiKey {
+            key: Some(_),
+            env: Some(_),
+        } => Err(Error::config(format!(
             "{origin}: {key_path}: both `key` and `env` are set"
         ))
         .with_hint("keep `env` (the key then stays out of the file)")),
         RawAuth::Entra(cfg) => {
             let mut cfg = cfg.clone();
-            let secret_var = cfg.client_secret_env.clone().unwrap_or_else(|| "AZURE_CLIENT_SECRET".into());
-            cfg.client_secret = lookup(&secret_var).filter(|v| !v.is_empty()).map(Secret::new);
+            let secret_var = cfg
+                .client_secret_env
+                .clone()
+                .unwrap_or_else(|| "AZURE_CLIENT_SECRET".into());
+            cfg.client_secret = lookup(&secret_var)
+                .filter(|v| !v.is_empty())
+                .map(Secret::new);
             if let Some(host) = &cfg.authority_host {
                 if !host.starts_with("https://") {
                     return Err(Error::config(format!(
@@ -317,7 +341,9 @@ pub(crate) fn normalize_endpoint(endpoint: &str, key: &str, origin: &str) -> Res
         return Err(Error::config(format!(
             "{origin}: {key}: '{endpoint}' is not an http(s) URL"
         ))
-        .with_hint("use the resource endpoint, e.g. https://<resource>.cognitiveservices.azure.com/"));
+        .with_hint(
+            "use the resource endpoint, e.g. https://<resource>.cognitiveservices.azure.com/",
+        ));
     }
     let mut e = endpoint.to_string();
     if !e.ends_with('/') {
@@ -337,12 +363,16 @@ pub(crate) fn validate_deployment(d: &Deployment, key: &str, origin: &str) -> Re
     }
     let p = &d.pricing;
     if p.input < 0.0 || p.output < 0.0 || p.cached_input.is_some_and(|c| c < 0.0) {
-        return Err(Error::config(format!("{origin}: {key}.pricing: prices cannot be negative"))
-            .with_hint("prices are USD per 1M tokens, e.g. `pricing: {input: 4.0, output: 16.0}`"));
+        return Err(Error::config(format!(
+            "{origin}: {key}.pricing: prices cannot be negative"
+        ))
+        .with_hint("prices are USD per 1M tokens, e.g. `pricing: {input: 4.0, output: 16.0}`"));
     }
     if d.tpm == Some(0) || d.rpm == Some(0) {
-        return Err(Error::config(format!("{origin}: {key}: tpm/rpm of 0 would block every call"))
-            .with_hint("remove the limit or set a positive number"));
+        return Err(Error::config(format!(
+            "{origin}: {key}: tpm/rpm of 0 would block every call"
+        ))
+        .with_hint("remove the limit or set a positive number"));
     }
     Ok(())
 }
@@ -358,15 +388,19 @@ pub(crate) fn validate_routes(catalog: &Catalog) -> Result<()> {
             .with_hint("give the route an alias of its own"));
         }
         if route.deployments.is_empty() {
-            return Err(Error::config(format!("{origin}: routes[{i}].deployments is empty"))
-                .with_hint("list the deployments to try, in order"));
+            return Err(
+                Error::config(format!("{origin}: routes[{i}].deployments is empty"))
+                    .with_hint("list the deployments to try, in order"),
+            );
         }
         for (j, name) in route.deployments.iter().enumerate() {
             if catalog.deployment(name).is_none() {
                 return Err(Error::config(format!(
                     "{origin}: routes[{i}].deployments[{j}]: unknown deployment '{name}'"
                 ))
-                .with_hint("list it under `deployments:` or fix the name (case- and dot-sensitive)"));
+                .with_hint(
+                    "list it under `deployments:` or fix the name (case- and dot-sensitive)",
+                ));
             }
         }
     }

@@ -329,9 +329,9 @@ impl Catalog {
         }
         let mut known: Vec<&str> = self.deployments.iter().map(|d| d.name.as_str()).collect();
         known.extend(self.routes.iter().map(|r| r.name.as_str()));
-        let near = known
-            .iter()
-            .find(|k| k.eq_ignore_ascii_case(model) || k.replace('.', "-") == model.replace('.', "-"));
+        let near = known.iter().find(|k| {
+            k.eq_ignore_ascii_case(model) || k.replace('.', "-") == model.replace('.', "-")
+        });
         let hint = match near {
             Some(n) => format!("did you mean '{n}'? Names are case- and dot-sensitive"),
             None => format!("known deployments and routes: {}", known.join(", ")),

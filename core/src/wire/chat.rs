@@ -2,7 +2,10 @@
 
 use serde_json::{Map, Value};
 
-use super::params::{chat_token_limit, check_messages, number_in, positive_int, set_stream, with_extra_body, with_floor};
+use super::params::{
+    chat_token_limit, check_messages, number_in, positive_int, set_stream, with_extra_body,
+    with_floor,
+};
 use super::{arguments_text, parse_answer, str_field, url::body_carries_model};
 use crate::config::{Deployment, TokensParam};
 use crate::normalize::{
@@ -72,7 +75,11 @@ fn tool_calls(message: &Map<String, Value>) -> Vec<ToolCall> {
         .filter_map(|call| {
             let function = call.get("function")?;
             Some(ToolCall {
-                id: call.get("id").and_then(Value::as_str).unwrap_or_default().to_string(),
+                id: call
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
                 name: function.get("name").and_then(Value::as_str)?.to_string(),
                 arguments: arguments_text(function.get("arguments")),
             })
@@ -108,16 +115,26 @@ pub fn parse_chat(bytes: &[u8]) -> Result<ChatResult> {
     }
 
     let mut report = ContentFilterReport::default();
-    prompt_filter_results(root.get("prompt_filter_results").unwrap_or(&Value::Null), &mut report);
+    prompt_filter_results(
+        root.get("prompt_filter_results").unwrap_or(&Value::Null),
+        &mut report,
+    );
     // api-versions before 2023-06 named it `prompt_annotations`.
-    prompt_filter_results(root.get("prompt_annotations").unwrap_or(&Value::Null), &mut report);
+    prompt_filter_results(
+        root.get("prompt_annotations").unwrap_or(&Value::Null),
+        &mut report,
+    );
     for (position, choice) in choices.iter().enumerate() {
         let index = choice
             .get("index")
             .and_then(Value::as_u64)
             .and_then(|i| u32::try_from(i).ok())
             .unwrap_or(u32::try_from(position).unwrap_or(u32::MAX));
-        choice_filter_results(index, choice.get("content_filter_results").unwrap_or(&Value::Null), &mut report);
+        choice_filter_results(
+            index,
+            choice.get("content_filter_results").unwrap_or(&Value::Null),
+            &mut report,
+        );
     }
     finalize_report(&mut report);
 
@@ -131,7 +148,10 @@ pub fn parse_chat(bytes: &[u8]) -> Result<ChatResult> {
     };
     if let Some(choice) = choices.first() {
         let empty = Map::new();
-        let message = choice.get("message").and_then(Value::as_object).unwrap_or(&empty);
+        let message = choice
+            .get("message")
+            .and_then(Value::as_object)
+            .unwrap_or(&empty);
         let explicit_reasoning = ["reasoning_content", "reasoning"]
             .iter()
             .find_map(|k| message.get(*k).and_then(Value::as_str))
@@ -164,7 +184,8 @@ fn missing_choices(root: &Map<String, Value>) -> Error {
         });
     let message = match detail {
         Some(d) => format!("the chat completions answer has no choices but an error: {d}"),
-        None => "the chat completions answer has no `choices` (nor usage): not a chat.completion".to_string(),
+        None => "the chat completions answer has no `choices` (nor usage): not a chat.completion"
+            .to_string(),
     };
     Error::new(ErrorKind::InvalidResponse, message)
 }
@@ -191,7 +212,8 @@ mod tests {
     #[test]
     fn azure_body_has_no_model_and_v1_body_does() {
         let d = deployment(Shape::Azure, "https://r/", "gpt-5.4");
-        let body = build_chat_body(&d, &request(json!({"messages": hi(), "model": "x"})), false).unwrap();
+        let body =
+            build_chat_body(&d, &request(json!({"messages": hi(), "model": "x"})), false).unwrap();
         assert_eq!(body, json!({"messages": hi()}));
         let d = deployment(Shape::V1, "https://r/", "gpt-5.4");
         let body = build_chat_body(&d, &request(json!({"messages": hi()})), false).unwrap();
@@ -202,18 +224,37 @@ mod tests {
     fn token_param_rename_and_floor() {
         let mut d = deployment(Shape::Azure, "https://r/", "gpt-5.4");
         d.max_tokens_param = TokensParam::MaxCompletionTokens;
-        let body = build_chat_body(&d, &request(json!({"messages": hi(), "max_tokens": 50})), false).unwrap();
+        let body = build_chat_body(
+            &d,
+            &request(json!({"messages": hi(), "max_tokens": 50})),
+            false,
+        )
+        .unwrap();
         assert_eq!(body.get("max_tokens"), None);
         assert_eq!(body["max_completion_tokens"], 50);
 
         let mut d = deployment(Shape::Azure, "https://r/", "Kimi-K2.6");
         d.min_max_tokens = Some(100);
-        let body = build_chat_body(&d, &request(json!({"messages": hi(), "max_tokens": 20})), false).unwrap();
+        let body = build_chat_body(
+            &d,
+            &request(json!({"messages": hi(), "max_tokens": 20})),
+            false,
+        )
+        .unwrap();
         assert_eq!(body["max_tokens"], 100);
-        let body = build_chat_body(&d, &request(json!({"messages": hi(), "max_completion_tokens": 500})), false).unwrap();
+        let body = build_chat_body(
+            &d,
+            &request(json!({"messages": hi(), "max_completion_tokens": 500})),
+            false,
+        )
+        .unwrap();
         assert_eq!(body["max_completion_tokens"], 500);
         let body = build_chat_body(&d, &request(json!({"messages": hi()})), false).unwrap();
-        assert_eq!(body.get("max_tokens"), None, "no limit given, none invented");
+        assert_eq!(
+            body.get("max_tokens"),
+            None,
+            "no limit given, none invented"
+        );
     }
 
     #[test]
@@ -229,7 +270,12 @@ mod tests {
         assert_eq!(body.get("extra_body"), None);
         assert_eq!(body["stream"], true);
         assert_eq!(body["stream_options"], json!({"include_usage": true}));
-        let body = build_chat_body(&d, &request(json!({"messages": hi(), "stream": true})), false).unwrap();
+        let body = build_chat_body(
+            &d,
+            &request(json!({"messages": hi(), "stream": true})),
+            false,
+        )
+        .unwrap();
         assert_eq!(body.get("stream"), None);
     }
 
@@ -241,13 +287,34 @@ mod tests {
             (json!({"messages": []}), "messages is empty"),
             (json!({"messages": "hi"}), "messages must be a list"),
             (json!({"messages": ["hi"]}), "messages[0] must be an object"),
-            (json!({"messages": [{"content": "x"}]}), "messages[0] has no string 'role'"),
-            (json!({"messages": hi(), "max_tokens": -5}), "max_tokens must be a positive integer"),
-            (json!({"messages": hi(), "max_tokens": 0}), "max_tokens must be a positive integer"),
-            (json!({"messages": hi(), "max_completion_tokens": "9"}), "max_completion_tokens must be a positive integer"),
-            (json!({"messages": hi(), "max_tokens": 9, "max_completion_tokens": 9}), "both set"),
-            (json!({"messages": hi(), "temperature": 3}), "temperature must be a number between 0 and 2"),
-            (json!({"messages": hi(), "n": 0}), "n must be an integer >= 1"),
+            (
+                json!({"messages": [{"content": "x"}]}),
+                "messages[0] has no string 'role'",
+            ),
+            (
+                json!({"messages": hi(), "max_tokens": -5}),
+                "max_tokens must be a positive integer",
+            ),
+            (
+                json!({"messages": hi(), "max_tokens": 0}),
+                "max_tokens must be a positive integer",
+            ),
+            (
+                json!({"messages": hi(), "max_completion_tokens": "9"}),
+                "max_completion_tokens must be a positive integer",
+            ),
+            (
+                json!({"messages": hi(), "max_tokens": 9, "max_completion_tokens": 9}),
+                "both set",
+            ),
+            (
+                json!({"messages": hi(), "temperature": 3}),
+                "temperature must be a number between 0 and 2",
+            ),
+            (
+                json!({"messages": hi(), "n": 0}),
+                "n must be an integer >= 1",
+            ),
         ];
         for (params, expected) in cases {
             let err = build_chat_body(&d, &request(params.clone()), false).unwrap_err();
@@ -317,10 +384,18 @@ mod tests {
         for body in bodies {
             match parse_chat(body) {
                 Ok(r) => assert_eq!(r.api, Some(Api::Chat)),
-                Err(e) => assert_eq!(e.kind(), ErrorKind::InvalidResponse, "{}", String::from_utf8_lossy(body)),
+                Err(e) => assert_eq!(
+                    e.kind(),
+                    ErrorKind::InvalidResponse,
+                    "{}",
+                    String::from_utf8_lossy(body)
+                ),
             }
         }
         let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
-        assert_eq!(parse_chat(deep.as_bytes()).unwrap_err().kind(), ErrorKind::InvalidResponse);
+        assert_eq!(
+            parse_chat(deep.as_bytes()).unwrap_err().kind(),
+            ErrorKind::InvalidResponse
+        );
     }
 }

@@ -39,7 +39,9 @@ fn check_input(input: Option<&Value>) -> Result<()> {
             }
             Ok(())
         }
-        None | Some(Value::Null) => Err(Error::invalid_request(format!("input is required: {fix}"))),
+        None | Some(Value::Null) => {
+            Err(Error::invalid_request(format!("input is required: {fix}")))
+        }
         Some(other) => Err(Error::invalid_request(format!(
             "input is {}: {fix}",
             match other {
@@ -136,7 +138,11 @@ mod tests {
     #[test]
     fn body_per_shape_and_validation() {
         let d = deployment(Shape::Azure, "https://r/", "emb");
-        let body = build_embeddings_body(&d, &request(json!({"input": ["a", "b"], "dimensions": 256}))).unwrap();
+        let body = build_embeddings_body(
+            &d,
+            &request(json!({"input": ["a", "b"], "dimensions": 256})),
+        )
+        .unwrap();
         assert_eq!(body, json!({"input": ["a", "b"], "dimensions": 256}));
         let d = deployment(Shape::Inference, "https://r/", "emb");
         let body = build_embeddings_body(&d, &request(json!({"input": [[1, 2], [3]]}))).unwrap();
@@ -149,7 +155,10 @@ mod tests {
             (json!({"input": ["a", ""]}), "input[1] is an empty string"),
             (json!({"input": ["a", 3]}), "input[1] is 3"),
             (json!({"input": 5}), "input is 5"),
-            (json!({"input": "a", "dimensions": 0}), "dimensions must be a positive integer"),
+            (
+                json!({"input": "a", "dimensions": 0}),
+                "dimensions must be a positive integer",
+            ),
         ] {
             let err = build_embeddings_body(&d, &request(params)).unwrap_err();
             assert_eq!(err.kind(), ErrorKind::InvalidRequest);
@@ -164,15 +173,31 @@ mod tests {
             "usage": {"prompt_tokens": 8, "total_tokens": 8}});
         let r = parse_embeddings(body.to_string().as_bytes()).unwrap();
         assert_eq!(r.model, "text-embedding-3-small");
-        assert_eq!(r.data[0], Embedding { index: 1, embedding: json!("AAAA") });
+        assert_eq!(
+            r.data[0],
+            Embedding {
+                index: 1,
+                embedding: json!("AAAA")
+            }
+        );
         assert_eq!(r.data[1].embedding, json!([0.1, -0.2]));
         assert_eq!((r.usage.input_tokens, r.usage.total_tokens), (8, 8));
     }
 
     #[test]
     fn hostile_answers() {
-        for body in [&b""[..], b"{", b"[]", br#"{"data": null}"#, br#"{"data": [{"embedding": null}]}"#, br#"{"data": [1]}"#] {
-            assert_eq!(parse_embeddings(body).unwrap_err().kind(), ErrorKind::InvalidResponse);
+        for body in [
+            &b""[..],
+            b"{",
+            b"[]",
+            br#"{"data": null}"#,
+            br#"{"data": [{"embedding": null}]}"#,
+            br#"{"data": [1]}"#,
+        ] {
+            assert_eq!(
+                parse_embeddings(body).unwrap_err().kind(),
+                ErrorKind::InvalidResponse
+            );
         }
         let r = parse_embeddings(br#"{"data": [], "usage": {"prompt_tokens": "x"}}"#).unwrap();
         assert_eq!(r.usage, Usage::default());

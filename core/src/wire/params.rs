@@ -93,7 +93,9 @@ pub(super) fn with_floor(d: &Deployment, limit: u64) -> u64 {
 
 /// The chat output-token limit: `max_tokens` or `max_completion_tokens` (not both), as
 /// `(name, value)`, validated and with nulls removed.
-pub(super) fn chat_token_limit(body: &mut Map<String, Value>) -> Result<Option<(&'static str, u64)>> {
+pub(super) fn chat_token_limit(
+    body: &mut Map<String, Value>,
+) -> Result<Option<(&'static str, u64)>> {
     let max_tokens = positive_int(body, "max_tokens")?;
     let max_completion = positive_int(body, "max_completion_tokens")?;
     match (max_tokens, max_completion) {
@@ -188,10 +190,22 @@ mod tests {
         assert_eq!(b["max_tokens"], json!(100));
         assert_eq!(positive_int(&mut b, "n").unwrap(), None);
         assert!(!b.contains_key("n"));
-        for bad in [json!(-5), json!(0), json!(1.5), json!("100"), json!(true), json!(1e300)] {
+        for bad in [
+            json!(-5),
+            json!(0),
+            json!(1.5),
+            json!("100"),
+            json!(true),
+            json!(1e300),
+        ] {
             let mut b = map(json!({"max_tokens": bad}));
             let err = positive_int(&mut b, "max_tokens").unwrap_err();
-            assert!(err.message.starts_with("max_tokens must be a positive integer"), "{}", err.message);
+            assert!(
+                err.message
+                    .starts_with("max_tokens must be a positive integer"),
+                "{}",
+                err.message
+            );
         }
     }
 
@@ -209,7 +223,10 @@ mod tests {
     fn stream_flags() {
         let mut b = Map::new();
         set_stream(&mut b, true, true);
-        assert_eq!(Value::Object(b.clone()), json!({"stream": true, "stream_options": {"include_usage": true}}));
+        assert_eq!(
+            Value::Object(b.clone()),
+            json!({"stream": true, "stream_options": {"include_usage": true}})
+        );
         set_stream(&mut b, false, true);
         assert!(b.is_empty());
         let mut b = map(json!({"stream_options": {"include_usage": false}}));

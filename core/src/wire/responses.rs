@@ -30,7 +30,10 @@ pub fn build_responses_body(d: &Deployment, req: &ResponsesRequest, stream: bool
         }
     }
     if let Some(limit) = positive_int(&mut body, "max_output_tokens")? {
-        body.insert("max_output_tokens".to_string(), Value::from(with_floor(d, limit)));
+        body.insert(
+            "max_output_tokens".to_string(),
+            Value::from(with_floor(d, limit)),
+        );
     }
     body.insert("model".to_string(), Value::String(d.deployment.clone()));
     // The Responses API always reports usage in `response.completed`; it has no
@@ -66,12 +69,16 @@ fn read_output(items: &[Value]) -> Output {
     let mut out = Output::default();
     for item in items {
         match item.get("type").and_then(Value::as_str) {
-            Some("message") => out.text.extend(texts_of_type(item.get("content"), "output_text")),
+            Some("message") => out
+                .text
+                .extend(texts_of_type(item.get("content"), "output_text")),
             Some("reasoning") => {
                 // Summaries are what OpenAI and Azure expose; open models served through the
                 // Responses API put the raw chain in `content` as `reasoning_text`.
-                out.reasoning.extend(texts_of_type(item.get("summary"), "summary_text"));
-                out.reasoning.extend(texts_of_type(item.get("content"), "reasoning_text"));
+                out.reasoning
+                    .extend(texts_of_type(item.get("summary"), "summary_text"));
+                out.reasoning
+                    .extend(texts_of_type(item.get("content"), "reasoning_text"));
             }
             Some("function_call") => {
                 let Some(name) = item.get("name").and_then(Value::as_str) else {
@@ -96,7 +103,10 @@ fn read_output(items: &[Value]) -> Output {
 /// A 200 whose response `status` is `failed` carries the failure in `error`.
 fn failed_response(root: &Map<String, Value>) -> Error {
     let error = root.get("error");
-    let code = error.and_then(|e| e.get("code")).and_then(Value::as_str).map(str::to_string);
+    let code = error
+        .and_then(|e| e.get("code"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
     let message = error
         .and_then(|e| e.get("message"))
         .and_then(Value::as_str)
@@ -142,12 +152,17 @@ pub fn parse_responses(bytes: &[u8]) -> Result<ChatResult> {
         _ => None,
     };
     let mut report = ContentFilterReport::default();
-    responses_content_filters(root.get("content_filters").unwrap_or(&Value::Null), &mut report);
+    responses_content_filters(
+        root.get("content_filters").unwrap_or(&Value::Null),
+        &mut report,
+    );
     finalize_report(&mut report);
 
     let text = if out.text.is_empty() {
         // The SDKs' convenience field, present when a proxy already flattened the output.
-        root.get("output_text").and_then(Value::as_str).map(str::to_string)
+        root.get("output_text")
+            .and_then(Value::as_str)
+            .map(str::to_string)
     } else {
         Some(out.text.concat())
     };
@@ -198,7 +213,10 @@ mod tests {
         for (params, expected) in [
             (json!({}), "input is required"),
             (json!({"input": 3}), "input must be a string or a list"),
-            (json!({"input": "x", "max_output_tokens": -1}), "max_output_tokens must be a positive integer"),
+            (
+                json!({"input": "x", "max_output_tokens": -1}),
+                "max_output_tokens must be a positive integer",
+            ),
         ] {
             let err = build_responses_body(&d, &request(params), false).unwrap_err();
             assert_eq!(err.kind(), ErrorKind::InvalidRequest);

@@ -4,7 +4,9 @@
 use serde_json::{json, Map, Value};
 
 use super::chat::content_text;
-use super::params::{chat_token_limit, check_messages, kind_of, number_in, set_stream, with_extra_body, with_floor};
+use super::params::{
+    chat_token_limit, check_messages, kind_of, number_in, set_stream, with_extra_body, with_floor,
+};
 use crate::config::Deployment;
 use crate::types::ChatRequest;
 use crate::{Error, Result};
@@ -64,7 +66,8 @@ pub fn chat_to_responses_body(d: &Deployment, req: &ChatRequest, stream: bool) -
 
     let mut body: Map<String, Value> = chat
         .iter()
-        .filter(|(k, _)| !REWRITTEN.contains(&k.as_str()))
+        // Chat-only parameters left here have harmless values (`n: 1`); drop them too.
+        .filter(|(k, _)| !REWRITTEN.contains(&k.as_str()) && !CHAT_ONLY.contains(&k.as_str()))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     body.insert("model".to_string(), Value::String(d.deployment.clone()));
@@ -77,10 +80,16 @@ pub fn chat_to_responses_body(d: &Deployment, req: &ChatRequest, stream: bool) -
         .collect();
     all_instructions.extend(instructions);
     if !all_instructions.is_empty() {
-        body.insert("instructions".to_string(), Value::String(all_instructions.join("\n\n")));
+        body.insert(
+            "instructions".to_string(),
+            Value::String(all_instructions.join("\n\n")),
+        );
     }
     if let Some((_, limit)) = limit {
-        body.insert("max_output_tokens".to_string(), Value::from(with_floor(d, limit)));
+        body.insert(
+            "max_output_tokens".to_string(),
+            Value::from(with_floor(d, limit)),
+        );
     }
     if let Some(tools) = chat.get("tools") {
         body.insert("tools".to_string(), convert_tools(tools)?);
@@ -89,7 +98,12 @@ pub fn chat_to_responses_body(d: &Deployment, req: &ChatRequest, stream: bool) -
         body.insert("tool_choice".to_string(), convert_tool_choice(choice));
     }
     if let Some(format) = chat.get("response_format") {
-        set_option(&mut body, "text", "format", convert_response_format(format)?);
+        set_option(
+            &mut body,
+            "text",
+            "format",
+            convert_response_format(format)?,
+        );
     }
     if let Some(verbosity) = chat.get("verbosity") {
         set_option(&mut body, "text", "verbosity", verbosity.clone());
@@ -146,13 +160,16 @@ fn convert_messages(messages: &[Value]) -> Result<(Vec<String>, Vec<Value>)> {
                 let content = match content {
                     Some(Value::String(s)) => Value::String(s.clone()),
                     Some(Value::Array(parts)) => Value::Array(
-                        parts.iter().map(|p| convert_user_part(i, p)).collect::<Result<_>>()?,
+                        parts
+                            .iter()
+                            .map(|p| convert_user_part(i, p))
+                            .collect::<Result<_>>()?,
                     ),
                     other => {
                         return Err(Error::invalid_request(format!(
-                            "messages[{i}].content must be a string or a list of content parts, got {}",
-                            other.map_or_else(|| "nothing".to_string(), kind_of)
-                        )))
+                        "messages[{i}].content must be a string or a list of content parts, got {}",
+                        other.map_or_else(|| "nothing".to_string(), kind_of)
+                    )))
                     }
                 };
                 input.push(json!({"role": "user", "content": content}));
@@ -193,9 +210,9 @@ fn convert_messages(messages: &[Value]) -> Result<(Vec<String>, Vec<Value>)> {
             }
             other => {
                 return Err(Error::invalid_request(format!(
-                    "messages[{i}] has role '{other}', which the Responses API has no equivalent for: \
+                "messages[{i}] has role '{other}', which the Responses API has no equivalent for: \
                      use system, developer, user, assistant or tool"
-                )))
+            )))
             }
         }
     }
@@ -224,13 +241,17 @@ fn convert_user_part(i: usize, part: &Value) -> Result<Value> {
         return Ok(json!({"type": "input_text", "text": s}));
     }
     match part.get("type").and_then(Value::as_str) {
-        Some("text") => Ok(json!({"type": "input_text", "text": part.get("text").cloned().unwrap_or_default()})),
+        Some("text") => {
+            Ok(json!({"type": "input_text", "text": part.get("text").cloned().unwrap_or_default()}))
+        }
         Some("image_url") => {
             let image = part.get("image_url");
             let url = image
                 .and_then(|u| u.as_str().or_else(|| u.get("url").and_then(Value::as_str)))
                 .ok_or_else(|| {
-                    Error::invalid_request(format!("messages[{i}]: an image_url part needs image_url.url"))
+                    Error::invalid_request(format!(
+                        "messages[{i}]: an image_url part needs image_url.url"
+                    ))
                 })?;
             // `detail` is required by the Responses API; chat defaults it to auto.
             let detail = image
@@ -280,9 +301,12 @@ fn convert_tools(tools: &Value) -> Result<Value> {
                 return Ok(tool.clone());
             }
             let function = tool.get("function").unwrap_or(&Value::Null);
-            let name = function.get("name").and_then(Value::as_str).ok_or_else(|| {
-                Error::invalid_request(format!("tools[{i}].function.name is required"))
-            })?;
+            let name = function
+                .get("name")
+                .and_then(Value::as_str)
+                .ok_or_else(|| {
+                    Error::invalid_request(format!("tools[{i}].function.name is required"))
+                })?;
             let mut out = Map::new();
             out.insert("type".to_string(), json!("function"));
             out.insert("name".to_string(), json!(name));
@@ -296,7 +320,10 @@ fn convert_tools(tools: &Value) -> Result<Value> {
                 .unwrap_or_else(|| json!({"type": "object", "properties": {}}));
             out.insert("parameters".to_string(), parameters);
             // The Responses API defaults `strict` to true, chat to false: keep chat's meaning.
-            let strict = function.get("strict").and_then(Value::as_bool).unwrap_or(false);
+            let strict = function
+                .get("strict")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
             out.insert("strict".to_string(), json!(strict));
             Ok(Value::Object(out))
         })
@@ -320,9 +347,14 @@ fn convert_response_format(format: &Value) -> Result<Value> {
         Some("text") => Ok(json!({"type": "text"})),
         Some("json_object") => Ok(json!({"type": "json_object"})),
         Some("json_schema") => {
-            let spec = format.get("json_schema").and_then(Value::as_object).ok_or_else(|| {
-                Error::invalid_request("response_format json_schema needs a json_schema object {name, schema}")
-            })?;
+            let spec = format
+                .get("json_schema")
+                .and_then(Value::as_object)
+                .ok_or_else(|| {
+                    Error::invalid_request(
+                        "response_format json_schema needs a json_schema object {name, schema}",
+                    )
+                })?;
             let mut out = Map::new();
             out.insert("type".to_string(), json!("json_schema"));
             for key in ["name", "schema", "strict", "description"] {
@@ -457,7 +489,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(body["max_output_tokens"], 128);
-        assert_eq!(body["text"], json!({"format": {"type": "json_object"}, "verbosity": "low"}));
+        assert_eq!(
+            body["text"],
+            json!({"format": {"type": "json_object"}, "verbosity": "low"})
+        );
         assert_eq!(body["tool_choice"], "required");
         assert_eq!(body["truncation"], "auto");
         assert_eq!(body["instructions"], "First.");
@@ -469,13 +504,20 @@ mod tests {
     fn chat_only_parameters_are_refused_by_name() {
         let err = chat_to_responses_body(
             &codex(),
-            &request(json!({"messages": [{"role": "user", "content": "x"}], "stop": ["\n"], "n": 2,
-                "presence_penalty": 0.5, "logprobs": false})),
+            &request(
+                json!({"messages": [{"role": "user", "content": "x"}], "stop": ["\n"], "n": 2,
+                "presence_penalty": 0.5, "logprobs": false}),
+            ),
             false,
         )
         .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidRequest);
-        assert!(err.message.starts_with("n, stop, presence_penalty not supported"), "{}", err.message);
+        assert!(
+            err.message
+                .starts_with("n, stop, presence_penalty not supported"),
+            "{}",
+            err.message
+        );
         assert!(err.message.contains("'gpt-5.1-codex' is responses-only"));
         assert!(err.hint.contains("remove n, stop, presence_penalty"));
     }
@@ -483,14 +525,31 @@ mod tests {
     #[test]
     fn malformed_messages_are_refused() {
         for (messages, expected) in [
-            (json!([{"role": "tool", "content": "x"}]), "needs a string tool_call_id"),
-            (json!([{"role": "function", "name": "f", "content": "x"}]), "role 'function'"),
-            (json!([{"role": "user"}]), "messages[0].content must be a string"),
-            (json!([{"role": "assistant", "tool_calls": [{"type": "function"}]}]), "tool_calls[0] needs an id"),
-            (json!([{"role": "user", "content": [{"type": "image_url", "image_url": {}}]}]), "image_url.url"),
+            (
+                json!([{"role": "tool", "content": "x"}]),
+                "needs a string tool_call_id",
+            ),
+            (
+                json!([{"role": "function", "name": "f", "content": "x"}]),
+                "role 'function'",
+            ),
+            (
+                json!([{"role": "user"}]),
+                "messages[0].content must be a string",
+            ),
+            (
+                json!([{"role": "assistant", "tool_calls": [{"type": "function"}]}]),
+                "tool_calls[0] needs an id",
+            ),
+            (
+                json!([{"role": "user", "content": [{"type": "image_url", "image_url": {}}]}]),
+                "image_url.url",
+            ),
             (json!([]), "messages is empty"),
         ] {
-            let err = chat_to_responses_body(&codex(), &request(json!({"messages": messages})), false).unwrap_err();
+            let err =
+                chat_to_responses_body(&codex(), &request(json!({"messages": messages})), false)
+                    .unwrap_err();
             assert_eq!(err.kind(), ErrorKind::InvalidRequest);
             assert!(err.message.contains(expected), "{}", err.message);
         }

@@ -45,7 +45,9 @@ pub fn request_url(d: &Deployment, api: Api) -> String {
                 "{endpoint}openai/deployments/{deployment}/chat/completions?api-version={version}"
             ),
             Api::Embeddings => {
-                format!("{endpoint}openai/deployments/{deployment}/embeddings?api-version={version}")
+                format!(
+                    "{endpoint}openai/deployments/{deployment}/embeddings?api-version={version}"
+                )
             }
             Api::Responses => format!(
                 "{endpoint}openai/responses?api-version={}",
@@ -152,12 +154,25 @@ pub(crate) mod tests {
     #[test]
     fn v1_inference_openai_urls() {
         let d = deployment(Shape::V1, "https://r.openai.azure.com/", "Kimi-K2.6");
-        assert_eq!(request_url(&d, Api::Chat), "https://r.openai.azure.com/openai/v1/chat/completions");
-        assert_eq!(request_url(&d, Api::Responses), "https://r.openai.azure.com/openai/v1/responses");
-        assert_eq!(request_url(&d, Api::Embeddings), "https://r.openai.azure.com/openai/v1/embeddings");
+        assert_eq!(
+            request_url(&d, Api::Chat),
+            "https://r.openai.azure.com/openai/v1/chat/completions"
+        );
+        assert_eq!(
+            request_url(&d, Api::Responses),
+            "https://r.openai.azure.com/openai/v1/responses"
+        );
+        assert_eq!(
+            request_url(&d, Api::Embeddings),
+            "https://r.openai.azure.com/openai/v1/embeddings"
+        );
         assert!(body_carries_model(&d, Api::Chat));
 
-        let d = deployment(Shape::Inference, "https://r.services.ai.azure.com/", "DeepSeek-V3.2");
+        let d = deployment(
+            Shape::Inference,
+            "https://r.services.ai.azure.com/",
+            "DeepSeek-V3.2",
+        );
         assert_eq!(
             request_url(&d, Api::Chat),
             "https://r.services.ai.azure.com/models/chat/completions?api-version=2024-10-21"
@@ -173,10 +188,19 @@ pub(crate) mod tests {
         );
 
         let d = deployment(Shape::Openai, "https://api.openai.com/", "gpt-5");
-        assert_eq!(request_url(&d, Api::Chat), "https://api.openai.com/v1/chat/completions");
+        assert_eq!(
+            request_url(&d, Api::Chat),
+            "https://api.openai.com/v1/chat/completions"
+        );
         let d = deployment(Shape::Openai, "http://127.0.0.1:8000/v1/", "local");
-        assert_eq!(request_url(&d, Api::Responses), "http://127.0.0.1:8000/v1/responses");
+        assert_eq!(
+            request_url(&d, Api::Responses),
+            "http://127.0.0.1:8000/v1/responses"
+        );
         let d = deployment(Shape::Openai, "http://127.0.0.1:8000/v1", "local");
-        assert_eq!(request_url(&d, Api::Embeddings), "http://127.0.0.1:8000/v1/embeddings");
+        assert_eq!(
+            request_url(&d, Api::Embeddings),
+            "http://127.0.0.1:8000/v1/embeddings"
+        );
     }
 }

@@ -59,8 +59,14 @@ fn build_view(r: &ChatResult) -> Value {
             .collect();
         message.insert("tool_calls".to_string(), Value::Array(calls));
     }
-    let mut choice = json!({"index": 0, "message": message, "finish_reason": r.finish_reason, "logprobs": null});
-    let completion = filter_results(r.content_filter.results.iter().filter(|c| c.source != "prompt" && c.index == 0));
+    let mut choice =
+        json!({"index": 0, "message": message, "finish_reason": r.finish_reason, "logprobs": null});
+    let completion = filter_results(
+        r.content_filter
+            .results
+            .iter()
+            .filter(|c| c.source != "prompt" && c.index == 0),
+    );
     if !completion.is_empty() {
         choice["content_filter_results"] = Value::Object(completion);
     }
@@ -170,15 +176,29 @@ mod tests {
             model: "m".into(),
             text: Some("hi".into()),
             finish_reason: Some("stop".into()),
-            usage: Usage { input_tokens: 1, output_tokens: 2, total_tokens: 3, ..Usage::default() },
-            tool_calls: vec![ToolCall { id: "c".into(), name: "n".into(), arguments: "{}".into() }],
+            usage: Usage {
+                input_tokens: 1,
+                output_tokens: 2,
+                total_tokens: 3,
+                ..Usage::default()
+            },
+            tool_calls: vec![ToolCall {
+                id: "c".into(),
+                name: "n".into(),
+                arguments: "{}".into(),
+            }],
             ..ChatResult::default()
         };
         let view = chat_completion_view(&r);
         assert_eq!(view["created"], 0);
         assert_eq!(view["choices"][0]["message"]["content"], "hi");
-        assert_eq!(view["choices"][0]["message"]["tool_calls"][0]["function"]["name"], "n");
-        assert!(view["choices"][0]["message"].get("reasoning_content").is_none());
+        assert_eq!(
+            view["choices"][0]["message"]["tool_calls"][0]["function"]["name"],
+            "n"
+        );
+        assert!(view["choices"][0]["message"]
+            .get("reasoning_content")
+            .is_none());
         assert!(view.get("prompt_filter_results").is_none());
     }
 }

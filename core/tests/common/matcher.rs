@@ -14,9 +14,18 @@ fn at(want: &Value, actual: &Value, path: &str) -> Result<(), String> {
         Value::Object(w) if w.keys().any(|k| k.starts_with('$')) => {
             for (op, arg) in w {
                 let ok = match op.as_str() {
-                    "$contains" => actual.as_str().zip(arg.as_str()).is_some_and(|(a, s)| a.contains(s)),
-                    "$gte" => actual.as_f64().zip(arg.as_f64()).is_some_and(|(a, b)| a >= b - 1e-9),
-                    "$lte" => actual.as_f64().zip(arg.as_f64()).is_some_and(|(a, b)| a <= b + 1e-9),
+                    "$contains" => actual
+                        .as_str()
+                        .zip(arg.as_str())
+                        .is_some_and(|(a, s)| a.contains(s)),
+                    "$gte" => actual
+                        .as_f64()
+                        .zip(arg.as_f64())
+                        .is_some_and(|(a, b)| a >= b - 1e-9),
+                    "$lte" => actual
+                        .as_f64()
+                        .zip(arg.as_f64())
+                        .is_some_and(|(a, b)| a <= b + 1e-9),
                     "$absent" => actual.is_null(),
                     "$len" => {
                         let len = match actual {
@@ -45,9 +54,15 @@ fn at(want: &Value, actual: &Value, path: &str) -> Result<(), String> {
             Ok(())
         }
         Value::Array(w) => {
-            let Some(a) = actual.as_array() else { return fail() };
+            let Some(a) = actual.as_array() else {
+                return fail();
+            };
             if a.len() != w.len() {
-                return Err(format!("{path}: want {} items, got {}: {actual}", w.len(), a.len()));
+                return Err(format!(
+                    "{path}: want {} items, got {}: {actual}",
+                    w.len(),
+                    a.len()
+                ));
             }
             for (i, (ws, av)) in w.iter().zip(a).enumerate() {
                 at(ws, av, &format!("{path}[{i}]"))?;

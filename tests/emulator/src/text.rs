@@ -164,14 +164,6 @@ impl Category {
             Category::ProtectedMaterialCode => "protected_material_code",
         }
     }
-
-    /// Jailbreak and protected material are detections (`detected`), the rest have a severity.
-    pub fn is_detection(self) -> bool {
-        matches!(
-            self,
-            Category::Jailbreak | Category::ProtectedMaterialText | Category::ProtectedMaterialCode
-        )
-    }
 }
 
 fn trigger(text: &str, tag: &str, allowed: fn(Category) -> bool) -> Option<Category> {
@@ -234,9 +226,18 @@ mod tests {
 
     #[test]
     fn triggers() {
-        assert_eq!(prompt_trigger("x [[filter:self_harm]]"), Some(Category::SelfHarm));
-        assert_eq!(prompt_trigger("x [[filter:nope]] [[filter:hate]]"), Some(Category::Hate));
-        assert_eq!(completion_trigger("[[filter-completion:violence]]"), Some(Category::Violence));
+        assert_eq!(
+            prompt_trigger("x [[filter:self_harm]]"),
+            Some(Category::SelfHarm)
+        );
+        assert_eq!(
+            prompt_trigger("x [[filter:nope]] [[filter:hate]]"),
+            Some(Category::Hate)
+        );
+        assert_eq!(
+            completion_trigger("[[filter-completion:violence]]"),
+            Some(Category::Violence)
+        );
         assert_eq!(prompt_trigger("[[filter-completion:violence]]"), None);
         assert_eq!(completion_trigger("[[filter-completion:jailbreak]]"), None);
     }

@@ -1,0 +1,119 @@
+//! A local, deterministic Azure AI Foundry / Azure OpenAI for tests: the endpoint shapes,
+//! credentials (keys, fake Entra and managed-identity tokens), deployments' quirks, Azure's
+//! content-filter annotations, rate limits and injected faults, over loopback only. README.md
+//! documents every endpoint, the deterministic rules and the fault vocabulary.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use foundry_emulator::{Emulator, EmulatorConfig, DEFAULT_API_KEY};
+//! let emulator = Emulator::start(EmulatorConfig::reference()).await?;
+//! let url = format!("{}openai/deployments/gpt-5.4/chat/completions?api-version=2024-10-21", emulator.endpoint());
+//! // POST {"messages":[{"role":"user","content":"hi"}]} with `api-key: DEFAULT_API_KEY`
+//! // answers "gpt-5.4 heard: hi".
+//! # let _ = (url, DEFAULT_API_KEY);
+//! # Ok(()) }
+//! ```
+
+mod api;
+mod auth;
+mod chat;
+mod config;
+mod control;
+mod embeddings;
+mod entra;
+mod errors;
+mod faults;
+mod inference;
+mod json;
+mod model;
+mod reply;
+mod responses;
+mod routes;
+mod server;
+mod sse;
+mod state;
+mod text;
+mod tls;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use config::{DeploymentConfig, EmulatorConfig, DEFAULT_API_KEY};
+pub use text::REASONING;
+
+/// A running emulator. Serving stops on [`Emulator::shutdown`] or when it is dropped.
+pub struct Emulator {
+    http: SocketAddr,
+    https: SocketAddr,
+    ca_pem: String,
+    shared: Arc<state::Shared>,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Emulator {
+    /// Binds 127.0.0.1 on two free ports (http and https) and serves on the current tokio
+    /// runtime. Does IO (binds sockets); returns once both listen.
+    pub async fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
+        Self::start_on(config, 0).await
+    }
+
+    /// Like [`Emulator::start`] with the http port chosen (0 = any); https takes any free port.
+    pub async fn start_on(config: EmulatorConfig, port: u16) -> std::io::Result<Emulator> {
+        let tls = tls::generate()?;
+        let http = TcpListener::bind(("127.0.0.1", port)).await?;
+        let https = TcpListener::bind(("127.0.0.1", 0)).await?;
+        let (http_addr, https_addr) = (http.local_addr()?, https.local_addr()?);
+        let shared = Arc::new(state::Shared::new(config));
+        let (stop, stopped) = watch::channel(false);
+        let tasks = vec![
+            server::spawn_http(http, shared.clone(), stopped.clone()),
+            server::spawn_https(https, tls.acceptor, shared.clone(), stopped),
+        ];
+        Ok(Emulator {
+            http: http_addr,
+            https: https_addr,
+            ca_pem: tls.ca_pem,
+            shared,
+            stop,
+            tasks,
+        })
+    }
+
+    /// `http://127.0.0.1:PORT/`, with the trailing slash of an Azure endpoint.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}/", self.http)
+    }
+
+    /// `https://127.0.0.1:PORT/`; `https://localhost:PORT/` works too (both are in the
+    /// certificate). Trust [`Emulator::ca_pem`].
+    pub fn https_endpoint(&self) -> String {
+        format!("https://{}/", self.https)
+    }
+
+    /// The PEM of the CA that signed the https certificate.
+    pub fn ca_pem(&self) -> String {
+        self.ca_pem.clone()
+    }
+
+    /// Tokens issued so far by the fake Entra and managed-identity endpoints.
+    pub fn token_requests(&self) -> u64 {
+        self.shared.tokens.issued()
+    }
+
+    /// Stops accepting and drops every open connection.
+    pub fn shutdown(self) {}
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
