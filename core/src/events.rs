@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::types::{Api, Usage};
+use crate::types::{Api, ChatResult, Usage};
+use crate::{Error, ErrorKind};
 
 /// One observation. Serialized with a `type` tag (`attempt` or `result`) for the bindings.
 #[derive(Debug, Clone, Serialize)]
@@ -52,6 +53,50 @@ pub struct ResultEvent {
     pub request_id: Option<String>,
     pub latency_ms: u64,
     pub error: Option<&'static str>,
+}
+
+impl ResultEvent {
+    /// The event for a call that produced `r` (`error` set when the answer was still refused,
+    /// e.g. reasoning that ate the whole budget: billed, so usage and cost are reported).
+    pub(crate) fn from_result(
+        op: Api,
+        r: &ChatResult,
+        latency_ms: u64,
+        error: Option<&'static str>,
+    ) -> Self {
+        ResultEvent {
+            operation: op,
+            deployment: r.deployment.clone(),
+            model: Some(r.model.clone()),
+            attempts: r.attempts,
+            fallback: r.tried.iter().any(|a| a.fallback),
+            usage: r.usage,
+            cost_usd: r.cost_usd,
+            finish_reason: r.finish_reason.clone(),
+            content_filtered: r.content_filter.filtered,
+            request_id: r.request_id.clone(),
+            latency_ms,
+            error,
+        }
+    }
+
+    /// The event for a call that failed without an answer.
+    pub(crate) fn from_error(op: Api, model: &str, e: &Error, latency_ms: u64) -> Self {
+        ResultEvent {
+            operation: op,
+            deployment: e.deployment.clone().unwrap_or_else(|| model.to_string()),
+            model: None,
+            attempts: e.attempts.len() as u32,
+            fallback: e.attempts.iter().any(|a| a.fallback),
+            usage: Usage::default(),
+            cost_usd: 0.0,
+            finish_reason: None,
+            content_filtered: e.kind() == ErrorKind::ContentFilter,
+            request_id: e.request_id.clone(),
+            latency_ms,
+            error: Some(e.kind().as_str()),
+        }
+    }
 }
 
 /// A callback receiving events. It runs on the client's task: keep it quick.

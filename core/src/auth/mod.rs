@@ -14,6 +14,10 @@ mod source;
 mod token_cache;
 
 #[cfg(test)]
+mod emulator_tests;
+#[cfg(test)]
+mod fake_az;
+#[cfg(test)]
 mod test_server;
 #[cfg(test)]
 mod tests;

@@ -26,7 +26,7 @@ pub(crate) enum Payload<'a> {
 static NO_HEADERS: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
 
 impl Payload<'_> {
-    fn model(&self) -> &str {
+    pub(crate) fn model(&self) -> &str {
         match self {
             Payload::Chat(r) => &r.model,
             Payload::Responses(r) => &r.model,

@@ -130,48 +130,39 @@ impl Foundry {
     /// deployment is called through the Responses API and its answer translated back.
     pub async fn chat(&self, request: ChatRequest) -> Result<ChatResult> {
         let started = Instant::now();
-        let outcome = self.send(Payload::Chat(&request), false).await;
-        let outcome = match outcome {
-            Ok(sent) => self.finish_chat(sent),
-            Err(e) => Err(e),
-        };
-        self.emit_result(Api::Chat, &request.model, started, &outcome);
-        outcome
+        let sent = self.send(Payload::Chat(&request), false).await;
+        self.finish_chat(Api::Chat, &request.model, started, sent)
     }
 
     /// A streamed chat completion. Dropping the stream aborts the HTTP request.
     pub async fn chat_stream(&self, request: ChatRequest) -> Result<ChatStream> {
-        let started = Instant::now();
-        match self.send(Payload::Chat(&request), true).await {
-            Ok(sent) => Ok(ChatStream::new(sent, self.inner.events.clone(), started)),
-            Err(e) => {
-                self.emit_result(
-                    Api::Chat,
-                    &request.model,
-                    started,
-                    &Err::<ChatResult, _>(e.clone()),
-                );
-                Err(e)
-            }
-        }
+        self.open_stream(Api::Chat, Payload::Chat(&request)).await
     }
 
     /// A Responses-API call, normalized to the same result shape as chat.
     pub async fn responses(&self, request: ResponsesRequest) -> Result<ChatResult> {
         let started = Instant::now();
-        let outcome = match self.send(Payload::Responses(&request), false).await {
-            Ok(sent) => self.finish_chat(sent),
-            Err(e) => Err(e),
-        };
-        self.emit_result(Api::Responses, &request.model, started, &outcome);
-        outcome
+        let sent = self.send(Payload::Responses(&request), false).await;
+        self.finish_chat(Api::Responses, &request.model, started, sent)
     }
 
     /// A streamed Responses-API call; chunks have the same type as chat streams.
     pub async fn responses_stream(&self, request: ResponsesRequest) -> Result<ChatStream> {
+        self.open_stream(Api::Responses, Payload::Responses(&request))
+            .await
+    }
+
+    async fn open_stream(&self, op: Api, payload: Payload<'_>) -> Result<ChatStream> {
         let started = Instant::now();
-        let sent = self.send(Payload::Responses(&request), true).await?;
-        Ok(ChatStream::new(sent, self.inner.events.clone(), started))
+        match self.send(payload, true).await {
+            Ok(sent) => Ok(ChatStream::new(sent, self.inner.events.clone(), started)),
+            Err(e) => {
+                let latency = started.elapsed().as_millis() as u64;
+                let event = ResultEvent::from_error(op, payload.model(), &e, latency);
+                self.inner.events.emit(Event::Result(event));
+                Err(e)
+            }
+        }
     }
 
     /// Embeddings for one input or a batch.
@@ -188,8 +179,10 @@ impl Foundry {
             r.request_id = sent.request_id;
             Ok(r)
         });
-        if let Ok(r) = &outcome {
-            self.inner.events.emit(Event::Result(ResultEvent {
+        let latency_ms = started.elapsed().as_millis() as u64;
+        let event = match &outcome {
+            Err(e) => ResultEvent::from_error(Api::Embeddings, &request.model, e, latency_ms),
+            Ok(r) => ResultEvent {
                 operation: Api::Embeddings,
                 deployment: r.deployment.clone(),
                 model: Some(r.model.clone()),
@@ -200,10 +193,11 @@ impl Foundry {
                 finish_reason: None,
                 content_filtered: false,
                 request_id: r.request_id.clone(),
-                latency_ms: started.elapsed().as_millis() as u64,
+                latency_ms,
                 error: None,
-            }));
-        }
+            },
+        };
+        self.inner.events.emit(Event::Result(event));
         outcome
     }
 
@@ -219,7 +213,56 @@ impl Foundry {
         })
     }
 
-    fn finish_chat(&self, sent: Sent) -> Result<ChatResult> {
+    /// Normalizes a chat or Responses answer and emits its result event. A thinking model
+    /// that spent the whole budget reasoning is an error, but a billed one: its event carries
+    /// the usage and cost.
+    fn finish_chat(
+        &self,
+        op: Api,
+        model: &str,
+        started: Instant,
+        sent: Result<Sent>,
+    ) -> Result<ChatResult> {
+        let latency = || started.elapsed().as_millis() as u64;
+        let r = sent.and_then(|sent| self.normalize(sent));
+        let r = match r {
+            Ok(r) => r,
+            Err(e) => {
+                self.inner
+                    .events
+                    .emit(Event::Result(ResultEvent::from_error(
+                        op,
+                        model,
+                        &e,
+                        latency(),
+                    )));
+                return Err(e);
+            }
+        };
+        if normalize::reasoning_exhausted(&r) {
+            let e = reasoning_exhausted_error(&r);
+            self.inner
+                .events
+                .emit(Event::Result(ResultEvent::from_result(
+                    op,
+                    &r,
+                    latency(),
+                    Some(e.kind().as_str()),
+                )));
+            return Err(e);
+        }
+        self.inner
+            .events
+            .emit(Event::Result(ResultEvent::from_result(
+                op,
+                &r,
+                latency(),
+                None,
+            )));
+        Ok(r)
+    }
+
+    fn normalize(&self, sent: Sent) -> Result<ChatResult> {
         let d = &sent.deployment;
         let parsed = match sent.api {
             Api::Responses => wire::parse_responses(&sent.body),
@@ -236,54 +279,22 @@ impl Foundry {
         r.attempts = sent.tried.len() as u32;
         r.tried = sent.tried;
         r.request_id = sent.request_id;
-        if normalize::reasoning_exhausted(&r) {
-            let used = r.usage.output_tokens;
-            return Err(Error::new(
-                ErrorKind::ReasoningExhausted,
-                format!(
-                    "'{}' spent all {used} output tokens reasoning and wrote no answer (content is null)",
-                    d.name
-                ),
-            )
-            .with_deployment(d.name.clone())
-            .with_status(200)
-            .with_request_id(r.request_id.clone())
-            .with_attempts(r.tried.clone()));
-        }
         Ok(r)
     }
+}
 
-    fn emit_result(&self, op: Api, model: &str, started: Instant, outcome: &Result<ChatResult>) {
-        let event = match outcome {
-            Ok(r) => ResultEvent {
-                operation: op,
-                deployment: r.deployment.clone(),
-                model: Some(r.model.clone()),
-                attempts: r.attempts,
-                fallback: r.tried.iter().any(|a| a.fallback),
-                usage: r.usage,
-                cost_usd: r.cost_usd,
-                finish_reason: r.finish_reason.clone(),
-                content_filtered: r.content_filter.filtered,
-                request_id: r.request_id.clone(),
-                latency_ms: started.elapsed().as_millis() as u64,
-                error: None,
-            },
-            Err(e) => ResultEvent {
-                operation: op,
-                deployment: e.deployment.clone().unwrap_or_else(|| model.to_string()),
-                model: None,
-                attempts: e.attempts.len() as u32,
-                fallback: e.attempts.iter().any(|a| a.fallback),
-                usage: Default::default(),
-                cost_usd: 0.0,
-                finish_reason: None,
-                content_filtered: e.kind() == ErrorKind::ContentFilter,
-                request_id: e.request_id.clone(),
-                latency_ms: started.elapsed().as_millis() as u64,
-                error: Some(e.kind().as_str()),
-            },
-        };
-        self.inner.events.emit(Event::Result(event));
-    }
+/// The typed error for a thinking model whose answer is empty because reasoning used every
+/// output token (FOUNDRY.md: "200 with content: null").
+pub(crate) fn reasoning_exhausted_error(r: &ChatResult) -> Error {
+    Error::new(
+        ErrorKind::ReasoningExhausted,
+        format!(
+            "'{}' spent all {} output tokens reasoning and wrote no answer (content is null)",
+            r.deployment, r.usage.output_tokens
+        ),
+    )
+    .with_deployment(r.deployment.clone())
+    .with_status(200)
+    .with_request_id(r.request_id.clone())
+    .with_attempts(r.tried.clone())
 }

@@ -12,6 +12,7 @@ use futures_util::stream::BoxStream;
 use futures_util::{Stream, StreamExt};
 
 use super::call::Sent;
+use super::reasoning_exhausted_error;
 use crate::config::Deployment;
 use crate::events::{Event, EventSink, ResultEvent};
 use crate::sse::{SseEvent, SseParser};
@@ -35,6 +36,8 @@ pub struct ChatStream {
     started: Instant,
     finished: bool,
     result: Option<ChatResult>,
+    /// An error to yield after the last chunk (reasoning that ate the budget).
+    pending_error: Option<Error>,
 }
 
 impl std::fmt::Debug for ChatStream {
@@ -65,6 +68,7 @@ impl ChatStream {
             started,
             finished: false,
             result: None,
+            pending_error: None,
         }
     }
 
@@ -99,21 +103,11 @@ impl ChatStream {
         self.body = None;
         let e = e
             .with_deployment(self.deployment.name.clone())
-            .with_request_id(self.request_id.clone());
-        self.sink.emit(Event::Result(ResultEvent {
-            operation: self.api,
-            deployment: self.deployment.name.clone(),
-            model: None,
-            attempts: self.tried.len() as u32,
-            fallback: self.tried.iter().any(|a| a.fallback),
-            usage: Default::default(),
-            cost_usd: 0.0,
-            finish_reason: None,
-            content_filtered: false,
-            request_id: self.request_id.clone(),
-            latency_ms: self.started.elapsed().as_millis() as u64,
-            error: Some(e.kind().as_str()),
-        }));
+            .with_request_id(self.request_id.clone())
+            .with_attempts(self.tried.clone());
+        let latency = self.started.elapsed().as_millis() as u64;
+        let event = ResultEvent::from_error(self.api, &self.deployment.name, &e, latency);
+        self.sink.emit(Event::Result(event));
         e
     }
 
@@ -151,20 +145,15 @@ impl ChatStream {
             r.attempts = self.tried.len() as u32;
             r.tried = std::mem::take(&mut self.tried);
             r.request_id = self.request_id.clone();
-            self.sink.emit(Event::Result(ResultEvent {
-                operation: self.api,
-                deployment: r.deployment.clone(),
-                model: Some(r.model.clone()),
-                attempts: r.attempts,
-                fallback: r.tried.iter().any(|a| a.fallback),
-                usage: r.usage,
-                cost_usd: r.cost_usd,
-                finish_reason: r.finish_reason.clone(),
-                content_filtered: r.content_filter.filtered,
-                request_id: r.request_id.clone(),
-                latency_ms: self.started.elapsed().as_millis() as u64,
-                error: None,
-            }));
+            let latency = self.started.elapsed().as_millis() as u64;
+            // Billed like the non-streamed failure: the event carries usage and cost.
+            let exhausted =
+                normalize::reasoning_exhausted(&r).then(|| reasoning_exhausted_error(&r));
+            let error = exhausted.as_ref().map(|e| e.kind().as_str());
+            self.sink.emit(Event::Result(ResultEvent::from_result(
+                self.api, &r, latency, error,
+            )));
+            self.pending_error = exhausted;
             self.result = Some(r);
         }
         Ok(())
@@ -181,7 +170,7 @@ impl Stream for ChatStream {
                 return Poll::Ready(Some(Ok(chunk)));
             }
             if this.finished {
-                return Poll::Ready(None);
+                return Poll::Ready(this.pending_error.take().map(Err));
             }
             let Some(body) = this.body.as_mut() else {
                 if let Err(e) = this.end() {

@@ -46,6 +46,9 @@ const REWRITTEN: &[&str] = &[
     "model",
 ];
 
+/// The Responses API's smallest accepted `max_output_tokens`.
+const MIN_RESPONSES_OUTPUT_TOKENS: u64 = 16;
+
 /// The Responses-API body equivalent to a chat-completions request.
 ///
 /// System and developer messages become `instructions`; user and assistant messages input
@@ -86,10 +89,10 @@ pub fn chat_to_responses_body(d: &Deployment, req: &ChatRequest, stream: bool) -
         );
     }
     if let Some((_, limit)) = limit {
-        body.insert(
-            "max_output_tokens".to_string(),
-            Value::from(with_floor(d, limit)),
-        );
+        // The Responses API refuses max_output_tokens below 16 (integer_below_min_value),
+        // which a chat caller's small max_tokens would otherwise hit through no fault of theirs.
+        let limit = with_floor(d, limit).max(MIN_RESPONSES_OUTPUT_TOKENS);
+        body.insert("max_output_tokens".to_string(), Value::from(limit));
     }
     if let Some(tools) = chat.get("tools") {
         body.insert("tools".to_string(), convert_tools(tools)?);
