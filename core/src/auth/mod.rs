@@ -7,6 +7,8 @@
 mod app_service;
 mod chain;
 mod endpoint;
+
+pub(crate) use endpoint::secret_may_travel_to;
 mod errors;
 mod key;
 mod resolve;

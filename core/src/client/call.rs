@@ -224,7 +224,12 @@ impl Foundry {
             };
             // Re-sends that fix the request rather than wait: each at most once per call.
             let is_entra = matches!(d.auth, AuthConfig::Entra(_));
-            if err.kind() == ErrorKind::Authentication && is_entra && !state.auth_refreshed {
+            // Only a 401 from the service itself: a refused token request would just be asked again.
+            if err.kind() == ErrorKind::Authentication
+                && err.status == Some(401)
+                && is_entra
+                && !state.auth_refreshed
+            {
                 state.auth_refreshed = true;
                 attempt_event(Some(Duration::ZERO));
                 continue;

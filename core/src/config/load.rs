@@ -7,8 +7,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{
-    is_loopback_url, litellm, AuthConfig, Catalog, Defaults, Deployment, EntraConfig,
-    ExtraParameters, Pricing, RetryPolicy, Route, Secret, Shape, TokensParam,
+    litellm, AuthConfig, Catalog, Defaults, Deployment, EntraConfig, ExtraParameters, Pricing,
+    RetryPolicy, Route, Secret, Shape, TokensParam,
 };
 use crate::{Error, Result};
 
@@ -354,7 +354,7 @@ pub(crate) fn normalize_endpoint(endpoint: &str, key: &str, origin: &str) -> Res
 
 pub(crate) fn validate_deployment(d: &Deployment, key: &str, origin: &str) -> Result<()> {
     let has_credential = !matches!(d.auth, AuthConfig::None);
-    if has_credential && d.endpoint.starts_with("http://") && !is_loopback_url(&d.endpoint) {
+    if has_credential && !crate::auth::secret_may_travel_to(&d.endpoint) {
         return Err(Error::config(format!(
             "{origin}: {key}.endpoint: '{}' is plain http and the deployment has a credential",
             d.endpoint

@@ -350,18 +350,3 @@ pub struct ResolvedTarget {
     pub deployments: Vec<Deployment>,
     pub fallback_on_content_filter: bool,
 }
-
-/// True for hosts a credential may be sent to over plain http.
-pub fn is_loopback_url(url: &str) -> bool {
-    let rest = match url.strip_prefix("http://") {
-        Some(rest) => rest,
-        None => return false,
-    };
-    let host_port = rest.split('/').next().unwrap_or("");
-    let host = if let Some(v6) = host_port.strip_prefix('[') {
-        v6.split(']').next().unwrap_or("")
-    } else {
-        host_port.split(':').next().unwrap_or("")
-    };
-    host == "localhost" || host == "::1" || host.starts_with("127.")
-}

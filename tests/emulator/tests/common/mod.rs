@@ -165,18 +165,18 @@ pub fn user(text: &str) -> Value {
     serde_json::json!({"messages": [{"role": "user", "content": text}]})
 }
 
-/// The recorded answers, when this checkout sits next to them (../shared/corpus).
+/// A recorded answer from ../shared/corpus (or $FOUNDRY_CORPUS_DIR). A missing corpus fails
+/// the test: the recordings are the spec the emulator follows.
 pub fn corpus(name: &str) -> Option<String> {
-    let dir = std::env::var_os("FOUNDRY_CORPUS")
+    let dir = std::env::var_os("FOUNDRY_CORPUS_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
             PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
         });
-    let text = std::fs::read_to_string(dir.join(name)).ok();
-    if text.is_none() {
-        eprintln!("corpus file {name} not found: shape comparison skipped");
-    }
-    text
+    let path = dir.join(name);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("recorded answer {} is missing: {e}", path.display()));
+    Some(text)
 }
 
 /// Asserts `ours` has exactly the keys of `recorded`, recursively (arrays: first elements).
