@@ -99,6 +99,26 @@ impl ResultEvent {
     }
 }
 
+/// The span of one call, named and attributed per the OpenTelemetry GenAI conventions; the
+/// response attributes are recorded when the result event is emitted inside it.
+pub(crate) fn call_span(op: Api, model: &str) -> tracing::Span {
+    tracing::info_span!(
+        "gen_ai.client.operation",
+        otel.name = %format!("{} {model}", op.as_str()),
+        gen_ai.operation.name = op.as_str(),
+        gen_ai.system = "az.ai.openai",
+        gen_ai.request.model = model,
+        gen_ai.response.model = tracing::field::Empty,
+        gen_ai.response.finish_reasons = tracing::field::Empty,
+        gen_ai.usage.input_tokens = tracing::field::Empty,
+        gen_ai.usage.output_tokens = tracing::field::Empty,
+        foundry.deployment = tracing::field::Empty,
+        foundry.cost_usd = tracing::field::Empty,
+        foundry.attempts = tracing::field::Empty,
+        error.type = tracing::field::Empty,
+    )
+}
+
 /// A callback receiving events. It runs on the client's task: keep it quick.
 pub type EventCallback = Arc<dyn Fn(&Event) + Send + Sync>;
 
@@ -125,7 +145,17 @@ impl EventSink {
                 fallback = a.fallback,
                 "attempt"
             ),
-            Event::Result(r) => tracing::info!(
+            Event::Result(r) => {
+                let span = tracing::Span::current();
+                span.record("gen_ai.response.model", r.model.as_deref());
+                span.record("gen_ai.response.finish_reasons", r.finish_reason.as_deref());
+                span.record("gen_ai.usage.input_tokens", r.usage.input_tokens);
+                span.record("gen_ai.usage.output_tokens", r.usage.output_tokens);
+                span.record("foundry.deployment", r.deployment.as_str());
+                span.record("foundry.cost_usd", r.cost_usd);
+                span.record("foundry.attempts", r.attempts);
+                span.record("error.type", r.error);
+                tracing::info!(
                 gen_ai.system = "az.ai.openai",
                 gen_ai.operation.name = r.operation.as_str(),
                 gen_ai.request.model = %r.deployment,
@@ -137,7 +167,8 @@ impl EventSink {
                 attempts = r.attempts,
                 error.type = r.error,
                 "result"
-            ),
+                )
+            }
         }
         if let Some(callback) = &self.callback {
             // A panicking observer must not take the call (or an FFI caller) down with it.

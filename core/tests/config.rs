@@ -255,3 +255,50 @@ fn environment_catalogs_accept_any_deployment() {
     let err = Catalog::from_env_lookup(&env(&[])).unwrap_err();
     assert!(err.hint.contains("FOUNDRY_ENDPOINT"));
 }
+
+#[test]
+fn catalogs_from_code_are_validated_like_files() {
+    use foundry_client::config::Deployment;
+    let endpoint = "https://res.cognitiveservices.azure.com";
+    let c = Catalog::builder()
+        .deployment(
+            Deployment::new("gpt-5.4", endpoint)
+                .api_key(FAKE_KEY)
+                .max_completion_tokens()
+                .pricing(4.0, 16.0),
+        )
+        .deployment(
+            Deployment::new("Kimi-K2.6", endpoint)
+                .api_key(FAKE_KEY)
+                .thinking(100),
+        )
+        .route("decision", ["gpt-5.4", "Kimi-K2.6"])
+        .build()
+        .unwrap();
+    assert_eq!(
+        c.deployment("gpt-5.4").unwrap().endpoint,
+        "https://res.cognitiveservices.azure.com/"
+    );
+    assert_eq!(c.deployment("Kimi-K2.6").unwrap().min_max_tokens, Some(100));
+    let err = Catalog::builder()
+        .deployment(Deployment::new("a", "http://remote.example/").api_key(FAKE_KEY))
+        .build()
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config);
+    let err = Catalog::builder()
+        .deployment(Deployment::new("a", endpoint))
+        .deployment(Deployment::new("a", endpoint))
+        .build()
+        .unwrap_err();
+    assert!(err.message.contains("listed twice"), "{}", err.message);
+    let err = Catalog::builder()
+        .deployment(Deployment::new("a", endpoint))
+        .route("r", ["b"])
+        .build()
+        .unwrap_err();
+    assert!(
+        err.message.contains("routes[0].deployments[0]"),
+        "{}",
+        err.message
+    );
+}

@@ -42,6 +42,19 @@ impl Output {
         self.paint("33", text)
     }
 
+    /// A transient status line on a terminal (stderr, erased by `progress_done`).
+    pub fn progress(&self, text: &str) {
+        if self.colour {
+            eprint!("{}", self.dim(text));
+        }
+    }
+
+    pub fn progress_done(&self) {
+        if self.colour {
+            eprint!("\r\x1b[2K");
+        }
+    }
+
     pub fn heading(&self, text: &str) {
         if !self.json {
             println!("\n{}", self.bold(&format!("== {text}")));

@@ -6,7 +6,12 @@ use serde_json::json;
 use crate::output::Output;
 
 pub async fn run(out: &Output, client: Foundry) -> foundry_client::Result<bool> {
+    out.progress(&format!(
+        "pinging {} deployments...",
+        client.deployments().len()
+    ));
     let results = client.smoke().await;
+    out.progress_done();
     let all_ok = results.iter().all(|r| r.ok);
     if out.json {
         println!("{}", json!({"ok": all_ok, "deployments": results}));

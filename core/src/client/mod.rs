@@ -13,11 +13,12 @@ use serde_json::Value;
 
 use crate::auth::AuthRegistry;
 use crate::config::{Catalog, Deployment};
-use crate::events::{Event, EventCallback, EventSink, ResultEvent};
+use crate::events::{call_span, Event, EventCallback, EventSink, ResultEvent};
 use crate::types::{
     Api, ChatRequest, ChatResult, EmbeddingsRequest, EmbeddingsResult, ResponsesRequest,
 };
 use crate::{normalize, wire, Error, ErrorKind, Result};
+use tracing::Instrument;
 
 pub use smoke::SmokeResult;
 pub use stream::ChatStream;
@@ -129,9 +130,14 @@ impl Foundry {
     /// A chat completion. `model` may be a deployment or a route alias. A responses-only
     /// deployment is called through the Responses API and its answer translated back.
     pub async fn chat(&self, request: ChatRequest) -> Result<ChatResult> {
-        let started = Instant::now();
-        let sent = self.send(Payload::Chat(&request), false).await;
-        self.finish_chat(Api::Chat, &request.model, started, sent)
+        let span = call_span(Api::Chat, &request.model);
+        async {
+            let started = Instant::now();
+            let sent = self.send(Payload::Chat(&request), false).await;
+            self.finish_chat(Api::Chat, &request.model, started, sent)
+        }
+        .instrument(span)
+        .await
     }
 
     /// A streamed chat completion. Dropping the stream aborts the HTTP request.
@@ -141,9 +147,14 @@ impl Foundry {
 
     /// A Responses-API call, normalized to the same result shape as chat.
     pub async fn responses(&self, request: ResponsesRequest) -> Result<ChatResult> {
-        let started = Instant::now();
-        let sent = self.send(Payload::Responses(&request), false).await;
-        self.finish_chat(Api::Responses, &request.model, started, sent)
+        let span = call_span(Api::Responses, &request.model);
+        async {
+            let started = Instant::now();
+            let sent = self.send(Payload::Responses(&request), false).await;
+            self.finish_chat(Api::Responses, &request.model, started, sent)
+        }
+        .instrument(span)
+        .await
     }
 
     /// A streamed Responses-API call; chunks have the same type as chat streams.
@@ -167,6 +178,11 @@ impl Foundry {
 
     /// Embeddings for one input or a batch.
     pub async fn embeddings(&self, request: EmbeddingsRequest) -> Result<EmbeddingsResult> {
+        let span = call_span(Api::Embeddings, &request.model);
+        self.embeddings_in_span(request).instrument(span).await
+    }
+
+    async fn embeddings_in_span(&self, request: EmbeddingsRequest) -> Result<EmbeddingsResult> {
         let started = Instant::now();
         let sent = self.send(Payload::Embeddings(&request), false).await;
         let outcome = sent.and_then(|sent| {

@@ -1,13 +1,8 @@
 //! A catalog from the environment: the usage guide's `FOUNDRY_ENDPOINT`/`FOUNDRY_API_KEY`,
 //! or the Azure SDK names, so existing shells and pods work unchanged.
 
-use super::load::{
-    normalize_endpoint, validate_deployment, Lookup, DEFAULT_API_VERSION,
-    DEFAULT_RESPONSES_API_VERSION,
-};
-use super::{
-    AuthConfig, Catalog, Defaults, Deployment, EntraConfig, Pricing, Secret, Shape, TokensParam,
-};
+use super::load::{normalize_endpoint, validate_deployment, Lookup};
+use super::{AuthConfig, Catalog, Defaults, Deployment, EntraConfig, Secret, Shape};
 use crate::{Error, Result};
 
 pub(crate) fn from_env(lookup: Lookup) -> Result<Catalog> {
@@ -43,26 +38,12 @@ pub(crate) fn from_env(lookup: Lookup) -> Result<Catalog> {
             ..EntraConfig::default()
         }),
     };
-    let template = Deployment {
-        name: String::new(),
-        deployment: String::new(),
-        model: None,
-        endpoint,
-        shape,
-        api_version: get("OPENAI_API_VERSION").unwrap_or_else(|| DEFAULT_API_VERSION.into()),
-        responses_api_version: DEFAULT_RESPONSES_API_VERSION.into(),
-        auth,
-        thinking: false,
-        responses_only: false,
-        max_tokens_param: TokensParam::MaxTokens,
-        min_max_tokens: None,
-        extra_parameters: None,
-        pricing: Pricing::default(),
-        tpm: None,
-        rpm: None,
-        tags: Default::default(),
-        headers: Default::default(),
-    };
+    let mut template = Deployment::new("", endpoint);
+    template.shape = shape;
+    template.auth = auth;
+    if let Some(version) = get("OPENAI_API_VERSION") {
+        template.api_version = version;
+    }
     validate_deployment(&template, var, &origin)?;
     Ok(Catalog {
         deployments: Vec::new(),

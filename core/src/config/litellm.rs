@@ -10,11 +10,8 @@ use serde_json::Value;
 
 use super::load::{
     normalize_endpoint, resolve_auth, validate_deployment, validate_routes, Lookup, RawAuth,
-    DEFAULT_API_VERSION, DEFAULT_RESPONSES_API_VERSION,
 };
-use super::{
-    AuthConfig, Catalog, Defaults, Deployment, Pricing, Route, Secret, Shape, TokensParam,
-};
+use super::{AuthConfig, Catalog, Defaults, Deployment, Pricing, Route, Secret, Shape};
 use crate::{Error, Result};
 
 #[derive(Deserialize)]
@@ -100,30 +97,23 @@ pub(crate) fn from_value(value: Value, origin: &str, lookup: Lookup) -> Result<C
         let per_million = |v: Option<f64>| v.map(|c| c * 1_000_000.0);
         // Unique name per entry: the model_name when it is alone, else suffixed.
         let name = format!("{}#{}", entry.model_name, i);
-        let d = Deployment {
-            name: name.clone(),
-            deployment: service_name,
-            model: None,
-            endpoint: normalize_endpoint(base, &format!("{key}.api_base"), origin)?,
-            shape,
-            api_version: p.api_version.unwrap_or_else(|| DEFAULT_API_VERSION.into()),
-            responses_api_version: DEFAULT_RESPONSES_API_VERSION.into(),
-            auth,
-            thinking: false,
-            responses_only: false,
-            max_tokens_param: TokensParam::MaxTokens,
-            min_max_tokens: None,
-            extra_parameters: None,
-            pricing: Pricing {
-                input: per_million(p.input_cost_per_token).unwrap_or(0.0),
-                cached_input: per_million(p.cache_read_input_token_cost),
-                output: per_million(p.output_cost_per_token).unwrap_or(0.0),
-            },
-            tpm: p.tpm,
-            rpm: p.rpm,
-            tags: BTreeMap::new(),
-            headers: BTreeMap::new(),
+        let mut d = Deployment::new(
+            name.clone(),
+            normalize_endpoint(base, &format!("{key}.api_base"), origin)?,
+        );
+        d.deployment = service_name;
+        d.shape = shape;
+        if let Some(version) = p.api_version {
+            d.api_version = version;
+        }
+        d.auth = auth;
+        d.pricing = Pricing {
+            input: per_million(p.input_cost_per_token).unwrap_or(0.0),
+            cached_input: per_million(p.cache_read_input_token_cost),
+            output: per_million(p.output_cost_per_token).unwrap_or(0.0),
         };
+        d.tpm = p.tpm;
+        d.rpm = p.rpm;
         validate_deployment(&d, &key, origin)?;
         if !groups.contains_key(&entry.model_name) {
             order.push(entry.model_name.clone());

@@ -2,6 +2,7 @@
 //! the environment. Everything is resolved and validated at load time, so a bad catalog is
 //! refused with an error naming the file, the key and the fix before any call is made.
 
+mod builder;
 mod env;
 mod litellm;
 mod load;
@@ -11,6 +12,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use builder::CatalogBuilder;
 pub use secret::Secret;
 
 /// How a deployment's endpoint is addressed (FOUNDRY.md, "Endpoint shapes").

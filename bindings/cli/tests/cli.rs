@@ -1,0 +1,125 @@
+//! The `foundry` command end to end: the demo, smoke's exit code, chat, errors with hints.
+
+use std::process::{Command, Output};
+
+use foundry_emulator::{Emulator, EmulatorConfig, DEFAULT_API_KEY};
+use serde_json::Value;
+
+fn foundry(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_foundry"));
+    cmd.args(args)
+        .env_remove("FOUNDRY_ENDPOINT")
+        .env_remove("FOUNDRY_API_KEY")
+        .env("NO_COLOR", "1");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("foundry runs")
+}
+
+fn json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+#[test]
+fn demo_walks_the_estate_and_accounts_for_spend() {
+    let out = foundry(&["demo", "--json"], &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json(&out);
+    let steps = v["steps"].as_array().unwrap();
+    let answered: Vec<&str> = steps
+        .iter()
+        .filter(|s| s["step"] == "answer")
+        .map(|s| s["deployment"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        answered,
+        [
+            "gpt-5.1-codex",
+            "gpt-5.4",
+            "gpt-5.3-codex",
+            "Kimi-K2.6",
+            "DeepSeek-V3.2"
+        ]
+    );
+    let codex = steps
+        .iter()
+        .find(|s| s["deployment"] == "gpt-5.1-codex")
+        .unwrap();
+    assert_eq!(codex["api"], "responses");
+    let step = |name: &str| {
+        steps
+            .iter()
+            .find(|s| s["step"] == name)
+            .unwrap_or_else(|| panic!("no step {name}"))
+    };
+    assert_eq!(
+        step("reasoning_exhausted")["error"]["kind"],
+        "reasoning_exhausted"
+    );
+    assert_eq!(step("retry")["attempts"], 2);
+    assert_eq!(step("retry")["waited_ms"], 300);
+    assert_eq!(step("fallback")["deployment"], "gpt-5.3-codex");
+    assert_eq!(step("content_filter")["error"]["categories"][0], "violence");
+    assert!(v["total_cost_usd"].as_f64().unwrap() > 0.0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn smoke_chat_and_deployments_against_a_running_emulator() {
+    let emu = Emulator::start(EmulatorConfig::reference()).await.unwrap();
+    let endpoint = emu.endpoint();
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/../../foundry.yaml");
+    let env = [
+        ("FOUNDRY_ENDPOINT", endpoint),
+        ("FOUNDRY_API_KEY", DEFAULT_API_KEY),
+    ];
+    let out = tokio::task::spawn_blocking(move || {
+        let smoke = foundry(&["smoke", "--config", config, "--json"], &env);
+        let chat = foundry(
+            &[
+                "chat",
+                "-m",
+                "DeepSeek-V3.2",
+                "Hello there",
+                "--config",
+                config,
+            ],
+            &env,
+        );
+        let wrong = foundry(&["chat", "-m", "gpt-5-4", "hi", "--config", config], &env);
+        let bad_key = foundry(
+            &["smoke", "--config", config],
+            &[env[0], ("FOUNDRY_API_KEY", "test-key-wrong-0000")],
+        );
+        (smoke, chat, wrong, bad_key)
+    })
+    .await
+    .unwrap();
+    let (smoke, chat, wrong, bad_key) = out;
+    assert!(smoke.status.success());
+    let v = json(&smoke);
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["deployments"].as_array().unwrap().len(), 5);
+    let chat_out = String::from_utf8_lossy(&chat.stdout);
+    assert!(
+        chat_out.contains("DeepSeek-V3.2 heard: Hello there"),
+        "{chat_out}"
+    );
+    assert!(!wrong.status.success());
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("did you mean 'gpt-5.4'"));
+    assert!(
+        !bad_key.status.success(),
+        "smoke must fail when a deployment fails"
+    );
+    let table = String::from_utf8_lossy(&bad_key.stdout);
+    assert!(
+        table.contains("FAILED") && table.contains("Key Vault"),
+        "{table}"
+    );
+    assert!(!table.contains("test-key-wrong-0000"));
+}
