@@ -74,11 +74,11 @@ async fn smoke_chat_and_deployments_against_a_running_emulator() {
     let emu = Emulator::start(EmulatorConfig::reference()).await.unwrap();
     let endpoint = emu.endpoint();
     let config = concat!(env!("CARGO_MANIFEST_DIR"), "/../../foundry.yaml");
-    let env = [
-        ("FOUNDRY_ENDPOINT", endpoint),
-        ("FOUNDRY_API_KEY", DEFAULT_API_KEY),
-    ];
     let out = tokio::task::spawn_blocking(move || {
+        let env = [
+            ("FOUNDRY_ENDPOINT", endpoint.as_str()),
+            ("FOUNDRY_API_KEY", DEFAULT_API_KEY),
+        ];
         let smoke = foundry(&["smoke", "--config", config, "--json"], &env);
         let chat = foundry(
             &[
