@@ -206,3 +206,24 @@ async fn what_the_service_teaches_is_remembered() {
         2
     );
 }
+
+#[tokio::test]
+async fn a_stalled_stream_times_out_instead_of_hanging() {
+    let emu = emulator().await;
+    let mut catalog = catalog(&emu.endpoint(), DEFAULT_API_KEY, "stall");
+    catalog.defaults.timeout_secs = 0.2;
+    let client = Foundry::new(catalog, ClientOptions::default()).unwrap();
+    let mut req = chat("DeepSeek-V3.2", "a few words here");
+    req.extra_headers
+        .insert("x-emulator-fault".into(), json!("chunk-delay-ms=1500"));
+    let mut stream = client.chat_stream(req).await.unwrap();
+    let mut outcome = None;
+    while let Some(item) = stream.next_chunk().await {
+        if let Err(e) = item {
+            outcome = Some(e);
+            break;
+        }
+    }
+    let err = outcome.expect("the stall must surface as an error");
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+}

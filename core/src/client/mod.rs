@@ -166,7 +166,15 @@ impl Foundry {
     async fn open_stream(&self, op: Api, payload: Payload<'_>) -> Result<ChatStream> {
         let started = Instant::now();
         match self.send(payload, true).await {
-            Ok(sent) => Ok(ChatStream::new(sent, self.inner.events.clone(), started)),
+            Ok(sent) => {
+                let idle = Duration::from_secs_f64(self.inner.catalog.defaults.timeout_secs);
+                Ok(ChatStream::new(
+                    sent,
+                    self.inner.events.clone(),
+                    started,
+                    idle,
+                ))
+            }
             Err(e) => {
                 let latency = started.elapsed().as_millis() as u64;
                 let event = ResultEvent::from_error(op, payload.model(), &e, latency);

@@ -3,9 +3,10 @@
 //! end. Dropping the stream drops the response, which closes the connection.
 
 use std::collections::VecDeque;
+use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures_util::stream::BoxStream;
@@ -38,6 +39,8 @@ pub struct ChatStream {
     result: Option<ChatResult>,
     /// An error to yield after the last chunk (reasoning that ate the budget).
     pending_error: Option<Error>,
+    idle: Duration,
+    idle_timer: Pin<Box<tokio::time::Sleep>>,
 }
 
 impl std::fmt::Debug for ChatStream {
@@ -51,7 +54,9 @@ impl std::fmt::Debug for ChatStream {
 }
 
 impl ChatStream {
-    pub(crate) fn new(sent: Sent, sink: EventSink, started: Instant) -> ChatStream {
+    /// `idle` bounds the silence between two pieces of the body: a stream that stalls ends
+    /// in a timeout instead of hanging its reader forever.
+    pub(crate) fn new(sent: Sent, sink: EventSink, started: Instant, idle: Duration) -> ChatStream {
         let body = sent.response.map(|r| r.bytes_stream().boxed());
         ChatStream {
             body,
@@ -69,6 +74,8 @@ impl ChatStream {
             finished: false,
             result: None,
             pending_error: None,
+            idle,
+            idle_timer: Box::pin(tokio::time::sleep(idle)),
         }
     }
 
@@ -179,8 +186,22 @@ impl Stream for ChatStream {
                 continue;
             };
             match body.poll_next_unpin(cx) {
-                Poll::Pending => return Poll::Pending,
+                Poll::Pending => {
+                    if this.idle_timer.as_mut().poll(cx).is_ready() {
+                        let e = Error::new(
+                            ErrorKind::Timeout,
+                            format!(
+                                "the stream sent nothing for {:.1}s",
+                                this.idle.as_secs_f64()
+                            ),
+                        );
+                        return Poll::Ready(Some(Err(this.fail(e))));
+                    }
+                    return Poll::Pending;
+                }
                 Poll::Ready(Some(Ok(bytes))) => {
+                    let deadline = tokio::time::Instant::now() + this.idle;
+                    this.idle_timer.as_mut().reset(deadline);
                     let pushed = this.parser.push(&bytes, &mut this.events);
                     if let Err(e) = pushed.and_then(|_| this.decode_pending()) {
                         return Poll::Ready(Some(Err(this.fail(e))));
