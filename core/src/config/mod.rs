@@ -3,6 +3,7 @@
 //! refused with an error naming the file, the key and the fix before any call is made.
 
 mod builder;
+mod describe;
 mod env;
 mod litellm;
 mod load;

@@ -158,6 +158,8 @@ pub fn parse_chat(bytes: &[u8]) -> Result<ChatResult> {
             .filter(|s| !s.is_empty())
             .map(str::to_string);
         let (inline_reasoning, text) = match content_text(message.get("content")) {
+            // Most answers have no inline <think>: keep the string instead of copying it.
+            Some(content) if !content.trim_start().starts_with("<think>") => (None, Some(content)),
             Some(content) => split_think(&content),
             None => (None, None),
         };

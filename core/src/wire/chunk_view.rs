@@ -15,7 +15,12 @@ pub fn chat_chunk_view(chunk: &ChatChunk) -> Value {
     let created = ["created", "created_at"]
         .iter()
         .find_map(|k| chunk.raw.get(*k).and_then(Value::as_u64))
-        .or_else(|| chunk.raw.pointer("/response/created_at").and_then(Value::as_u64))
+        .or_else(|| {
+            chunk
+                .raw
+                .pointer("/response/created_at")
+                .and_then(Value::as_u64)
+        })
         .unwrap_or(0);
     let carries_choice = chunk.text.is_some()
         || chunk.reasoning.is_some()
@@ -154,6 +159,9 @@ mod tests {
         let view = chat_chunk_view(&chunk);
         assert_eq!(view["choices"], json!([]));
         assert_eq!(view["usage"]["total_tokens"], 5);
-        assert_eq!(view["usage"]["completion_tokens_details"]["reasoning_tokens"], 0);
+        assert_eq!(
+            view["usage"]["completion_tokens_details"]["reasoning_tokens"],
+            0
+        );
     }
 }

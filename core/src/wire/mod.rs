@@ -6,6 +6,7 @@
 //! ever panicking (errors of kind `InvalidResponse`). No function here does IO.
 
 mod chat;
+mod chunk_view;
 mod embeddings;
 mod errors;
 mod params;
@@ -15,6 +16,7 @@ mod url;
 mod view;
 
 pub use chat::{build_chat_body, parse_chat};
+pub use chunk_view::chat_chunk_view;
 pub use embeddings::{build_embeddings_body, parse_embeddings};
 pub use errors::{
     error_from_response, is_operation_unsupported, is_unsupported_max_tokens, request_id,

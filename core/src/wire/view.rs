@@ -35,8 +35,11 @@ pub fn chat_completion_view(r: &ChatResult) -> Value {
 }
 
 fn is_chat_completion(raw: &Value) -> bool {
-    raw.get("object").and_then(Value::as_str) != Some("response")
-        && raw.get("choices").is_some_and(Value::is_array)
+    // An assembled stream's raw is its last chunk (`chat.completion.chunk`): rebuilt, not passed.
+    !matches!(
+        raw.get("object").and_then(Value::as_str),
+        Some("response" | "chat.completion.chunk")
+    ) && raw.get("choices").is_some_and(Value::is_array)
 }
 
 fn build_view(r: &ChatResult) -> Value {
@@ -167,6 +170,19 @@ mod tests {
                 "prompt_filter_results": [{"prompt_index": 0, "content_filter_results": {"hate": {"filtered": false, "severity": "safe"}}}]
             })
         );
+    }
+
+    #[test]
+    fn assembled_streams_are_rebuilt_not_their_last_chunk() {
+        let r = ChatResult {
+            text: Some("hi".into()),
+            finish_reason: Some("stop".into()),
+            raw: json!({"object": "chat.completion.chunk", "choices": [], "usage": {"total_tokens": 3}}),
+            ..ChatResult::default()
+        };
+        let view = chat_completion_view(&r);
+        assert_eq!(view["object"], "chat.completion");
+        assert_eq!(view["choices"][0]["message"]["content"], "hi");
     }
 
     #[test]

@@ -1,0 +1,550 @@
+/*
+ * The C binding against the emulator: every call, streaming with a callback and an early stop
+ * (the emulator must see the request aborted), the error struct (401 with its hint, unknown
+ * deployment, rate limit with its retry hint, invalid JSON, NULL and non-UTF-8 arguments),
+ * events, and calls from several threads at once. scripts/test_c.sh builds it against the
+ * debug cdylib, starts `foundry-emulator`, passes its endpoint in FOUNDRY_TEST_ENDPOINT, and
+ * runs it under valgrind. Ends with "N passed, N failed"; exits non-zero on any failure.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "foundry.h"
+
+static int passed, failed;
+
+#define CHECK(cond)                                                          \
+    do {                                                                     \
+        if (cond) {                                                          \
+            passed++;                                                        \
+        } else {                                                             \
+            failed++;                                                        \
+            fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);  \
+        }                                                                    \
+    } while (0)
+
+#define CONTAINS(haystack, needle) ((haystack) != NULL && strstr((haystack), (needle)) != NULL)
+
+static const char *endpoint; /* "http://127.0.0.1:PORT/" */
+static int port;
+
+/* ---- a tiny HTTP/1.1 client for the emulator's control endpoints ---------------------- */
+
+/* The body of `METHOD path` (malloc'd), or NULL. */
+static char *http(const char *method, const char *path, const char *body) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return NULL;
+    struct sockaddr_in addr = {0};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons((unsigned short)port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
+        close(fd);
+        return NULL;
+    }
+    char head[512];
+    size_t body_len = body ? strlen(body) : 0;
+    int n = snprintf(head, sizeof head,
+                     "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                     "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
+                     method, path, body_len);
+    if (write(fd, head, (size_t)n) != n || (body_len && write(fd, body, body_len) != (ssize_t)body_len)) {
+        close(fd);
+        return NULL;
+    }
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    ssize_t got;
+    while (buf && (got = read(fd, buf + len, cap - len - 1)) > 0) {
+        len += (size_t)got;
+        if (cap - len < 1024) {
+            char *bigger = realloc(buf, cap *= 2);
+            if (!bigger) { free(buf); buf = NULL; }
+            buf = bigger;
+        }
+    }
+    close(fd);
+    if (!buf) return NULL;
+    buf[len] = '\0';
+    char *start = strstr(buf, "\r\n\r\n");
+    char *out = start ? strdup(start + 4) : NULL;
+    free(buf);
+    return out;
+}
+
+static void register_scenario(const char *name, const char *scenario_json) {
+    char path[256];
+    snprintf(path, sizeof path, "/_emulator/scenarios/%s", name);
+    free(http("POST", path, scenario_json));
+}
+
+/* The scenario's request log (malloc'd JSON). */
+static char *request_log(const char *name) {
+    char path[256];
+    snprintf(path, sizeof path, "/_emulator/scenarios/%s/requests", name);
+    return http("GET", path, NULL);
+}
+
+/* ---- helpers ------------------------------------------------------------------------- */
+
+static const char *DEPLOYMENTS =
+    "[{\"name\":\"DeepSeek-V3.2\",\"pricing\":{\"input\":0.14,\"output\":0.42}},"
+    "{\"name\":\"gpt-5.1-codex\",\"responses_only\":true,\"max_tokens_param\":\"max_completion_tokens\"},"
+    "{\"name\":\"gpt-5.4\",\"max_tokens_param\":\"max_completion_tokens\"},"
+    "{\"name\":\"text-embedding-3-small\"}]";
+
+/* A catalog for `scenario` with `key` and no retries (so error tests are quick). */
+static char *catalog_json(const char *scenario, const char *key) {
+    char *json = NULL;
+    if (asprintf(&json,
+                 "{\"defaults\":{\"endpoint\":\"%s\",\"auth\":{\"type\":\"api_key\",\"key\":\"%s\"},"
+                 "\"retry\":{\"max_retries\":0},\"headers\":{\"x-emulator-scenario\":\"%s\"}},"
+                 "\"deployments\":%s}",
+                 endpoint, key, scenario, DEPLOYMENTS) < 0)
+        return NULL;
+    return json;
+}
+
+static foundry_client *client_for(const char *scenario, const char *key) {
+    register_scenario(scenario, "{}");
+    char *json = catalog_json(scenario, key);
+    foundry_client *client = NULL;
+    foundry_error *err = foundry_client_new_from_json(json, &client);
+    CHECK(err == NULL && client != NULL);
+    if (err) fprintf(stderr, "  client: %s\n", err->message);
+    foundry_error_free(err);
+    free(json);
+    return client;
+}
+
+static double now_secs(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- calls --------------------------------------------------------------------------- */
+
+static void test_version(void) {
+    const char *v = foundry_version();
+    CHECK(v != NULL && strchr(v, '.') != NULL);
+}
+
+static void test_chat(void) {
+    foundry_client *c = client_for("c_chat", "emulator-key-0000");
+    char *out = NULL;
+    foundry_error *err = foundry_chat(
+        c, "{\"model\":\"DeepSeek-V3.2\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],\"max_tokens\":50}",
+        &out);
+    CHECK(err == NULL);
+    CHECK(CONTAINS(out, "\"text\":\"DeepSeek-V3.2 heard: Hello\""));
+    CHECK(CONTAINS(out, "\"deployment\":\"DeepSeek-V3.2\""));
+    CHECK(CONTAINS(out, "\"attempts\":1"));
+    CHECK(CONTAINS(out, "\"request_id\":\"req-c_chat-1\""));
+    CHECK(CONTAINS(out, "\"input_tokens\":1"));
+    foundry_string_free(out);
+    foundry_error_free(err);
+    foundry_client_free(c);
+}
+
+static void test_responses(void) {
+    foundry_client *c = client_for("c_responses", "emulator-key-0000");
+    char *out = NULL;
+    foundry_error *err = foundry_responses(
+        c, "{\"model\":\"gpt-5.1-codex\",\"input\":\"Hi there\",\"max_output_tokens\":50}", &out);
+    CHECK(err == NULL);
+    CHECK(CONTAINS(out, "\"text\":\"gpt-5.1-codex heard: Hi there\""));
+    CHECK(CONTAINS(out, "\"api\":\"responses\""));
+    foundry_string_free(out);
+    foundry_error_free(err);
+
+    /* A chat call to the responses-only deployment is translated transparently. */
+    out = NULL;
+    err = foundry_chat(c, "{\"model\":\"gpt-5.1-codex\",\"messages\":[{\"role\":\"user\",\"content\":\"Hey\"}]}", &out);
+    CHECK(err == NULL);
+    CHECK(CONTAINS(out, "\"text\":\"gpt-5.1-codex heard: Hey\""));
+    foundry_string_free(out);
+    foundry_error_free(err);
+    foundry_client_free(c);
+}
+
+static void test_embeddings(void) {
+    foundry_client *c = client_for("c_embeddings", "emulator-key-0000");
+    char *out = NULL;
+    foundry_error *err = foundry_embeddings(
+        c, "{\"model\":\"text-embedding-3-small\",\"input\":[\"a b\",\"c\"],\"dimensions\":4}", &out);
+    CHECK(err == NULL);
+    CHECK(CONTAINS(out, "\"index\":0"));
+    CHECK(CONTAINS(out, "\"index\":1"));
+    CHECK(CONTAINS(out, "\"input_tokens\":3"));
+    foundry_string_free(out);
+    foundry_error_free(err);
+    foundry_client_free(c);
+}
+
+/* ---- streams ------------------------------------------------------------------------- */
+
+struct chunks {
+    int count;
+    int stop_after; /* 0: never */
+    int with_text;
+    const foundry_client *client; /* when set, each chunk makes a nested call */
+    int nested_ok;
+};
+
+static int on_chunk(const char *chunk_json, void *user_data) {
+    struct chunks *seen = user_data;
+    seen->count++;
+    if (strstr(chunk_json, "\"text\":\"") != NULL) seen->with_text++;
+    if (seen->client) {
+        /* The callback runs outside the runtime: calling back into the library is fine. */
+        char *list = NULL;
+        foundry_error *err = foundry_client_deployments(seen->client, &list);
+        if (err == NULL && CONTAINS(list, "DeepSeek-V3.2")) seen->nested_ok++;
+        foundry_string_free(list);
+        foundry_error_free(err);
+    }
+    return seen->stop_after != 0 && seen->count >= seen->stop_after;
+}
+
+static void test_stream(void) {
+    foundry_client *c = client_for("c_stream", "emulator-key-0000");
+    struct chunks seen = {0};
+    seen.client = c;
+    char *out = NULL;
+    foundry_error *err = foundry_chat_stream(
+        c,
+        "{\"model\":\"DeepSeek-V3.2\",\"messages\":[{\"role\":\"user\",\"content\":\"one two three\"}],"
+        "\"stream_options\":{\"include_usage\":true}}",
+        on_chunk, &seen, &out);
+    CHECK(err == NULL);
+    CHECK(seen.with_text >= 5); /* "DeepSeek-V3.2 heard: one two three": a chunk per word */
+    CHECK(seen.nested_ok == seen.count);
+    CHECK(CONTAINS(out, "\"text\":\"DeepSeek-V3.2 heard: one two three\""));
+    CHECK(CONTAINS(out, "\"output_tokens\":5"));
+    foundry_string_free(out);
+    foundry_error_free(err);
+
+    /* The Responses API streams the same chunk shape. */
+    struct chunks rseen = {0};
+    out = NULL;
+    err = foundry_responses_stream(c, "{\"model\":\"gpt-5.1-codex\",\"input\":\"four five\",\"max_output_tokens\":50}",
+                                   on_chunk, &rseen, &out);
+    CHECK(err == NULL);
+    CHECK(rseen.with_text >= 4);
+    CHECK(CONTAINS(out, "\"text\":\"gpt-5.1-codex heard: four five\""));
+    foundry_string_free(out);
+    foundry_error_free(err);
+    foundry_client_free(c);
+}
+
+static void test_stream_early_stop(void) {
+    foundry_client *c = client_for("c_stream_stop", "emulator-key-0000");
+    /* Slow chunks, so the answer is still being written when the callback stops it. */
+    register_scenario("c_stream_stop", "{\"deployments\":{\"DeepSeek-V3.2\":[\"chunk-delay-ms=200\"]}}");
+    struct chunks seen = {0};
+    seen.stop_after = 2;
+    char *out = (char *)"stale";
+    double started = now_secs();
+    foundry_error *err = foundry_chat_stream(
+        c,
+        "{\"model\":\"DeepSeek-V3.2\",\"messages\":[{\"role\":\"user\",\"content\":"
+        "\"a b c d e f g h i j k l m n o p q r s t u v w x y z\"}]}",
+        on_chunk, &seen, &out);
+    double elapsed = now_secs() - started;
+    CHECK(err == NULL);
+    CHECK(out == NULL);
+    CHECK(seen.count == 2);
+    CHECK(elapsed < 3.0); /* the whole answer would take 30 chunks x 200 ms */
+    foundry_error_free(err);
+
+    /* The emulator sees the client hang up mid-stream. */
+    int aborted = 0;
+    for (int i = 0; i < 50 && !aborted; i++) {
+        char *log = request_log("c_stream_stop");
+        aborted = CONTAINS(log, "\"aborted\":true");
+        free(log);
+        if (!aborted) usleep(100 * 1000);
+    }
+    CHECK(aborted);
+
+    foundry_client_free(c);
+}
+
+/* ---- errors -------------------------------------------------------------------------- */
+
+static void test_authentication_error(void) {
+    foundry_client *c = client_for("c_auth", "wrong-key");
+    char *out = NULL;
+    foundry_error *err = foundry_chat(
+        c, "{\"model\":\"DeepSeek-V3.2\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}", &out);
+    CHECK(err != NULL);
+    if (err) {
+        CHECK(err->code == FOUNDRY_ERROR_AUTHENTICATION);
+        CHECK(err->status == 401);
+        CHECK(!err->retryable);
+        CHECK(err->retry_after_ms == -1);
+        CHECK(CONTAINS(err->hint, "Key Vault"));
+        CHECK(err->message != NULL && err->message[0] != '\0');
+        CHECK(CONTAINS(err->details_json, "\"kind\":\"authentication\""));
+        CHECK(CONTAINS(err->details_json, "\"deployment\":\"DeepSeek-V3.2\""));
+        CHECK(!CONTAINS(err->details_json, "wrong-key")); /* never the key */
+    }
+    CHECK(out == NULL);
+    foundry_error_free(err);
+    foundry_client_free(c);
+}
+
+static void test_unknown_deployment(void) {
+    foundry_client *c = client_for("c_unknown", "emulator-key-0000");
+    char *out = NULL;
+    foundry_error *err = foundry_chat(
+        c, "{\"model\":\"gpt-5-4\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}", &out);
+    CHECK(err != NULL);
+    if (err) {
+        CHECK(err->code == FOUNDRY_ERROR_NOT_FOUND);
+        CHECK(err->status == 0); /* refused before anything was sent */
+        CHECK(CONTAINS(err->hint, "did you mean 'gpt-5.4'"));
+    }
+    foundry_error_free(err);
+    char *log = request_log("c_unknown");
+    CHECK(log != NULL && strcmp(log, "[]") == 0);
+    free(log);
+    foundry_client_free(c);
+}
+
+static void test_rate_limit(void) {
+    foundry_client *c = client_for("c_429", "emulator-key-0000");
+    register_scenario("c_429", "{\"deployments\":{\"DeepSeek-V3.2\":[\"status=429;retry-after-ms=1234\"]}}");
+    char *out = NULL;
+    foundry_error *err = foundry_chat(
+        c, "{\"model\":\"DeepSeek-V3.2\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}", &out);
+    CHECK(err != NULL);
+    if (err) {
+        CHECK(err->code == FOUNDRY_ERROR_RATE_LIMIT);
+        CHECK(err->status == 429);
+        CHECK(err->retryable);
+        CHECK(err->retry_after_ms == 1234);
+    }
+    foundry_error_free(err);
+    foundry_client_free(c);
+}
+
+static void expect_invalid(foundry_error *err, foundry_error_code code, const char *in_message) {
+    CHECK(err != NULL);
+    if (!err) return;
+    CHECK(err->code == code);
+    if (!CONTAINS(err->message, in_message)) fprintf(stderr, "  message: %s\n", err->message);
+    CHECK(CONTAINS(err->message, in_message));
+    foundry_error_free(err);
+}
+
+static void test_invalid_input(void) {
+    foundry_client *c = client_for("c_invalid", "emulator-key-0000");
+    char *out = (char *)"stale";
+    expect_invalid(foundry_chat(c, "{not json", &out), FOUNDRY_ERROR_INVALID_REQUEST, "request_json");
+    CHECK(out == NULL); /* cleared even on failure */
+    expect_invalid(foundry_chat(c, "[1, 2]", &out), FOUNDRY_ERROR_INVALID_REQUEST, "request_json");
+    expect_invalid(foundry_embeddings(c, "{\"input\": 5}", &out), FOUNDRY_ERROR_INVALID_REQUEST, "request_json");
+    expect_invalid(foundry_chat(c, "{\"model\":\"DeepSeek-V3.2\",\"messages\":\"Hi\"}", &out),
+                   FOUNDRY_ERROR_INVALID_REQUEST, "messages");
+    expect_invalid(foundry_chat(c, "\xff\xfe{}", &out), FOUNDRY_ERROR_INVALID_REQUEST, "UTF-8");
+
+    foundry_client *other = NULL;
+    expect_invalid(foundry_client_new_from_json("{oops", &other), FOUNDRY_ERROR_CONFIG, "not JSON");
+    CHECK(other == NULL);
+    expect_invalid(foundry_client_new_from_json("{\"deployments\":[{\"name\":\"x\",\"endpoint\":\"http://127.0.0.1:1/\",\"shap\":\"v1\"}]}", &other),
+                   FOUNDRY_ERROR_CONFIG, "deployments[0]");
+    expect_invalid(foundry_client_new_from_path("/nonexistent/foundry.yaml", &other), FOUNDRY_ERROR_CONFIG,
+                   "/nonexistent/foundry.yaml");
+    CHECK(other == NULL);
+    foundry_client_free(c);
+}
+
+static void test_null_arguments(void) {
+    foundry_client *c = client_for("c_null", "emulator-key-0000");
+    const char *req = "{\"model\":\"DeepSeek-V3.2\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+    char *out = NULL;
+    expect_invalid(foundry_chat(NULL, req, &out), FOUNDRY_ERROR_INVALID_REQUEST, "client");
+    expect_invalid(foundry_chat(c, NULL, &out), FOUNDRY_ERROR_INVALID_REQUEST, "request_json");
+    expect_invalid(foundry_chat(c, req, NULL), FOUNDRY_ERROR_INVALID_REQUEST, "out_result_json");
+    expect_invalid(foundry_responses(NULL, req, &out), FOUNDRY_ERROR_INVALID_REQUEST, "client");
+    expect_invalid(foundry_embeddings(c, NULL, &out), FOUNDRY_ERROR_INVALID_REQUEST, "request_json");
+    expect_invalid(foundry_smoke(NULL, &out), FOUNDRY_ERROR_INVALID_REQUEST, "client");
+    expect_invalid(foundry_chat_stream(c, req, NULL, NULL, &out), FOUNDRY_ERROR_INVALID_REQUEST, "on_chunk");
+    expect_invalid(foundry_responses_stream(NULL, req, on_chunk, NULL, &out), FOUNDRY_ERROR_INVALID_REQUEST,
+                   "client");
+    expect_invalid(foundry_client_deployments(c, NULL), FOUNDRY_ERROR_INVALID_REQUEST, "out_json");
+    foundry_client *other = c;
+    expect_invalid(foundry_client_new_from_path(NULL, &other), FOUNDRY_ERROR_INVALID_REQUEST, "path");
+    CHECK(other == NULL); /* the out-parameter is cleared first */
+    expect_invalid(foundry_client_new_from_json("{}", NULL), FOUNDRY_ERROR_INVALID_REQUEST, "out_client");
+    expect_invalid(foundry_client_new_from_env(NULL), FOUNDRY_ERROR_INVALID_REQUEST, "out_client");
+    expect_invalid(foundry_client_set_event_callback(NULL, NULL, NULL), FOUNDRY_ERROR_INVALID_REQUEST,
+                   "client");
+    /* Frees accept NULL. */
+    foundry_client_free(NULL);
+    foundry_string_free(NULL);
+    foundry_error_free(NULL);
+    CHECK(1);
+    foundry_client_free(c);
+}
+
+/* ---- construction, events, lists ----------------------------------------------------- */
+
+static void test_from_path_and_env(void) {
+    char path[] = "/tmp/foundry-c-test-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    char *yaml = NULL;
+    CHECK(asprintf(&yaml,
+                   "defaults:\n  endpoint: %s\n  auth: {type: api_key, env: FOUNDRY_C_TEST_KEY}\n"
+                   "  headers: {x-emulator-scenario: c_path}\n"
+                   "deployments:\n  - name: DeepSeek-V3.2\n",
+                   endpoint) > 0);
+    CHECK(write(fd, yaml, strlen(yaml)) == (ssize_t)strlen(yaml));
+    close(fd);
+    free(yaml);
+    setenv("FOUNDRY_C_TEST_KEY", "emulator-key-0000", 1);
+    register_scenario("c_path", "{}");
+    foundry_client *c = NULL;
+    foundry_error *err = foundry_client_new_from_path(path, &c);
+    CHECK(err == NULL && c != NULL);
+    foundry_error_free(err);
+    char *out = NULL;
+    err = foundry_chat(c, "{\"model\":\"DeepSeek-V3.2\",\"messages\":[{\"role\":\"user\",\"content\":\"from a file\"}]}", &out);
+    CHECK(err == NULL);
+    CHECK(CONTAINS(out, "heard: from a file"));
+    foundry_string_free(out);
+    foundry_error_free(err);
+    foundry_client_free(c);
+    unlink(path);
+
+    /* The environment: any deployment name is accepted. */
+    setenv("FOUNDRY_ENDPOINT", endpoint, 1);
+    setenv("FOUNDRY_API_KEY", "emulator-key-0000", 1);
+    c = NULL;
+    err = foundry_client_new_from_env(&c);
+    CHECK(err == NULL && c != NULL);
+    foundry_error_free(err);
+    out = NULL;
+    err = foundry_chat(c, "{\"model\":\"DeepSeek-V3.2\",\"messages\":[{\"role\":\"user\",\"content\":\"from env\"}],"
+                          "\"extra_headers\":{\"x-emulator-scenario\":\"c_env\"}}", &out);
+    CHECK(err == NULL);
+    CHECK(CONTAINS(out, "heard: from env"));
+    foundry_string_free(out);
+    foundry_error_free(err);
+    foundry_client_free(c);
+}
+
+static int events_seen, results_seen;
+
+static void on_event(const char *event_json, void *user_data) {
+    (void)user_data;
+    __atomic_fetch_add(&events_seen, 1, __ATOMIC_SEQ_CST);
+    if (strstr(event_json, "\"type\":\"result\"") != NULL) __atomic_fetch_add(&results_seen, 1, __ATOMIC_SEQ_CST);
+}
+
+static void test_events_and_lists(void) {
+    foundry_client *c = client_for("c_events", "emulator-key-0000");
+    CHECK(foundry_client_set_event_callback(c, on_event, NULL) == NULL);
+    char *out = NULL;
+    foundry_error *err = foundry_chat(
+        c, "{\"model\":\"DeepSeek-V3.2\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}", &out);
+    CHECK(err == NULL);
+    CHECK(__atomic_load_n(&events_seen, __ATOMIC_SEQ_CST) >= 2); /* an attempt and a result */
+    CHECK(__atomic_load_n(&results_seen, __ATOMIC_SEQ_CST) == 1);
+    foundry_string_free(out);
+    foundry_error_free(err);
+    CHECK(foundry_client_set_event_callback(c, NULL, NULL) == NULL);
+
+    out = NULL;
+    err = foundry_client_deployments(c, &out);
+    CHECK(err == NULL);
+    CHECK(CONTAINS(out, "\"name\":\"gpt-5.1-codex\""));
+    CHECK(CONTAINS(out, "\"auth\":\"api_key\""));
+    CHECK(!CONTAINS(out, "emulator-key-0000"));
+    foundry_string_free(out);
+    foundry_error_free(err);
+
+    out = NULL;
+    err = foundry_smoke(c, &out);
+    CHECK(err == NULL);
+    CHECK(CONTAINS(out, "\"deployment\":\"DeepSeek-V3.2\",\"ok\":true"));
+    foundry_string_free(out);
+    foundry_error_free(err);
+    foundry_client_free(c);
+}
+
+/* ---- threads ------------------------------------------------------------------------- */
+
+struct worker {
+    const foundry_client *client;
+    int index;
+    int ok;
+};
+
+static void *work(void *arg) {
+    struct worker *w = arg;
+    char req[256], want[128];
+    snprintf(req, sizeof req,
+             "{\"model\":\"DeepSeek-V3.2\",\"messages\":[{\"role\":\"user\",\"content\":\"thread %d\"}]}", w->index);
+    snprintf(want, sizeof want, "heard: thread %d\"", w->index);
+    for (int i = 0; i < 5; i++) {
+        char *out = NULL;
+        foundry_error *err = foundry_chat(w->client, req, &out);
+        if (err == NULL && CONTAINS(out, want)) w->ok++;
+        foundry_string_free(out);
+        foundry_error_free(err);
+    }
+    return NULL;
+}
+
+static void test_threads(void) {
+    foundry_client *c = client_for("c_threads", "emulator-key-0000");
+    enum { N = 8 };
+    pthread_t threads[N];
+    struct worker workers[N];
+    for (int i = 0; i < N; i++) {
+        workers[i] = (struct worker){c, i, 0};
+        pthread_create(&threads[i], NULL, work, &workers[i]);
+    }
+    int ok = 0;
+    for (int i = 0; i < N; i++) {
+        pthread_join(threads[i], NULL);
+        ok += workers[i].ok;
+    }
+    CHECK(ok == N * 5);
+    foundry_client_free(c);
+}
+
+int main(void) {
+    endpoint = getenv("FOUNDRY_TEST_ENDPOINT");
+    if (endpoint == NULL || sscanf(endpoint, "http://127.0.0.1:%d/", &port) != 1) {
+        fprintf(stderr, "set FOUNDRY_TEST_ENDPOINT to the emulator's http endpoint (http://127.0.0.1:PORT/)\n");
+        return 2;
+    }
+    test_version();
+    test_chat();
+    test_responses();
+    test_embeddings();
+    test_stream();
+    test_stream_early_stop();
+    test_authentication_error();
+    test_unknown_deployment();
+    test_rate_limit();
+    test_invalid_input();
+    test_null_arguments();
+    test_from_path_and_env();
+    test_events_and_lists();
+    test_threads();
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}

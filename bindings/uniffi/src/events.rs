@@ -1,0 +1,109 @@
+//! The core's events for a listener implemented in Kotlin.
+
+use std::sync::Arc;
+
+use foundry_client::events::{self as core, EventCallback};
+
+use crate::results::Usage;
+
+/// One HTTP attempt finished (answered, failed, or could not connect).
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct AttemptEvent {
+    pub deployment: String,
+    /// The endpoint shape (`azure`, `v1`, `inference`, `openai`).
+    pub shape: String,
+    pub api: String,
+    /// 1-based, across retries and fallbacks of one call.
+    pub attempt: i32,
+    pub status: Option<i32>,
+    /// The error kind, when the attempt failed.
+    pub error: Option<String>,
+    pub latency_ms: i64,
+    pub fallback: bool,
+    pub request_id: Option<String>,
+    /// How long the client waits before the next attempt, when it retries.
+    pub retry_in_ms: Option<i64>,
+}
+
+/// A call finished, successfully or not.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct CallEvent {
+    /// `chat`, `responses` or `embeddings`.
+    pub operation: String,
+    /// The deployment that answered (or the last one tried).
+    pub deployment: String,
+    pub model: Option<String>,
+    pub attempts: i32,
+    pub fallback: bool,
+    pub usage: Usage,
+    pub cost_usd: f64,
+    pub finish_reason: Option<String>,
+    pub content_filtered: bool,
+    pub request_id: Option<String>,
+    pub latency_ms: i64,
+    /// The error kind, when the call failed.
+    pub error: Option<String>,
+}
+
+/// What the client reports: one event per attempt, one per finished call.
+#[derive(Debug, Clone, uniffi::Enum)]
+pub enum FoundryEvent {
+    Attempt { event: AttemptEvent },
+    Completed { event: CallEvent },
+}
+
+/// Receives events. Called on the client's IO threads: keep it quick and thread-safe.
+#[uniffi::export(with_foreign)]
+pub trait EventListener: Send + Sync {
+    fn on_event(&self, event: FoundryEvent);
+}
+
+fn long(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn int(n: u32) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+impl From<&core::Event> for FoundryEvent {
+    fn from(e: &core::Event) -> Self {
+        match e {
+            core::Event::Attempt(a) => FoundryEvent::Attempt {
+                event: AttemptEvent {
+                    deployment: a.deployment.clone(),
+                    shape: a.shape.to_string(),
+                    api: a.api.as_str().to_string(),
+                    attempt: int(a.attempt),
+                    status: a.status.map(i32::from),
+                    error: a.error.map(str::to_string),
+                    latency_ms: long(a.latency_ms),
+                    fallback: a.fallback,
+                    request_id: a.request_id.clone(),
+                    retry_in_ms: a.retry_in_ms.map(long),
+                },
+            },
+            core::Event::Result(r) => FoundryEvent::Completed {
+                event: CallEvent {
+                    operation: r.operation.as_str().to_string(),
+                    deployment: r.deployment.clone(),
+                    model: r.model.clone(),
+                    attempts: int(r.attempts),
+                    fallback: r.fallback,
+                    usage: Usage::from(&r.usage),
+                    cost_usd: r.cost_usd,
+                    finish_reason: r.finish_reason.clone(),
+                    content_filtered: r.content_filtered,
+                    request_id: r.request_id.clone(),
+                    latency_ms: long(r.latency_ms),
+                    error: r.error.map(str::to_string),
+                },
+            },
+        }
+    }
+}
+
+/// The core's callback delivering to a Kotlin listener.
+pub(crate) fn callback(listener: Arc<dyn EventListener>) -> EventCallback {
+    Arc::new(move |event: &core::Event| listener.on_event(FoundryEvent::from(event)))
+}

@@ -1,0 +1,60 @@
+//! The binding's tokio runtime. Every call runs there as a task, so the core's CPU work
+//! (building bodies, parsing and normalizing answers, events) happens on these workers rather
+//! than on the Kotlin thread that polls the future: measured with 200 concurrent calls on a
+//! single-threaded dispatcher, polling the core inline kept that thread busy for seconds.
+
+use std::future::Future;
+use std::sync::OnceLock;
+
+use tokio::runtime::Runtime;
+use tokio::task::JoinHandle;
+
+use crate::errors::NativeError;
+
+static RUNTIME: OnceLock<Result<Runtime, String>> = OnceLock::new();
+
+fn runtime() -> Result<&'static Runtime, NativeError> {
+    let runtime = RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .thread_name("foundry-client")
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())
+    });
+    runtime.as_ref().map_err(|e| {
+        foundry_client::Error::new(
+            foundry_client::ErrorKind::Connection,
+            format!("the IO runtime could not start: {e}"),
+        )
+        .into()
+    })
+}
+
+/// Aborts the task when the awaiting future is dropped: Kotlin cancelling the coroutine frees
+/// the UniFFI future, which drops this, which drops the core's future and its HTTP request.
+struct AbortOnDrop<T>(JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Runs `call` on the binding's runtime and waits for it without blocking the caller.
+pub(crate) async fn run<T, F>(call: F) -> Result<T, NativeError>
+where
+    T: Send + 'static,
+    F: Future<Output = Result<T, NativeError>> + Send + 'static,
+{
+    let mut task = AbortOnDrop(runtime()?.spawn(call));
+    match (&mut task.0).await {
+        Ok(outcome) => outcome,
+        // A panic in the core is a bug: let UniFFI report it (Kotlin: InternalException).
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(_) => Err(foundry_client::Error::new(
+            foundry_client::ErrorKind::Connection,
+            "the call was cancelled: the IO runtime is shutting down",
+        )
+        .into()),
+    }
+}

@@ -1,0 +1,38 @@
+package foundryclient
+
+import kotlinx.coroutines.flow.Flow
+import kotlinx.coroutines.flow.flow
+
+/**
+ * An open streamed answer: [next] chunk by chunk, or [chunks] as a [Flow]; [result] is the
+ * folded answer once the stream has ended. [close] (or cancelling the collecting coroutine)
+ * drops the stream in the core, which aborts the HTTP request.
+ */
+class FoundryStream internal constructor(private val native: NativeStream) : AutoCloseable {
+    /** The deployment streaming the answer. */
+    val deployment: String get() = native.deployment()
+
+    /** The next chunk, `null` at the end. Suspends on network IO; never blocks a thread. */
+    suspend fun next(): ChatChunk? = mapErrors { native.next() }
+
+    /** The whole answer (usage and cost included when the service sent them), once ended. */
+    val result: ChatResult? get() = native.result()
+
+    /** The remaining chunks; the stream is closed when collection ends, fails or is cancelled. */
+    fun chunks(): Flow<ChatChunk> = flow {
+        try {
+            while (true) {
+                val chunk = next() ?: break
+                emit(chunk)
+            }
+        } finally {
+            close()
+        }
+    }
+
+    /**
+     * Stops the stream and closes its connection. Idempotent; never blocks; [result] stays
+     * readable (the native handle itself is freed by the garbage collector's cleaner).
+     */
+    override fun close() = native.cancel()
+}

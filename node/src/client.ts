@@ -1,0 +1,284 @@
+// `Foundry`: the client, with the OpenAI Node SDK's call shapes
+// (`client.chat.completions.create`, `client.responses.create`, `client.embeddings.create`).
+
+import { callNative, callWithToken } from './abort';
+import { DeploymentInfo, SmokeResult, type NormalizedDeployment, type NormalizedSmokeResult } from './catalog';
+import { fromNative } from './errors';
+import { eventListener, type FoundryEvent } from './events';
+import { CancelToken, NativeClient, type NativeOptions, type NativeStream } from './native';
+import type {
+  CallParams,
+  ChatCompletionCreateParams,
+  ChatCompletionCreateParamsNonStreaming,
+  ChatCompletionCreateParamsStreaming,
+  EmbeddingCreateParams,
+  RequestOptions,
+  ResponseCreateParams,
+  ResponseCreateParamsNonStreaming,
+  ResponseCreateParamsStreaming,
+} from './openai-types';
+import {
+  ChatCompletion,
+  ChatCompletionChunk,
+  CreateEmbeddingResponse,
+  Response,
+  ResponseStreamEvent,
+  type NativePayload,
+} from './results';
+import { Stream } from './stream';
+
+/** How to build a client. With none of `config`, `catalog` and `endpoint`, the catalog comes
+ * from the environment (`FOUNDRY_ENDPOINT`/`FOUNDRY_API_KEY`, or `AZURE_OPENAI_ENDPOINT`/
+ * `AZURE_OPENAI_API_KEY`/`OPENAI_API_VERSION`). */
+export interface FoundryOptions {
+  /** Path of a YAML or JSON catalog (the native format, or LiteLLM's `model_list`). */
+  config?: string;
+  /** The catalog as an object, in the same formats as a file. */
+  catalog?: Record<string, unknown>;
+  /** One endpoint, as `AzureOpenAI` takes it: every `model` names a deployment there. */
+  endpoint?: string;
+  /** The key for `endpoint` (else `FOUNDRY_API_KEY` / `AZURE_OPENAI_API_KEY`, else Entra ID). */
+  apiKey?: string;
+  /** The api-version for `endpoint`. */
+  apiVersion?: string;
+  /** Variables used instead of `process.env`: for `${NAME}` in catalogs, for the
+   * environment catalog, and for credentials (`AZURE_CLIENT_ID`, `IDENTITY_ENDPOINT`, ...). */
+  env?: Record<string, string | undefined>;
+  /** Receives one event per HTTP attempt and one per finished call, on the JS thread after
+   * the fact: a slow callback never delays a call. */
+  onEvent?: (event: FoundryEvent) => void;
+  /** Extra PEM CA certificates to trust (a TLS-inspecting proxy, a test server). */
+  caPem?: string;
+}
+
+/** Options of the named constructors (the catalog source is the constructor's). */
+export type ClientOptions = Omit<FoundryOptions, 'config' | 'catalog' | 'endpoint' | 'apiKey' | 'apiVersion'>;
+
+function definedEntries(env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+function openNative(options: FoundryOptions): NativeClient {
+  const native: NativeOptions = {};
+  if (options.caPem !== undefined) native.caPem = options.caPem;
+  if (options.env !== undefined) native.env = definedEntries(options.env);
+  const onEvent = options.onEvent === undefined ? undefined : eventListener(options.onEvent);
+  try {
+    if (options.config !== undefined) return NativeClient.fromConfig(options.config, native, onEvent);
+    if (options.catalog !== undefined) {
+      return NativeClient.fromCatalog(JSON.stringify(options.catalog), 'catalog object', native, onEvent);
+    }
+    if (options.endpoint !== undefined) {
+      // The environment catalog is exactly "one endpoint, any deployment name".
+      native.env = {
+        ...definedEntries(options.env ?? process.env),
+        FOUNDRY_ENDPOINT: options.endpoint,
+        ...(options.apiKey !== undefined && { FOUNDRY_API_KEY: options.apiKey }),
+        ...(options.apiVersion !== undefined && { OPENAI_API_VERSION: options.apiVersion }),
+      };
+    }
+    return NativeClient.fromEnv(native, onEvent);
+  } catch (e) {
+    throw fromNative(e);
+  }
+}
+
+/** The request as the addon reads it: the OpenAI-style body with `signal` taken out and the
+ * per-call options folded in (headers into `extra_headers`, `timeout` ms into seconds). */
+function prepare(body: CallParams, options: RequestOptions | undefined): { json: string; signal?: AbortSignal } {
+  if (options === undefined && !('signal' in body)) return { json: JSON.stringify(body) };
+  const { signal: bodySignal, ...params } = body;
+  if (options?.headers !== undefined) params.extra_headers = { ...params.extra_headers, ...options.headers };
+  if (options?.timeout !== undefined && params.timeout === undefined) params.timeout = options.timeout / 1000;
+  return { json: JSON.stringify(params), signal: options?.signal ?? bodySignal };
+}
+
+function parsed<R>(json: string): NativePayload<R> {
+  return JSON.parse(json) as NativePayload<R>;
+}
+
+async function openStream<Chunk, Final>(
+  open: (json: string, token: CancelToken) => Promise<NativeStream>,
+  body: CallParams,
+  options: RequestOptions | undefined,
+  chunk: (payload: NativePayload<never>) => Chunk,
+  final: (payload: NativePayload<never>) => Final,
+): Promise<Stream<Chunk, Final>> {
+  const { json, signal } = prepare(body, options);
+  const token = new CancelToken();
+  const native = await callWithToken(token, signal, (t) => open(json, t));
+  return new Stream(native, new AbortController(), signal, chunk, final);
+}
+
+/** `client.chat.completions`. */
+export class Completions {
+  readonly #native: NativeClient;
+
+  /** Built by the client. */
+  constructor(native: NativeClient) {
+    this.#native = native;
+  }
+
+  /**
+   * A chat completion, with the OpenAI SDK's parameters. `model` is a deployment or a route
+   * alias; a responses-only deployment is called through the Responses API and its answer
+   * translated back. With `stream: true`, resolves with a {@link Stream} of chunks.
+   * Network IO on the addon's threads; never blocks the event loop.
+   */
+  create(body: ChatCompletionCreateParamsNonStreaming, options?: RequestOptions): Promise<ChatCompletion>;
+  create(
+    body: ChatCompletionCreateParamsStreaming,
+    options?: RequestOptions,
+  ): Promise<Stream<ChatCompletionChunk, ChatCompletion>>;
+  create(
+    body: ChatCompletionCreateParams,
+    options?: RequestOptions,
+  ): Promise<ChatCompletion | Stream<ChatCompletionChunk, ChatCompletion>>;
+  async create(
+    body: ChatCompletionCreateParams,
+    options?: RequestOptions,
+  ): Promise<ChatCompletion | Stream<ChatCompletionChunk, ChatCompletion>> {
+    if (body.stream === true) {
+      return openStream(
+        (json, token) => this.#native.chatStream(json, token),
+        body,
+        options,
+        (p) => new ChatCompletionChunk(p),
+        (p) => new ChatCompletion(p),
+      );
+    }
+    const { json, signal } = prepare(body, options);
+    const answer = await callNative(signal, (token) => this.#native.chat(json, token));
+    return new ChatCompletion(parsed(answer));
+  }
+}
+
+/** `client.chat`. */
+export class Chat {
+  readonly completions: Completions;
+
+  /** Built by the client. */
+  constructor(native: NativeClient) {
+    this.completions = new Completions(native);
+  }
+}
+
+/** `client.responses`. */
+export class Responses {
+  readonly #native: NativeClient;
+
+  /** Built by the client. */
+  constructor(native: NativeClient) {
+    this.#native = native;
+  }
+
+  /**
+   * A Responses-API call (`input`, `instructions`, `max_output_tokens`, ...). With
+   * `stream: true`, resolves with a {@link Stream} of the service's events.
+   */
+  create(body: ResponseCreateParamsNonStreaming, options?: RequestOptions): Promise<Response>;
+  create(
+    body: ResponseCreateParamsStreaming,
+    options?: RequestOptions,
+  ): Promise<Stream<ResponseStreamEvent, Response>>;
+  create(
+    body: ResponseCreateParams,
+    options?: RequestOptions,
+  ): Promise<Response | Stream<ResponseStreamEvent, Response>>;
+  async create(
+    body: ResponseCreateParams,
+    options?: RequestOptions,
+  ): Promise<Response | Stream<ResponseStreamEvent, Response>> {
+    if (body.stream === true) {
+      return openStream(
+        (json, token) => this.#native.responsesStream(json, token),
+        body,
+        options,
+        (p) => new ResponseStreamEvent(p),
+        (p) => new Response(p),
+      );
+    }
+    const { json, signal } = prepare(body, options);
+    const answer = await callNative(signal, (token) => this.#native.responses(json, token));
+    return new Response(parsed(answer));
+  }
+}
+
+/** `client.embeddings`. */
+export class Embeddings {
+  readonly #native: NativeClient;
+
+  /** Built by the client. */
+  constructor(native: NativeClient) {
+    this.#native = native;
+  }
+
+  /** Embeddings for one input or a batch (`input`, `dimensions`, `encoding_format`). */
+  async create(body: EmbeddingCreateParams, options?: RequestOptions): Promise<CreateEmbeddingResponse> {
+    const { json, signal } = prepare(body, options);
+    const answer = await callNative(signal, (token) => this.#native.embeddings(json, token));
+    return new CreateEmbeddingResponse(parsed(answer));
+  }
+}
+
+/**
+ * The client: one per process is enough (it shares connections, tokens and what it learns
+ * about deployments across every call). Constructing it does file IO at most, never network.
+ *
+ * ```ts
+ * const client = new Foundry();                         // from the environment
+ * const client = Foundry.fromConfig('foundry.yaml');
+ * const r = await client.chat.completions.create({ model: 'gpt-5.4', messages });
+ * r.choices[0].message.content; r.costUsd; r.deployment;
+ * ```
+ */
+export class Foundry {
+  readonly chat: Chat;
+  readonly responses: Responses;
+  readonly embeddings: Embeddings;
+  readonly #native: NativeClient;
+
+  /** Throws a {@link ConfigError} when the catalog is unusable. */
+  constructor(options: FoundryOptions = {}) {
+    this.#native = openNative(options);
+    this.chat = new Chat(this.#native);
+    this.responses = new Responses(this.#native);
+    this.embeddings = new Embeddings(this.#native);
+  }
+
+  /** A client over a YAML or JSON catalog file. */
+  static fromConfig(path: string, options: ClientOptions = {}): Foundry {
+    return new Foundry({ ...options, config: path });
+  }
+
+  /** A client over a catalog object (the file format, or LiteLLM's `model_list`). */
+  static fromCatalog(catalog: Record<string, unknown>, options: ClientOptions = {}): Foundry {
+    return new Foundry({ ...options, catalog });
+  }
+
+  /** A client from the environment (`options.env` when given, else `process.env`). */
+  static fromEnv(options: ClientOptions = {}): Foundry {
+    return new Foundry(options);
+  }
+
+  /** The catalog's deployments, with what the client has learned about them. No IO. */
+  deployments(): DeploymentInfo[] {
+    const list = JSON.parse(this.#native.deployments()) as NormalizedDeployment[];
+    return list.map((d) => new DeploymentInfo(d));
+  }
+
+  /** Pings every deployment concurrently with a tiny chat call; each reports its outcome
+   * (the promise never rejects for a deployment's failure). */
+  async smoke(options?: RequestOptions): Promise<SmokeResult[]> {
+    const answer = await callNative(options?.signal, (token) => this.#native.smoke(token));
+    return (JSON.parse(answer) as NormalizedSmokeResult[]).map((s) => new SmokeResult(s));
+  }
+
+  /** The model-inference endpoint's `/info` for a deployment (model name, type, provider). */
+  async info(model: string, options?: RequestOptions): Promise<Record<string, unknown>> {
+    const answer = await callNative(options?.signal, (token) => this.#native.info(model, token));
+    return JSON.parse(answer) as Record<string, unknown>;
+  }
+}

@@ -1,0 +1,2 @@
+export { CancelToken, NativeClient, NativeStream } from '../native';
+export type { NativeOptions } from '../native';

@@ -1,0 +1,107 @@
+"""foundry-client: one client for Azure AI Foundry deployments, with the ``openai`` SDK's call
+shapes.
+
+>>> from foundry_client import Foundry
+>>> client = Foundry.from_config("foundry.yaml")          # Foundry() alone reads the environment
+>>> r = client.chat.completions.create(model="gpt-5.4", messages=[{"role": "user", "content": "Hi"}])
+>>> r.choices[0].message.content, r.text, r.usage.prompt_tokens, r.cost_usd, r.deployment
+
+The core (routing, auth, retries, cost, normalization) is Rust, shared with the Node, Kotlin and
+C bindings; the library logs through the ``foundry_client`` logger of ``logging``.
+"""
+
+from __future__ import annotations
+
+from . import _native
+from ._chat import (
+    ChatCompletion,
+    ChatCompletionChunk,
+    ChatCompletionMessage,
+    Choice,
+    ChoiceDelta,
+    ChunkChoice,
+)
+from ._client import AsyncFoundry, Foundry
+from ._errors import (
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConfigError,
+    ContentFilterError,
+    CredentialError,
+    FoundryError,
+    InternalServerError,
+    InvalidRequestError,
+    InvalidResponseError,
+    NotFoundError,
+    OperationUnsupportedError,
+    PermissionDeniedError,
+    RateLimitError,
+    ReasoningExhaustedError,
+    StreamError,
+)
+from ._results import CreateEmbeddingResponse, Deployment, Embedding, Pricing, Response, SmokeResult
+from ._streaming import AsyncResponseStream, AsyncStream, ResponseStream, Stream
+from ._types import (
+    Attempt,
+    CategoryResult,
+    ContentFilterReport,
+    Function,
+    TokensDetails,
+    ToolCall,
+    ToolCallDelta,
+    Usage,
+)
+
+__version__: str = _native.__version__
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AsyncFoundry",
+    "AsyncResponseStream",
+    "AsyncStream",
+    "Attempt",
+    "AuthenticationError",
+    "BadRequestError",
+    "CategoryResult",
+    "ChatCompletion",
+    "ChatCompletionChunk",
+    "ChatCompletionMessage",
+    "Choice",
+    "ChoiceDelta",
+    "ChunkChoice",
+    "ConfigError",
+    "ContentFilterError",
+    "ContentFilterReport",
+    "CreateEmbeddingResponse",
+    "CredentialError",
+    "Deployment",
+    "Embedding",
+    "Foundry",
+    "FoundryError",
+    "Function",
+    "InternalServerError",
+    "InvalidRequestError",
+    "InvalidResponseError",
+    "NotFoundError",
+    "OperationUnsupportedError",
+    "PermissionDeniedError",
+    "Pricing",
+    "RateLimitError",
+    "ReasoningExhaustedError",
+    "Response",
+    "ResponseStream",
+    "SmokeResult",
+    "Stream",
+    "StreamError",
+    "TokensDetails",
+    "ToolCall",
+    "ToolCallDelta",
+    "Usage",
+]

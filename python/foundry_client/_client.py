@@ -1,0 +1,227 @@
+"""``Foundry`` and ``AsyncFoundry``: the ``openai`` SDK's call shapes over the core client.
+
+The typed signatures live in ``_client.pyi``; at run time every keyword argument is passed to
+the core as an OpenAI parameter (``None`` meaning "not given"), so parameters newer than this
+package still reach the service.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any, Callable, TypeVar, Union
+
+from . import _native
+from ._chat import ChatCompletion
+from ._results import CreateEmbeddingResponse, Deployment, Response, SmokeResult
+from ._streaming import AsyncResponseStream, AsyncStream, ResponseStream, Stream
+
+__all__ = ["AsyncFoundry", "Foundry"]
+
+Config = Union[str, "os.PathLike[str]", Mapping[str, Any]]
+EventCallback = Callable[[dict[str, Any]], None]
+
+
+def _request(params: dict[str, Any]) -> dict[str, Any]:
+    # The OpenAI SDKs' `None` means "not given": send nothing rather than a JSON null the
+    # service may refuse (`tools: null`).
+    return {k: v for k, v in params.items() if v is not None}
+
+
+def _split_stream(params: dict[str, Any]) -> bool:
+    return bool(params.pop("stream", False))
+
+
+class _Completions:
+    def __init__(self, native: _native.Client) -> None:
+        self._native = native
+
+    def create(self, **params: Any) -> ChatCompletion | Stream:
+        stream = _split_stream(params)
+        request = _request(params)
+        if stream:
+            return Stream(self._native.chat_stream(request))
+        return ChatCompletion(self._native.chat(request))
+
+
+class _Chat:
+    def __init__(self, native: _native.Client) -> None:
+        self.completions = _Completions(native)
+
+
+class _Responses:
+    def __init__(self, native: _native.Client) -> None:
+        self._native = native
+
+    def create(self, **params: Any) -> Response | ResponseStream:
+        stream = _split_stream(params)
+        request = _request(params)
+        if stream:
+            return ResponseStream(self._native.responses_stream(request))
+        return Response(self._native.responses(request))
+
+
+class _Embeddings:
+    def __init__(self, native: _native.Client) -> None:
+        self._native = native
+
+    def create(self, **params: Any) -> CreateEmbeddingResponse:
+        return CreateEmbeddingResponse(self._native.embeddings(_request(params)))
+
+
+class _AsyncCompletions:
+    def __init__(self, native: _native.Client) -> None:
+        self._native = native
+
+    async def create(self, **params: Any) -> ChatCompletion | AsyncStream:
+        stream = _split_stream(params)
+        request = _request(params)
+        if stream:
+            return AsyncStream(await self._native.chat_stream_async(request))
+        return ChatCompletion(await self._native.chat_async(request))
+
+
+class _AsyncChat:
+    def __init__(self, native: _native.Client) -> None:
+        self.completions = _AsyncCompletions(native)
+
+
+class _AsyncResponses:
+    def __init__(self, native: _native.Client) -> None:
+        self._native = native
+
+    async def create(self, **params: Any) -> Response | AsyncResponseStream:
+        stream = _split_stream(params)
+        request = _request(params)
+        if stream:
+            return AsyncResponseStream(await self._native.responses_stream_async(request))
+        return Response(await self._native.responses_async(request))
+
+
+class _AsyncEmbeddings:
+    def __init__(self, native: _native.Client) -> None:
+        self._native = native
+
+    async def create(self, **params: Any) -> CreateEmbeddingResponse:
+        return CreateEmbeddingResponse(await self._native.embeddings_async(_request(params)))
+
+
+_C = TypeVar("_C", bound="_ClientBase")
+
+
+class _ClientBase:
+    def __init__(
+        self,
+        config: Config | None = None,
+        *,
+        endpoint: str | None = None,
+        api_key: str | None = None,
+        api_version: str | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        on_event: EventCallback | None = None,
+        ca_pem: str | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        if config is not None and not isinstance(config, (str, Mapping)):
+            config = os.fspath(config)
+        self._native = _native.Client(
+            config=config,
+            endpoint=endpoint,
+            api_key=api_key,
+            api_version=api_version,
+            default_headers=None if default_headers is None else dict(default_headers),
+            timeout=timeout,
+            max_retries=max_retries,
+            on_event=on_event,
+            ca_pem=ca_pem,
+            env=None if env is None else dict(env),
+        )
+
+    @classmethod
+    def from_config(cls: type[_C], config: Config, **options: Any) -> _C:
+        """A client over a catalog file (YAML or JSON, native or LiteLLM format) or a dict in
+        the same format. Reads the file; no network IO."""
+        return cls(config, **options)
+
+    @property
+    def origin(self) -> str:
+        """Where the catalog came from."""
+        return self._native.origin
+
+    def deployments(self) -> list[Deployment]:
+        """The catalog's deployments, with what the client learned applied. No IO."""
+        return [Deployment(d) for d in self._native.deployments()]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(origin={self.origin!r})"
+
+
+class Foundry(_ClientBase):
+    """The synchronous client. Calls block with the GIL released, so other threads run
+    meanwhile; one client is safe to share across threads."""
+
+    def __init__(self, config: Config | None = None, **options: Any) -> None:
+        super().__init__(config, **options)
+        self.chat = _Chat(self._native)
+        self.responses = _Responses(self._native)
+        self.embeddings = _Embeddings(self._native)
+
+    def info(self, model: str) -> dict[str, Any]:
+        """The model-inference endpoint's ``/info`` for a deployment. Network IO."""
+        info: dict[str, Any] = self._native.info(model)
+        return info
+
+    def smoke(self) -> list[SmokeResult]:
+        """Pings every deployment of the catalog concurrently with a tiny chat call; one
+        outcome per deployment, never an exception for a failing one. Network IO."""
+        return [SmokeResult(r) for r in self._native.smoke()]
+
+    def close(self) -> None:
+        """Nothing to release eagerly: pooled connections close when the client is collected."""
+
+    def __enter__(self) -> Foundry:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncFoundry(_ClientBase):
+    """The asyncio client: every call is an awaitable of the running loop (no thread per
+    call); cancelling the awaiting task aborts the HTTP request. One client is safe to share
+    across tasks and threads."""
+
+    def __init__(self, config: Config | None = None, **options: Any) -> None:
+        super().__init__(config, **options)
+        self.chat = _AsyncChat(self._native)
+        self.responses = _AsyncResponses(self._native)
+        self.embeddings = _AsyncEmbeddings(self._native)
+
+    async def info(self, model: str) -> dict[str, Any]:
+        info: dict[str, Any] = await self._native.info_async(model)
+        return info
+
+    async def smoke(self) -> list[SmokeResult]:
+        return [SmokeResult(r) for r in await self._native.smoke_async()]
+
+    async def close(self) -> None:
+        """Nothing to release eagerly: pooled connections close when the client is collected."""
+
+    async def __aenter__(self) -> AsyncFoundry:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()

@@ -1,0 +1,517 @@
+"""Typed signatures of ``Foundry`` and ``AsyncFoundry`` (the runtime passes every keyword
+argument to the core as an OpenAI parameter; ``None`` means "not given")."""
+
+import os
+from collections.abc import Mapping, Sequence
+from types import TracebackType
+from typing import Any, Callable, Literal, TypeVar, overload
+
+from . import _native
+from ._chat import ChatCompletion
+from ._results import CreateEmbeddingResponse, Deployment, Response, SmokeResult
+from ._streaming import AsyncResponseStream, AsyncStream, ResponseStream, Stream
+
+__all__ = ["AsyncFoundry", "Foundry"]
+
+Config = str | os.PathLike[str] | Mapping[str, Any]
+EventCallback = Callable[[dict[str, Any]], None]
+"""Receives each core event as a dict with a ``type`` of ``attempt`` or ``result``; called on
+a client thread before the call returns, so it must be quick and thread-safe."""
+
+_C = TypeVar("_C", bound="_ClientBase")
+
+class _Completions:
+    def __init__(self, native: _native.Client) -> None: ...
+    @overload
+    def create(
+        self,
+        *,
+        model: str,
+        messages: Sequence[Mapping[str, Any]],
+        stream: Literal[False] = ...,
+        frequency_penalty: float | None = ...,
+        logit_bias: Mapping[str, int] | None = ...,
+        logprobs: bool | None = ...,
+        max_completion_tokens: int | None = ...,
+        max_tokens: int | None = ...,
+        metadata: Mapping[str, str] | None = ...,
+        modalities: Sequence[str] | None = ...,
+        n: int | None = ...,
+        parallel_tool_calls: bool | None = ...,
+        prediction: Mapping[str, Any] | None = ...,
+        presence_penalty: float | None = ...,
+        prompt_cache_key: str | None = ...,
+        reasoning_effort: str | None = ...,
+        response_format: Mapping[str, Any] | None = ...,
+        safety_identifier: str | None = ...,
+        seed: int | None = ...,
+        service_tier: str | None = ...,
+        stop: str | Sequence[str] | None = ...,
+        store: bool | None = ...,
+        stream_options: Mapping[str, Any] | None = ...,
+        temperature: float | None = ...,
+        tool_choice: str | Mapping[str, Any] | None = ...,
+        tools: Sequence[Mapping[str, Any]] | None = ...,
+        top_logprobs: int | None = ...,
+        top_p: float | None = ...,
+        user: str | None = ...,
+        verbosity: str | None = ...,
+        extra_headers: Mapping[str, str] | None = ...,
+        extra_body: Mapping[str, Any] | None = ...,
+        timeout: float | None = ...,
+    ) -> ChatCompletion: ...
+    @overload
+    def create(
+        self,
+        *,
+        model: str,
+        messages: Sequence[Mapping[str, Any]],
+        stream: Literal[True],
+        frequency_penalty: float | None = ...,
+        logit_bias: Mapping[str, int] | None = ...,
+        logprobs: bool | None = ...,
+        max_completion_tokens: int | None = ...,
+        max_tokens: int | None = ...,
+        metadata: Mapping[str, str] | None = ...,
+        modalities: Sequence[str] | None = ...,
+        n: int | None = ...,
+        parallel_tool_calls: bool | None = ...,
+        prediction: Mapping[str, Any] | None = ...,
+        presence_penalty: float | None = ...,
+        prompt_cache_key: str | None = ...,
+        reasoning_effort: str | None = ...,
+        response_format: Mapping[str, Any] | None = ...,
+        safety_identifier: str | None = ...,
+        seed: int | None = ...,
+        service_tier: str | None = ...,
+        stop: str | Sequence[str] | None = ...,
+        store: bool | None = ...,
+        stream_options: Mapping[str, Any] | None = ...,
+        temperature: float | None = ...,
+        tool_choice: str | Mapping[str, Any] | None = ...,
+        tools: Sequence[Mapping[str, Any]] | None = ...,
+        top_logprobs: int | None = ...,
+        top_p: float | None = ...,
+        user: str | None = ...,
+        verbosity: str | None = ...,
+        extra_headers: Mapping[str, str] | None = ...,
+        extra_body: Mapping[str, Any] | None = ...,
+        timeout: float | None = ...,
+    ) -> Stream: ...
+    @overload
+    def create(
+        self,
+        *,
+        model: str,
+        messages: Sequence[Mapping[str, Any]],
+        stream: bool,
+        frequency_penalty: float | None = ...,
+        logit_bias: Mapping[str, int] | None = ...,
+        logprobs: bool | None = ...,
+        max_completion_tokens: int | None = ...,
+        max_tokens: int | None = ...,
+        metadata: Mapping[str, str] | None = ...,
+        modalities: Sequence[str] | None = ...,
+        n: int | None = ...,
+        parallel_tool_calls: bool | None = ...,
+        prediction: Mapping[str, Any] | None = ...,
+        presence_penalty: float | None = ...,
+        prompt_cache_key: str | None = ...,
+        reasoning_effort: str | None = ...,
+        response_format: Mapping[str, Any] | None = ...,
+        safety_identifier: str | None = ...,
+        seed: int | None = ...,
+        service_tier: str | None = ...,
+        stop: str | Sequence[str] | None = ...,
+        store: bool | None = ...,
+        stream_options: Mapping[str, Any] | None = ...,
+        temperature: float | None = ...,
+        tool_choice: str | Mapping[str, Any] | None = ...,
+        tools: Sequence[Mapping[str, Any]] | None = ...,
+        top_logprobs: int | None = ...,
+        top_p: float | None = ...,
+        user: str | None = ...,
+        verbosity: str | None = ...,
+        extra_headers: Mapping[str, str] | None = ...,
+        extra_body: Mapping[str, Any] | None = ...,
+        timeout: float | None = ...,
+    ) -> ChatCompletion | Stream: ...
+
+class _Chat:
+    def __init__(self, native: _native.Client) -> None: ...
+    completions: _Completions
+
+class _Responses:
+    def __init__(self, native: _native.Client) -> None: ...
+    @overload
+    def create(
+        self,
+        *,
+        model: str,
+        input: str | Sequence[Mapping[str, Any]],
+        stream: Literal[False] = ...,
+        instructions: str | None = ...,
+        max_output_tokens: int | None = ...,
+        metadata: Mapping[str, str] | None = ...,
+        parallel_tool_calls: bool | None = ...,
+        previous_response_id: str | None = ...,
+        reasoning: Mapping[str, Any] | None = ...,
+        store: bool | None = ...,
+        temperature: float | None = ...,
+        text: Mapping[str, Any] | None = ...,
+        tool_choice: str | Mapping[str, Any] | None = ...,
+        tools: Sequence[Mapping[str, Any]] | None = ...,
+        top_p: float | None = ...,
+        truncation: str | None = ...,
+        user: str | None = ...,
+        extra_headers: Mapping[str, str] | None = ...,
+        extra_body: Mapping[str, Any] | None = ...,
+        timeout: float | None = ...,
+    ) -> Response: ...
+    @overload
+    def create(
+        self,
+        *,
+        model: str,
+        input: str | Sequence[Mapping[str, Any]],
+        stream: Literal[True],
+        instructions: str | None = ...,
+        max_output_tokens: int | None = ...,
+        metadata: Mapping[str, str] | None = ...,
+        parallel_tool_calls: bool | None = ...,
+        previous_response_id: str | None = ...,
+        reasoning: Mapping[str, Any] | None = ...,
+        store: bool | None = ...,
+        temperature: float | None = ...,
+        text: Mapping[str, Any] | None = ...,
+        tool_choice: str | Mapping[str, Any] | None = ...,
+        tools: Sequence[Mapping[str, Any]] | None = ...,
+        top_p: float | None = ...,
+        truncation: str | None = ...,
+        user: str | None = ...,
+        extra_headers: Mapping[str, str] | None = ...,
+        extra_body: Mapping[str, Any] | None = ...,
+        timeout: float | None = ...,
+    ) -> ResponseStream: ...
+    @overload
+    def create(
+        self,
+        *,
+        model: str,
+        input: str | Sequence[Mapping[str, Any]],
+        stream: bool,
+        instructions: str | None = ...,
+        max_output_tokens: int | None = ...,
+        metadata: Mapping[str, str] | None = ...,
+        parallel_tool_calls: bool | None = ...,
+        previous_response_id: str | None = ...,
+        reasoning: Mapping[str, Any] | None = ...,
+        store: bool | None = ...,
+        temperature: float | None = ...,
+        text: Mapping[str, Any] | None = ...,
+        tool_choice: str | Mapping[str, Any] | None = ...,
+        tools: Sequence[Mapping[str, Any]] | None = ...,
+        top_p: float | None = ...,
+        truncation: str | None = ...,
+        user: str | None = ...,
+        extra_headers: Mapping[str, str] | None = ...,
+        extra_body: Mapping[str, Any] | None = ...,
+        timeout: float | None = ...,
+    ) -> Response | ResponseStream: ...
+
+class _Embeddings:
+    def __init__(self, native: _native.Client) -> None: ...
+    def create(
+        self,
+        *,
+        model: str,
+        input: str | Sequence[str] | Sequence[int] | Sequence[Sequence[int]],
+        dimensions: int | None = ...,
+        encoding_format: Literal["float", "base64"] | None = ...,
+        user: str | None = ...,
+        extra_headers: Mapping[str, str] | None = ...,
+        extra_body: Mapping[str, Any] | None = ...,
+        timeout: float | None = ...,
+    ) -> CreateEmbeddingResponse: ...
+
+class _AsyncCompletions:
+    def __init__(self, native: _native.Client) -> None: ...
+    @overload
+    async def create(
+        self,
+        *,
+        model: str,
+        messages: Sequence[Mapping[str, Any]],
+        stream: Literal[False] = ...,
+        frequency_penalty: float | None = ...,
+        logit_bias: Mapping[str, int] | None = ...,
+        logprobs: bool | None = ...,
+        max_completion_tokens: int | None = ...,
+        max_tokens: int | None = ...,
+        metadata: Mapping[str, str] | None = ...,
+        modalities: Sequence[str] | None = ...,
+        n: int | None = ...,
+        parallel_tool_calls: bool | None = ...,
+        prediction: Mapping[str, Any] | None = ...,
+        presence_penalty: float | None = ...,
+        prompt_cache_key: str | None = ...,
+        reasoning_effort: str | None = ...,
+        response_format: Mapping[str, Any] | None = ...,
+        safety_identifier: str | None = ...,
+        seed: int | None = ...,
+        service_tier: str | None = ...,
+        stop: str | Sequence[str] | None = ...,
+        store: bool | None = ...,
+        stream_options: Mapping[str, Any] | None = ...,
+        temperature: float | None = ...,
+        tool_choice: str | Mapping[str, Any] | None = ...,
+        tools: Sequence[Mapping[str, Any]] | None = ...,
+        top_logprobs: int | None = ...,
+        top_p: float | None = ...,
+        user: str | None = ...,
+        verbosity: str | None = ...,
+        extra_headers: Mapping[str, str] | None = ...,
+        extra_body: Mapping[str, Any] | None = ...,
+        timeout: float | None = ...,
+    ) -> ChatCompletion: ...
+    @overload
+    async def create(
+        self,
+        *,
+        model: str,
+        messages: Sequence[Mapping[str, Any]],
+        stream: Literal[True],
+        frequency_penalty: float | None = ...,
+        logit_bias: Mapping[str, int] | None = ...,
+        logprobs: bool | None = ...,
+        max_completion_tokens: int | None = ...,
+        max_tokens: int | None = ...,
+        metadata: Mapping[str, str] | None = ...,
+        modalities: Sequence[str] | None = ...,
+        n: int | None = ...,
+        parallel_tool_calls: bool | None = ...,
+        prediction: Mapping[str, Any] | None = ...,
+        presence_penalty: float | None = ...,
+        prompt_cache_key: str | None = ...,
+        reasoning_effort: str | None = ...,
+        response_format: Mapping[str, Any] | None = ...,
+        safety_identifier: str | None = ...,
+        seed: int | None = ...,
+        service_tier: str | None = ...,
+        stop: str | Sequence[str] | None = ...,
+        store: bool | None = ...,
+        stream_options: Mapping[str, Any] | None = ...,
+        temperature: float | None = ...,
+        tool_choice: str | Mapping[str, Any] | None = ...,
+        tools: Sequence[Mapping[str, Any]] | None = ...,
+        top_logprobs: int | None = ...,
+        top_p: float | None = ...,
+        user: str | None = ...,
+        verbosity: str | None = ...,
+        extra_headers: Mapping[str, str] | None = ...,
+        extra_body: Mapping[str, Any] | None = ...,
+        timeout: float | None = ...,
+    ) -> AsyncStream: ...
+    @overload
+    async def create(
+        self,
+        *,
+        model: str,
+        messages: Sequence[Mapping[str, Any]],
+        stream: bool,
+        frequency_penalty: float | None = ...,
+        logit_bias: Mapping[str, int] | None = ...,
+        logprobs: bool | None = ...,
+        max_completion_tokens: int | None = ...,
+        max_tokens: int | None = ...,
+        metadata: Mapping[str, str] | None = ...,
+        modalities: Sequence[str] | None = ...,
+        n: int | None = ...,
+        parallel_tool_calls: bool | None = ...,
+        prediction: Mapping[str, Any] | None = ...,
+        presence_penalty: float | None = ...,
+        prompt_cache_key: str | None = ...,
+        reasoning_effort: str | None = ...,
+        response_format: Mapping[str, Any] | None = ...,
+        safety_identifier: str | None = ...,
+        seed: int | None = ...,
+        service_tier: str | None = ...,
+        stop: str | Sequence[str] | None = ...,
+        store: bool | None = ...,
+        stream_options: Mapping[str, Any] | None = ...,
+        temperature: float | None = ...,
+        tool_choice: str | Mapping[str, Any] | None = ...,
+        tools: Sequence[Mapping[str, Any]] | None = ...,
+        top_logprobs: int | None = ...,
+        top_p: float | None = ...,
+        user: str | None = ...,
+        verbosity: str | None = ...,
+        extra_headers: Mapping[str, str] | None = ...,
+        extra_body: Mapping[str, Any] | None = ...,
+        timeout: float | None = ...,
+    ) -> ChatCompletion | AsyncStream: ...
+
+class _AsyncChat:
+    def __init__(self, native: _native.Client) -> None: ...
+    completions: _AsyncCompletions
+
+class _AsyncResponses:
+    def __init__(self, native: _native.Client) -> None: ...
+    @overload
+    async def create(
+        self,
+        *,
+        model: str,
+        input: str | Sequence[Mapping[str, Any]],
+        stream: Literal[False] = ...,
+        instructions: str | None = ...,
+        max_output_tokens: int | None = ...,
+        metadata: Mapping[str, str] | None = ...,
+        parallel_tool_calls: bool | None = ...,
+        previous_response_id: str | None = ...,
+        reasoning: Mapping[str, Any] | None = ...,
+        store: bool | None = ...,
+        temperature: float | None = ...,
+        text: Mapping[str, Any] | None = ...,
+        tool_choice: str | Mapping[str, Any] | None = ...,
+        tools: Sequence[Mapping[str, Any]] | None = ...,
+        top_p: float | None = ...,
+        truncation: str | None = ...,
+        user: str | None = ...,
+        extra_headers: Mapping[str, str] | None = ...,
+        extra_body: Mapping[str, Any] | None = ...,
+        timeout: float | None = ...,
+    ) -> Response: ...
+    @overload
+    async def create(
+        self,
+        *,
+        model: str,
+        input: str | Sequence[Mapping[str, Any]],
+        stream: Literal[True],
+        instructions: str | None = ...,
+        max_output_tokens: int | None = ...,
+        metadata: Mapping[str, str] | None = ...,
+        parallel_tool_calls: bool | None = ...,
+        previous_response_id: str | None = ...,
+        reasoning: Mapping[str, Any] | None = ...,
+        store: bool | None = ...,
+        temperature: float | None = ...,
+        text: Mapping[str, Any] | None = ...,
+        tool_choice: str | Mapping[str, Any] | None = ...,
+        tools: Sequence[Mapping[str, Any]] | None = ...,
+        top_p: float | None = ...,
+        truncation: str | None = ...,
+        user: str | None = ...,
+        extra_headers: Mapping[str, str] | None = ...,
+        extra_body: Mapping[str, Any] | None = ...,
+        timeout: float | None = ...,
+    ) -> AsyncResponseStream: ...
+    @overload
+    async def create(
+        self,
+        *,
+        model: str,
+        input: str | Sequence[Mapping[str, Any]],
+        stream: bool,
+        instructions: str | None = ...,
+        max_output_tokens: int | None = ...,
+        metadata: Mapping[str, str] | None = ...,
+        parallel_tool_calls: bool | None = ...,
+        previous_response_id: str | None = ...,
+        reasoning: Mapping[str, Any] | None = ...,
+        store: bool | None = ...,
+        temperature: float | None = ...,
+        text: Mapping[str, Any] | None = ...,
+        tool_choice: str | Mapping[str, Any] | None = ...,
+        tools: Sequence[Mapping[str, Any]] | None = ...,
+        top_p: float | None = ...,
+        truncation: str | None = ...,
+        user: str | None = ...,
+        extra_headers: Mapping[str, str] | None = ...,
+        extra_body: Mapping[str, Any] | None = ...,
+        timeout: float | None = ...,
+    ) -> Response | AsyncResponseStream: ...
+
+class _AsyncEmbeddings:
+    def __init__(self, native: _native.Client) -> None: ...
+    async def create(
+        self,
+        *,
+        model: str,
+        input: str | Sequence[str] | Sequence[int] | Sequence[Sequence[int]],
+        dimensions: int | None = ...,
+        encoding_format: Literal["float", "base64"] | None = ...,
+        user: str | None = ...,
+        extra_headers: Mapping[str, str] | None = ...,
+        extra_body: Mapping[str, Any] | None = ...,
+        timeout: float | None = ...,
+    ) -> CreateEmbeddingResponse: ...
+
+class _ClientBase:
+    def __init__(
+        self,
+        config: Config | None = ...,
+        *,
+        endpoint: str | None = ...,
+        api_key: str | None = ...,
+        api_version: str | None = ...,
+        default_headers: Mapping[str, str] | None = ...,
+        timeout: float | None = ...,
+        max_retries: int | None = ...,
+        on_event: EventCallback | None = ...,
+        ca_pem: str | None = ...,
+        env: Mapping[str, str] | None = ...,
+    ) -> None: ...
+    @classmethod
+    def from_config(
+        cls: type[_C],
+        config: Config,
+        *,
+        endpoint: str | None = ...,
+        api_key: str | None = ...,
+        api_version: str | None = ...,
+        default_headers: Mapping[str, str] | None = ...,
+        timeout: float | None = ...,
+        max_retries: int | None = ...,
+        on_event: EventCallback | None = ...,
+        ca_pem: str | None = ...,
+        env: Mapping[str, str] | None = ...,
+    ) -> _C: ...
+    @property
+    def origin(self) -> str: ...
+    def deployments(self) -> list[Deployment]: ...
+
+class Foundry(_ClientBase):
+    """The synchronous client: calls block with the GIL released; share one across threads."""
+
+    chat: _Chat
+    responses: _Responses
+    embeddings: _Embeddings
+    def info(self, model: str) -> dict[str, Any]: ...
+    def smoke(self) -> list[SmokeResult]: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> Foundry: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+class AsyncFoundry(_ClientBase):
+    """The asyncio client: real awaitables of the running loop; share one across tasks."""
+
+    chat: _AsyncChat
+    responses: _AsyncResponses
+    embeddings: _AsyncEmbeddings
+    async def info(self, model: str) -> dict[str, Any]: ...
+    async def smoke(self) -> list[SmokeResult]: ...
+    async def close(self) -> None: ...
+    async def __aenter__(self) -> AsyncFoundry: ...
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...

@@ -1,0 +1,211 @@
+"""Every vector of tests/conformance/ through the public Python API, against one emulator.
+
+Each vector runs twice: through `AsyncFoundry` (all non-serial vectors concurrently on one
+asyncio loop, then the serial ones one at a time) and through `Foundry` (one by one). The format
+is tests/conformance/README.md; the Rust runner is core/tests/conformance.rs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import API_KEY, REPO, Emulator
+from matcher import mismatch
+
+from foundry_client import AsyncFoundry, Foundry, FoundryError
+
+VECTORS = sorted((REPO / "tests/conformance").glob("*.json"))
+Outcome = tuple[bool, Any]  # (True, result JSON) or (False, error JSON)
+
+
+def test_the_vectors_are_there() -> None:
+    assert len(VECTORS) >= 60, f"expected the shared vectors, found {len(VECTORS)}"
+
+
+def load(path: Path, fx: Emulator) -> dict[str, Any]:
+    vector: dict[str, Any] = json.loads(path.read_text())
+    name = vector["name"]
+
+    def substitute(value: Any) -> Any:
+        if isinstance(value, str) and "{{" in value:
+            return (
+                value.replace("{{endpoint}}", fx.endpoint)
+                .replace("{{https_endpoint}}", fx.https_endpoint)
+                .replace("{{api_key}}", API_KEY)
+                .replace("{{ca_file}}", fx.ca_file)
+                .replace("{{scenario}}", name)
+            )
+        if isinstance(value, list):
+            return [substitute(v) for v in value]
+        if isinstance(value, dict):
+            return {k: substitute(v) for k, v in value.items()}
+        return value
+
+    return substitute(vector)  # type: ignore[no-any-return]
+
+
+def client_options(vector: dict[str, Any], fx: Emulator) -> dict[str, Any]:
+    """The constructor arguments: the catalog dict (or the environment alone), the vector's
+    variables as the environment, the emulator's CA, and the scenario header."""
+    env = {k: str(v) for k, v in (vector.get("env") or {}).items()}
+    options: dict[str, Any] = {"env": env, "ca_pem": fx.ca_pem}
+    if "catalog" in vector:
+        catalog = copy.deepcopy(vector["catalog"])
+        if "model_list" not in catalog:
+            defaults = catalog.setdefault("defaults", {})
+            defaults.setdefault("headers", {})["x-emulator-scenario"] = vector["name"]
+        options["config"] = catalog
+    else:
+        options["default_headers"] = {"x-emulator-scenario": vector["name"]}
+    return options
+
+
+def request_of(vector: dict[str, Any]) -> dict[str, Any]:
+    request = dict(vector["call"].get("request") or {})
+    request.pop("stream", None)
+    return request
+
+
+def run_sync(vector: dict[str, Any], fx: Emulator) -> Outcome:
+    op = vector["call"]["op"]
+    request = request_of(vector)
+    try:
+        client = Foundry(**client_options(vector, fx))
+        if op == "chat":
+            return True, client.chat.completions.create(**request).to_dict()
+        if op == "chat_stream":
+            with client.chat.completions.create(**request, stream=True) as stream:
+                count = sum(1 for _ in stream)
+                result = stream.get_final_completion().to_dict()
+            return True, {**result, "chunk_count": count}
+        if op == "responses":
+            return True, client.responses.create(**request).to_dict()
+        if op == "responses_stream":
+            with client.responses.create(**request, stream=True) as rstream:
+                count = sum(1 for _ in rstream)
+                result = rstream.get_final_response().to_dict()
+            return True, {**result, "chunk_count": count}
+        if op == "embeddings":
+            return True, client.embeddings.create(**request).to_dict()
+        if op == "info":
+            return True, client.info(request["model"])
+        if op == "smoke":
+            return True, {"deployments": [s.to_dict() for s in client.smoke()]}
+        if op == "load_catalog":
+            return True, {"deployments": [d.name for d in client.deployments()]}
+        raise AssertionError(f"unknown op {op}")
+    except FoundryError as e:
+        return False, e.to_dict()
+
+
+async def run_async(vector: dict[str, Any], fx: Emulator) -> Outcome:
+    op = vector["call"]["op"]
+    request = request_of(vector)
+    try:
+        client = AsyncFoundry(**client_options(vector, fx))
+        if op == "chat":
+            return True, (await client.chat.completions.create(**request)).to_dict()
+        if op == "chat_stream":
+            async with await client.chat.completions.create(**request, stream=True) as stream:
+                count = 0
+                async for _ in stream:
+                    count += 1
+                result = (await stream.get_final_completion()).to_dict()
+            return True, {**result, "chunk_count": count}
+        if op == "responses":
+            return True, (await client.responses.create(**request)).to_dict()
+        if op == "responses_stream":
+            async with await client.responses.create(**request, stream=True) as rstream:
+                count = 0
+                async for _ in rstream:
+                    count += 1
+                result = (await rstream.get_final_response()).to_dict()
+            return True, {**result, "chunk_count": count}
+        if op == "embeddings":
+            return True, (await client.embeddings.create(**request)).to_dict()
+        if op == "info":
+            return True, await client.info(request["model"])
+        if op == "smoke":
+            return True, {"deployments": [s.to_dict() for s in await client.smoke()]}
+        if op == "load_catalog":
+            return True, {"deployments": [d.name for d in client.deployments()]}
+        raise AssertionError(f"unknown op {op}")
+    except FoundryError as e:
+        return False, e.to_dict()
+
+
+def verdict(vector: dict[str, Any], outcome: Outcome, log: Any) -> list[str]:
+    """What is wrong with `outcome` (and the request log), or nothing."""
+    ok, actual = outcome
+    expect = vector["expect"]
+    problems: list[str] = []
+    if ok and "result" in expect:
+        found = mismatch(expect["result"], actual)
+        if found:
+            problems.append(f"result mismatch at {found}\nactual: {json.dumps(actual, indent=1)[:4000]}")
+    elif not ok and "error" in expect:
+        found = mismatch(expect["error"], actual)
+        if found:
+            problems.append(f"error mismatch at {found}\nactual: {json.dumps(actual, indent=1)[:4000]}")
+    elif ok:
+        problems.append(f"expected an error, got a result: {json.dumps(actual)[:2000]}")
+    else:
+        problems.append(f"expected a result, got an error: {json.dumps(actual)[:2000]}")
+    if "expect_requests" in vector and not problems:
+        found = mismatch(vector["expect_requests"], log)
+        if found:
+            problems.append(f"requests mismatch at {found}\nlog: {json.dumps(log, indent=1)[:4000]}")
+    return problems
+
+
+async def run_one_async(path: Path, fx: Emulator) -> list[str]:
+    vector = load(path, fx)
+    name = vector["name"]
+    await asyncio.to_thread(fx.scenario, name, vector.get("scenario"))
+    outcome = await run_async(vector, fx)
+    log = await asyncio.to_thread(fx.requests, name) if "expect_requests" in vector else None
+    return verdict(vector, outcome, log)
+
+
+def is_serial(path: Path) -> bool:
+    return bool(json.loads(path.read_text()).get("serial"))
+
+
+@pytest.fixture(scope="module")
+def async_outcomes(emulator: Emulator) -> dict[str, list[str]]:
+    """Every vector through AsyncFoundry: the concurrent batch, then the serial ones."""
+
+    async def run_all() -> dict[str, list[str]]:
+        concurrent = [p for p in VECTORS if not is_serial(p)]
+        serial = [p for p in VECTORS if is_serial(p)]
+        gathered = await asyncio.gather(*(run_one_async(p, emulator) for p in concurrent), return_exceptions=True)
+        outcomes: dict[str, list[str]] = {}
+        for path, found in zip(concurrent, gathered):
+            outcomes[path.name] = [repr(found)] if isinstance(found, BaseException) else found
+        for path in serial:
+            outcomes[path.name] = await run_one_async(path, emulator)
+        return outcomes
+
+    return asyncio.run(run_all())
+
+
+@pytest.mark.parametrize("path", VECTORS, ids=[p.stem for p in VECTORS])
+def test_vector_async(path: Path, async_outcomes: dict[str, list[str]]) -> None:
+    problems = async_outcomes[path.name]
+    assert not problems, "\n\n".join(problems)
+
+
+@pytest.mark.parametrize("path", VECTORS, ids=[p.stem for p in VECTORS])
+def test_vector_sync(path: Path, emulator: Emulator) -> None:
+    vector = load(path, emulator)
+    name = vector["name"]
+    emulator.scenario(name, vector.get("scenario"))
+    outcome = run_sync(vector, emulator)
+    log = emulator.requests(name) if "expect_requests" in vector else None
+    problems = verdict(vector, outcome, log)
+    assert not problems, "\n\n".join(problems)
