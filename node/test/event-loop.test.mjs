@@ -37,5 +37,6 @@ it('timers keep firing during 200 concurrent calls', async (t) => {
   // A blocked loop would show no ticks until every call returned (one gap ≥ 300 ms).
   t.diagnostic(`${during.length} ticks in ${elapsed.toFixed(0)} ms, longest gap ${maxGap.toFixed(1)} ms`);
   assert.ok(during.length >= 20, `only ${during.length} ticks in ${elapsed.toFixed(0)} ms`);
-  assert.ok(maxGap < 150, `the loop stalled for ${maxGap.toFixed(0)} ms`);
+  // Generous against a loaded CI machine, still below the 300 ms a blocked loop would show.
+  assert.ok(maxGap < 250, `the loop stalled for ${maxGap.toFixed(0)} ms`);
 });
