@@ -61,16 +61,7 @@ pub fn list(out: &Output, client: &Foundry) {
     let deployments = client.deployments();
     let catalog = client.catalog();
     if out.json {
-        let ds: Vec<_> = deployments
-            .iter()
-            .map(|d| {
-                json!({
-                    "name": d.name, "deployment": d.deployment, "model": d.model, "endpoint": d.endpoint,
-                    "shape": d.shape.as_str(), "responses_only": d.responses_only, "thinking": d.thinking,
-                    "pricing": d.pricing, "tags": d.tags,
-                })
-            })
-            .collect();
+        let ds: Vec<_> = deployments.iter().map(|d| d.to_json()).collect();
         let routes: Vec<_> = catalog
             .routes
             .iter()
