@@ -133,7 +133,26 @@ impl EventSink {
         EventSink { callback }
     }
 
-    pub fn emit(&self, event: Event) {
+    /// Builds and delivers an attempt event, only when someone listens: the event's
+    /// strings are copies, and most clients have no callback and no debug-level subscriber.
+    pub fn attempt(&self, make: impl FnOnce() -> AttemptEvent) {
+        if self.callback.is_some() || tracing::enabled!(tracing::Level::DEBUG) {
+            self.emit(Event::Attempt(make()));
+        }
+    }
+
+    /// Builds and delivers a result event when someone listens (the callback, an info-level
+    /// subscriber or the call's span).
+    pub fn result(&self, make: impl FnOnce() -> ResultEvent) {
+        if self.callback.is_some()
+            || tracing::enabled!(tracing::Level::INFO)
+            || !tracing::Span::current().is_disabled()
+        {
+            self.emit(Event::Result(make()));
+        }
+    }
+
+    fn emit(&self, event: Event) {
         match &event {
             Event::Attempt(a) => tracing::debug!(
                 gen_ai.request.model = %a.deployment,

@@ -24,7 +24,8 @@ mod test_server;
 #[cfg(test)]
 mod tests;
 
-use std::sync::{Arc, Mutex};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
 
 use futures_util::FutureExt;
 use reqwest::header::{HeaderName, HeaderValue, AUTHORIZATION};
@@ -47,6 +48,9 @@ pub(crate) struct AuthRegistry {
     /// Tests replace the `az` process.
     cli_executor: Option<Arc<dyn azure_identity::Executor>>,
     entra: Mutex<Vec<Arc<EntraEntry>>>,
+    /// `secret_may_travel_to` per endpoint: a client calls few endpoints, and parsing the
+    /// URL on every call cost about 1.6 µs (tests/bench/RESULTS.md).
+    endpoint_checks: RwLock<HashMap<String, bool>>,
 }
 
 /// The credential and token cache of one (`entra:` setting, scope) pair.
@@ -82,6 +86,7 @@ impl AuthRegistry {
             env,
             cli_executor: None,
             entra: Mutex::new(Vec::new()),
+            endpoint_checks: RwLock::new(HashMap::new()),
         }
     }
 
@@ -96,7 +101,7 @@ impl AuthRegistry {
         if matches!(d.auth, AuthConfig::None) {
             return Ok(None);
         }
-        if !endpoint::secret_may_travel_to(&d.endpoint) {
+        if !self.secret_may_travel_to(&d.endpoint) {
             return Err(Error::config(format!(
                 "refusing to send a credential to '{}': plain http is only allowed to loopback",
                 d.endpoint
@@ -114,6 +119,22 @@ impl AuthRegistry {
         header
             .map(Some)
             .map_err(|e| e.with_deployment(d.name.clone()))
+    }
+
+    fn secret_may_travel_to(&self, url: &str) -> bool {
+        let known = self
+            .endpoint_checks
+            .read()
+            .ok()
+            .and_then(|m| m.get(url).copied());
+        if let Some(allowed) = known {
+            return allowed;
+        }
+        let allowed = endpoint::secret_may_travel_to(url);
+        if let Ok(mut m) = self.endpoint_checks.write() {
+            m.insert(url.to_string(), allowed);
+        }
+        allowed
     }
 
     async fn entra_header(

@@ -8,8 +8,8 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
 use serde_json::{Map, Value};
 
 use super::Foundry;
-use crate::config::{AuthConfig, Deployment, Shape};
-use crate::events::{AttemptEvent, Event};
+use crate::config::{AuthConfig, Deployment, Pricing, Shape};
+use crate::events::AttemptEvent;
 use crate::retry::{decide, falls_back, Decision};
 use crate::types::{Api, Attempt, ChatRequest, EmbeddingsRequest, ResponsesRequest};
 use crate::{wire, Error, ErrorKind, Result};
@@ -77,7 +77,9 @@ impl Payload<'_> {
 /// A successful exchange: the deployment and API that answered, the body (or the open
 /// response of a stream) and every attempt made.
 pub(crate) struct Sent {
-    pub deployment: Deployment,
+    /// The name of the deployment that answered.
+    pub deployment: String,
+    pub pricing: Pricing,
     pub api: Api,
     pub body: Bytes,
     pub response: Option<reqwest::Response>,
@@ -111,7 +113,7 @@ impl Foundry {
             let fallback = index > 0;
             match self
                 .send_to(
-                    deployment,
+                    deployment.as_ref(),
                     fallback,
                     payload,
                     stream,
@@ -156,7 +158,7 @@ impl Foundry {
         let mut retries = 0;
         let mut state = Relearned::default();
         loop {
-            let d = self.inner.learned.apply(base.clone());
+            let d = self.inner.learned.apply(base);
             let api = payload.api_for(&d);
             let body = payload.body(&d, api, stream)?;
             let time_left = deadline.saturating_duration_since(Instant::now());
@@ -202,7 +204,7 @@ impl Foundry {
                 fallback,
             });
             let attempt_event = |retry_in: Option<Duration>| {
-                self.inner.events.emit(Event::Attempt(AttemptEvent {
+                self.inner.events.attempt(|| AttemptEvent {
                     deployment: d.name.clone(),
                     shape: d.shape.as_str(),
                     api,
@@ -213,7 +215,7 @@ impl Foundry {
                     fallback,
                     request_id: request_id.clone(),
                     retry_in_ms: retry_in.map(|w| w.as_millis() as u64),
-                }))
+                })
             };
             let err = match outcome {
                 Ok(sent) => {
@@ -304,7 +306,8 @@ impl Foundry {
         if response.status().is_success() {
             if stream {
                 return Ok(Sent {
-                    deployment: d.clone(),
+                    deployment: d.name.clone(),
+                    pricing: d.pricing,
                     api,
                     body: Bytes::new(),
                     response: Some(response),
@@ -314,7 +317,8 @@ impl Foundry {
             }
             let body = response.bytes().await.map_err(|e| transport_error(e, d))?;
             return Ok(Sent {
-                deployment: d.clone(),
+                deployment: d.name.clone(),
+                pricing: d.pricing,
                 api,
                 body,
                 response: None,

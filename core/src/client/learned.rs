@@ -2,6 +2,7 @@
 //! client: a deployment that answered "operation unsupported" is responses-only, one that
 //! rejected `max_tokens` wants `max_completion_tokens`. Each costs one extra request, once.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -19,21 +20,23 @@ pub(crate) struct Learned {
 }
 
 impl Learned {
-    /// The deployment with learned facts applied.
-    pub fn apply(&self, mut d: Deployment) -> Deployment {
+    /// The deployment with learned facts applied; borrowed (no copy) when nothing was learned.
+    pub fn apply<'a>(&self, d: &'a Deployment) -> Cow<'a, Deployment> {
         let flags = self
             .flags
             .lock()
             .map(|m| m.get(&d.name).copied())
             .ok()
             .flatten();
-        if let Some(f) = flags {
-            d.responses_only |= f.responses_only;
-            if f.max_completion_tokens {
-                d.max_tokens_param = TokensParam::MaxCompletionTokens;
-            }
+        let Some(f) = flags else {
+            return Cow::Borrowed(d);
+        };
+        let mut d = d.clone();
+        d.responses_only |= f.responses_only;
+        if f.max_completion_tokens {
+            d.max_tokens_param = TokensParam::MaxCompletionTokens;
         }
-        d
+        Cow::Owned(d)
     }
 
     pub fn set_responses_only(&self, name: &str) {

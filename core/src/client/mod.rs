@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::auth::AuthRegistry;
 use crate::config::{Catalog, Deployment};
-use crate::events::{call_span, Event, EventCallback, EventSink, ResultEvent};
+use crate::events::{call_span, EventCallback, EventSink, ResultEvent};
 use crate::types::{
     Api, ChatRequest, ChatResult, EmbeddingsRequest, EmbeddingsResult, ResponsesRequest,
 };
@@ -123,7 +123,7 @@ impl Foundry {
             .catalog
             .deployments
             .iter()
-            .map(|d| self.inner.learned.apply(d.clone()))
+            .map(|d| self.inner.learned.apply(d).into_owned())
             .collect()
     }
 
@@ -177,8 +177,10 @@ impl Foundry {
             }
             Err(e) => {
                 let latency = started.elapsed().as_millis() as u64;
-                let event = ResultEvent::from_error(op, payload.model(), &e, latency);
-                self.inner.events.emit(Event::Result(event));
+                let model = payload.model();
+                self.inner
+                    .events
+                    .result(|| ResultEvent::from_error(op, model, &e, latency));
                 Err(e)
             }
         }
@@ -195,16 +197,16 @@ impl Foundry {
         let sent = self.send(Payload::Embeddings(&request), false).await;
         let outcome = sent.and_then(|sent| {
             let mut r = wire::parse_embeddings(&sent.body)
-                .map_err(|e| e.with_deployment(sent.deployment.name.clone()))?;
-            r.deployment = sent.deployment.name.clone();
-            r.cost_usd = normalize::cost_usd(&r.usage, &sent.deployment.pricing);
+                .map_err(|e| e.with_deployment(sent.deployment.clone()))?;
+            r.deployment = sent.deployment;
+            r.cost_usd = normalize::cost_usd(&r.usage, &sent.pricing);
             r.attempts = sent.tried.len() as u32;
             r.tried = sent.tried;
             r.request_id = sent.request_id;
             Ok(r)
         });
         let latency_ms = started.elapsed().as_millis() as u64;
-        let event = match &outcome {
+        let event = || match &outcome {
             Err(e) => ResultEvent::from_error(Api::Embeddings, &request.model, e, latency_ms),
             Ok(r) => ResultEvent {
                 operation: Api::Embeddings,
@@ -221,7 +223,7 @@ impl Foundry {
                 error: None,
             },
         };
-        self.inner.events.emit(Event::Result(event));
+        self.inner.events.result(event);
         outcome
     }
 
@@ -233,7 +235,7 @@ impl Foundry {
                 ErrorKind::InvalidResponse,
                 format!("/info answered non-JSON: {e}"),
             )
-            .with_deployment(sent.deployment.name)
+            .with_deployment(sent.deployment)
         })
     }
 
@@ -254,12 +256,7 @@ impl Foundry {
             Err(e) => {
                 self.inner
                     .events
-                    .emit(Event::Result(ResultEvent::from_error(
-                        op,
-                        model,
-                        &e,
-                        latency(),
-                    )));
+                    .result(|| ResultEvent::from_error(op, model, &e, latency()));
                 return Err(e);
             }
         };
@@ -267,39 +264,28 @@ impl Foundry {
             let e = reasoning_exhausted_error(&r);
             self.inner
                 .events
-                .emit(Event::Result(ResultEvent::from_result(
-                    op,
-                    &r,
-                    latency(),
-                    Some(e.kind().as_str()),
-                )));
+                .result(|| ResultEvent::from_result(op, &r, latency(), Some(e.kind().as_str())));
             return Err(e);
         }
         self.inner
             .events
-            .emit(Event::Result(ResultEvent::from_result(
-                op,
-                &r,
-                latency(),
-                None,
-            )));
+            .result(|| ResultEvent::from_result(op, &r, latency(), None));
         Ok(r)
     }
 
     fn normalize(&self, sent: Sent) -> Result<ChatResult> {
-        let d = &sent.deployment;
         let parsed = match sent.api {
             Api::Responses => wire::parse_responses(&sent.body),
             _ => wire::parse_chat(&sent.body),
         };
         let mut r = parsed.map_err(|e| {
-            e.with_deployment(d.name.clone())
+            e.with_deployment(sent.deployment.clone())
                 .with_request_id(sent.request_id.clone())
                 .with_attempts(sent.tried.clone())
         })?;
-        r.deployment = d.name.clone();
+        r.deployment = sent.deployment;
         r.api = Some(sent.api);
-        r.cost_usd = normalize::cost_usd(&r.usage, &d.pricing);
+        r.cost_usd = normalize::cost_usd(&r.usage, &sent.pricing);
         r.attempts = sent.tried.len() as u32;
         r.tried = sent.tried;
         r.request_id = sent.request_id;

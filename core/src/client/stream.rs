@@ -14,8 +14,8 @@ use futures_util::{Stream, StreamExt};
 
 use super::call::Sent;
 use super::reasoning_exhausted_error;
-use crate::config::Deployment;
-use crate::events::{Event, EventSink, ResultEvent};
+use crate::config::Pricing;
+use crate::events::{EventSink, ResultEvent};
 use crate::sse::{SseEvent, SseParser};
 use crate::stream::{ChunkDecoder, StreamAccumulator};
 use crate::types::{Api, Attempt, ChatChunk, ChatResult};
@@ -29,7 +29,9 @@ pub struct ChatStream {
     events: Vec<SseEvent>,
     ready: VecDeque<ChatChunk>,
     totals: Option<StreamAccumulator>,
-    deployment: Deployment,
+    /// The name of the deployment streaming the answer.
+    deployment: String,
+    pricing: Pricing,
     api: Api,
     tried: Vec<Attempt>,
     request_id: Option<String>,
@@ -46,7 +48,7 @@ pub struct ChatStream {
 impl std::fmt::Debug for ChatStream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ChatStream")
-            .field("deployment", &self.deployment.name)
+            .field("deployment", &self.deployment)
             .field("api", &self.api)
             .field("finished", &self.finished)
             .finish()
@@ -61,12 +63,13 @@ impl ChatStream {
         ChatStream {
             body,
             parser: SseParser::new(),
-            decoder: ChunkDecoder::new(sent.api, &sent.deployment.name),
+            decoder: ChunkDecoder::new(sent.api, &sent.deployment),
             events: Vec::new(),
             ready: VecDeque::new(),
             totals: Some(StreamAccumulator::new()),
             api: sent.api,
             deployment: sent.deployment,
+            pricing: sent.pricing,
             tried: sent.tried,
             request_id: sent.request_id,
             sink,
@@ -81,7 +84,7 @@ impl ChatStream {
 
     /// The deployment streaming the answer.
     pub fn deployment_name(&self) -> &str {
-        &self.deployment.name
+        &self.deployment
     }
 
     /// The next chunk, `None` at the end. Performs network IO.
@@ -109,12 +112,13 @@ impl ChatStream {
         self.finished = true;
         self.body = None;
         let e = e
-            .with_deployment(self.deployment.name.clone())
+            .with_deployment(self.deployment.clone())
             .with_request_id(self.request_id.clone())
             .with_attempts(self.tried.clone());
         let latency = self.started.elapsed().as_millis() as u64;
-        let event = ResultEvent::from_error(self.api, &self.deployment.name, &e, latency);
-        self.sink.emit(Event::Result(event));
+        let (api, deployment) = (self.api, &self.deployment);
+        self.sink
+            .result(|| ResultEvent::from_error(api, deployment, &e, latency));
         e
     }
 
@@ -146,9 +150,9 @@ impl ChatStream {
         self.body = None;
         if let Some(totals) = self.totals.take() {
             let mut r = totals.finish();
-            r.deployment = self.deployment.name.clone();
+            r.deployment = self.deployment.clone();
             r.api = Some(self.api);
-            r.cost_usd = normalize::cost_usd(&r.usage, &self.deployment.pricing);
+            r.cost_usd = normalize::cost_usd(&r.usage, &self.pricing);
             r.attempts = self.tried.len() as u32;
             r.tried = std::mem::take(&mut self.tried);
             r.request_id = self.request_id.clone();
@@ -157,9 +161,9 @@ impl ChatStream {
             let exhausted =
                 normalize::reasoning_exhausted(&r).then(|| reasoning_exhausted_error(&r));
             let error = exhausted.as_ref().map(|e| e.kind().as_str());
-            self.sink.emit(Event::Result(ResultEvent::from_result(
-                self.api, &r, latency, error,
-            )));
+            let api = self.api;
+            self.sink
+                .result(|| ResultEvent::from_result(api, &r, latency, error));
             self.pending_error = exhausted;
             self.result = Some(r);
         }

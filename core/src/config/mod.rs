@@ -9,6 +9,7 @@ mod litellm;
 mod load;
 mod secret;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -298,12 +299,13 @@ impl Catalog {
     }
 
     /// The deployments a call to `model` may use, in order, or an error listing what exists.
-    pub fn resolve(&self, model: &str) -> crate::Result<ResolvedTarget> {
+    /// Listed deployments are borrowed from the catalog; only a templated name is built anew.
+    pub fn resolve(&self, model: &str) -> crate::Result<ResolvedTarget<'_>> {
         if let Some(route) = self.route(model) {
             let deployments = route
                 .deployments
                 .iter()
-                .filter_map(|name| self.deployment(name).cloned())
+                .filter_map(|name| self.deployment(name).map(Cow::Borrowed))
                 .collect();
             return Ok(ResolvedTarget {
                 deployments,
@@ -312,7 +314,7 @@ impl Catalog {
         }
         if let Some(d) = self.deployment(model) {
             return Ok(ResolvedTarget {
-                deployments: vec![d.clone()],
+                deployments: vec![Cow::Borrowed(d)],
                 fallback_on_content_filter: false,
             });
         }
@@ -326,7 +328,7 @@ impl Catalog {
             d.name = model.to_string();
             d.deployment = model.to_string();
             return Ok(ResolvedTarget {
-                deployments: vec![d],
+                deployments: vec![Cow::Owned(d)],
                 fallback_on_content_filter: false,
             });
         }
@@ -349,7 +351,7 @@ impl Catalog {
 
 /// What a `model` name resolved to.
 #[derive(Debug, Clone)]
-pub struct ResolvedTarget {
-    pub deployments: Vec<Deployment>,
+pub struct ResolvedTarget<'a> {
+    pub deployments: Vec<Cow<'a, Deployment>>,
     pub fallback_on_content_filter: bool,
 }
