@@ -85,6 +85,19 @@ export declare class NativeStream {
   close(): void
 }
 
+/**
+ * Benchmark hook, not public API: a synchronous call that does nothing and returns
+ * `undefined`, so its time is the N-API call itself. No IO.
+ */
+export declare function benchNoop(): void
+
+/**
+ * Benchmark hook, not public API: resolves with `undefined` through the same path as
+ * `NativeClient.chat` (a future spawned on napi's tokio runtime, with no cancel token),
+ * so its time is what a Promise-returning call costs before any HTTP. No IO.
+ */
+export declare function benchNoopAsync(): Promise<void>
+
 /** Options every constructor takes. */
 export interface NativeOptions {
   /** Extra PEM CA certificates to trust (a proxy, or the emulator's https port). */

@@ -838,3 +838,5 @@ module.exports = nativeBinding
 module.exports.CancelToken = nativeBinding.CancelToken
 module.exports.NativeClient = nativeBinding.NativeClient
 module.exports.NativeStream = nativeBinding.NativeStream
+module.exports.benchNoop = nativeBinding.benchNoop
+module.exports.benchNoopAsync = nativeBinding.benchNoopAsync

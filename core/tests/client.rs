@@ -227,3 +227,24 @@ async fn a_stalled_stream_times_out_instead_of_hanging() {
     let err = outcome.expect("the stall must surface as an error");
     assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
 }
+
+#[tokio::test]
+async fn a_slow_but_steady_stream_outlives_the_idle_timeout() {
+    // Pieces every 150 ms under a 500 ms idle bound, for longer than 500 ms in all: the idle
+    // timer must be moved along by the data, not fire 500 ms after the start.
+    let emu = emulator().await;
+    let mut catalog = catalog(&emu.endpoint(), DEFAULT_API_KEY, "steady");
+    catalog.defaults.timeout_secs = 0.5;
+    let client = Foundry::new(catalog, ClientOptions::default()).unwrap();
+    let mut req = chat("DeepSeek-V3.2", "one two three four five six seven eight");
+    req.extra_headers
+        .insert("x-emulator-fault".into(), json!("chunk-delay-ms=150"));
+    let started = std::time::Instant::now();
+    let stream = client.chat_stream(req).await.unwrap();
+    let result = stream.collect_result().await.expect("a steady stream completes");
+    assert!(result.text.is_some());
+    assert!(
+        started.elapsed() > std::time::Duration::from_millis(500),
+        "the stream must last longer than the idle bound for this test to mean anything"
+    );
+}

@@ -8,6 +8,7 @@
 //! Every call that does network IO returns a Promise and runs on napi's tokio runtime: the
 //! JS thread never waits.
 
+mod bench;
 mod cancel;
 mod client;
 mod errors;
@@ -16,6 +17,7 @@ mod options;
 mod results;
 mod stream;
 
+pub use bench::{bench_noop, bench_noop_async};
 pub use cancel::CancelToken;
 pub use client::NativeClient;
 pub use stream::NativeStream;

@@ -9,6 +9,7 @@
 // the boundary and has no `Box` type; it is built once per failed call, so its size is moot.
 #![allow(clippy::result_large_err)]
 
+mod bench;
 mod catalog;
 mod client;
 mod errors;
@@ -18,6 +19,7 @@ mod results;
 mod runtime;
 mod stream;
 
+pub use bench::*;
 pub use catalog::*;
 pub use client::*;
 pub use errors::*;

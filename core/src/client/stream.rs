@@ -43,6 +43,8 @@ pub struct ChatStream {
     pending_error: Option<Error>,
     idle: Duration,
     idle_timer: Pin<Box<tokio::time::Sleep>>,
+    /// When the body last sent something; the idle timer is moved here lazily.
+    last_data: tokio::time::Instant,
 }
 
 impl std::fmt::Debug for ChatStream {
@@ -79,6 +81,7 @@ impl ChatStream {
             pending_error: None,
             idle,
             idle_timer: Box::pin(tokio::time::sleep(idle)),
+            last_data: tokio::time::Instant::now(),
         }
     }
 
@@ -120,6 +123,20 @@ impl ChatStream {
         self.sink
             .result(|| ResultEvent::from_error(api, deployment, &e, latency));
         e
+    }
+
+    /// True once the body has been silent for `idle`. Data only records its time; when the
+    /// timer fires early because data came meanwhile, it is moved to the new deadline.
+    /// (Resetting it on every piece of the body cost a timer-wheel update per event.)
+    fn idle_expired(&mut self, cx: &mut Context<'_>) -> bool {
+        while self.idle_timer.as_mut().poll(cx).is_ready() {
+            let deadline = self.last_data + self.idle;
+            if deadline <= tokio::time::Instant::now() {
+                return true;
+            }
+            self.idle_timer.as_mut().reset(deadline);
+        }
+        false
     }
 
     fn accept(&mut self, chunks: Vec<ChatChunk>) {
@@ -191,7 +208,7 @@ impl Stream for ChatStream {
             };
             match body.poll_next_unpin(cx) {
                 Poll::Pending => {
-                    if this.idle_timer.as_mut().poll(cx).is_ready() {
+                    if this.idle_expired(cx) {
                         let e = Error::new(
                             ErrorKind::Timeout,
                             format!(
@@ -204,8 +221,7 @@ impl Stream for ChatStream {
                     return Poll::Pending;
                 }
                 Poll::Ready(Some(Ok(bytes))) => {
-                    let deadline = tokio::time::Instant::now() + this.idle;
-                    this.idle_timer.as_mut().reset(deadline);
+                    this.last_data = tokio::time::Instant::now();
                     let pushed = this.parser.push(&bytes, &mut this.events);
                     if let Err(e) = pushed.and_then(|_| this.decode_pending()) {
                         return Poll::Ready(Some(Err(this.fail(e))));

@@ -47,7 +47,7 @@ pub fn run(b: &Bench) -> Result<Vec<Row>, String> {
         PerVariant::default(),
         PerVariant::default(),
     );
-    let (mut resolve, mut clone) = (Vec::new(), Vec::new());
+    let mut resolve = Vec::new();
     for _ in 0..b.settings.rounds {
         build.core.push(time_ns(n, || {
             let body = wire::build_chat_body(&deployment, black_box(&request), false);
@@ -80,9 +80,6 @@ pub fn run(b: &Bench) -> Result<Vec<Row>, String> {
         }));
         resolve.push(time_ns(n, || {
             black_box(catalog.resolve(black_box("chat-1k")).ok());
-        }));
-        clone.push(time_ns(n, || {
-            black_box(black_box(&deployment).clone());
         }));
     }
     // What an in-flight call holds before any IO: the future's own size (a spawned task
@@ -119,17 +116,9 @@ pub fn run(b: &Bench) -> Result<Vec<Row>, String> {
             "1b",
             name,
             "core",
-            "catalog.resolve (clones the Deployment)",
+            "catalog.resolve (borrows the Deployment)",
             "ns",
             resolve,
-        ),
-        Row::single(
-            "1b",
-            name,
-            "core",
-            "Deployment::clone (done 3× per call)",
-            "ns",
-            clone,
         ),
         Row::compared(
             "1b",

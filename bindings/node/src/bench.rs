@@ -1,0 +1,21 @@
+//! Benchmark hooks (issue 6, cell 4: what crossing into Rust costs). Not part of the public
+//! API: the TypeScript wrapper does not re-export them; `tests/bench/node/bench.mjs` calls
+//! them from `native.js`.
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+
+use crate::cancel::unless_cancelled;
+
+/// Benchmark hook, not public API: a synchronous call that does nothing and returns
+/// `undefined`, so its time is the N-API call itself. No IO.
+#[napi]
+pub fn bench_noop() {}
+
+/// Benchmark hook, not public API: resolves with `undefined` through the same path as
+/// `NativeClient.chat` (a future spawned on napi's tokio runtime, with no cancel token),
+/// so its time is what a Promise-returning call costs before any HTTP. No IO.
+#[napi(ts_return_type = "Promise<void>")]
+pub fn bench_noop_async<'env>(env: &'env Env) -> Result<PromiseRaw<'env, ()>> {
+    env.spawn_future(unless_cancelled(None, async { Ok(()) }))
+}
