@@ -135,8 +135,13 @@ impl EventSink {
 
     /// Builds and delivers an attempt event, only when someone listens: the event's
     /// strings are copies, and most clients have no callback and no debug-level subscriber.
+    /// A `log` logger listens too: tracing's `log` feature (the Python binding) forwards
+    /// events to it when no subscriber is set, which `tracing::enabled!` does not see.
     pub fn attempt(&self, make: impl FnOnce() -> AttemptEvent) {
-        if self.callback.is_some() || tracing::enabled!(tracing::Level::DEBUG) {
+        if self.callback.is_some()
+            || tracing::enabled!(tracing::Level::DEBUG)
+            || log::max_level() >= log::LevelFilter::Debug
+        {
             self.emit(Event::Attempt(make()));
         }
     }
@@ -146,6 +151,7 @@ impl EventSink {
     pub fn result(&self, make: impl FnOnce() -> ResultEvent) {
         if self.callback.is_some()
             || tracing::enabled!(tracing::Level::INFO)
+            || log::max_level() >= log::LevelFilter::Info
             || !tracing::Span::current().is_disabled()
         {
             self.emit(Event::Result(make()));

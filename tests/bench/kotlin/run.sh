@@ -2,8 +2,10 @@
 # The Kotlin benchmark (printed, never asserted): the binding's Foundry.chat against a
 # hand-written Ktor HttpClient call (the usage guide's snippet, plus reading the answer's text)
 # of the same deployment on the emulator, in one JVM: per-call latency at concurrency 1 and
-# throughput at concurrency 64. Release builds of the emulator and the cdylib. Prints a table;
-# writes its rows to target/bench/kotlin.json for tests/bench/run.sh's combined report.
+# throughput at concurrency 64 (cell 7); and a no-op sync and suspend call into Rust against
+# the same calls in plain Kotlin (cell 4). Release builds of the emulator and the cdylib. Prints
+# tables; writes its rows to target/bench/kotlin.json for tests/bench/run.sh's combined report.
+# BENCH_QUICK=1 does a fraction of the work: a check that it runs, not a measurement.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 root=$(pwd)
@@ -17,11 +19,13 @@ emulator_out="$target/bench/kotlin-emulator.json"
 "$target/release/foundry-emulator" > "$emulator_out" &
 emulator_pid=$!
 trap 'kill "$emulator_pid" 2>/dev/null || true' EXIT
+# Wait for the endpoint itself: the file can be non-empty before its line is complete.
+endpoint=
 for _ in $(seq 100); do
-  [[ -s "$emulator_out" ]] && break
+  endpoint=$(sed -n 's/.*"endpoint":"\([^"]*\)".*/\1/p' "$emulator_out")
+  [[ -n "$endpoint" ]] && break
   sleep 0.1
 done
-endpoint=$(sed -n 's/.*"endpoint":"\([^"]*\)".*/\1/p' "$emulator_out")
 [[ -n "$endpoint" ]] || { echo "the emulator did not start" >&2; exit 1; }
 
 echo "compiling and running the Kotlin benchmark..." >&2

@@ -209,7 +209,11 @@ pub fn report(dir: &Path, markdown: bool) -> Result<(), String> {
         rust["load_at_end"].as_str().unwrap_or("?"),
         rust["pinning"].as_str().unwrap_or("?"),
     );
-    println!("ratio = cost relative to bare reqwest + serde_json in the same run (>1: core slower or bigger)\n");
+    println!(
+        "ratio = cost relative to the row's baseline measured in the same run (bare reqwest + \
+         serde_json for the core; the peer library or the language's own no-op for the bindings): \
+         above 1 means foundry-client is slower or bigger; for rates it is baseline / value\n"
+    );
     if markdown {
         print!("{}", render_markdown(&rows));
     } else {

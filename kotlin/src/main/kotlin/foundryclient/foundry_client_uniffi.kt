@@ -704,6 +704,10 @@ internal object IntegrityCheckingUniffiLib {
     }
 
     internal fun ensureInitialized() = Unit
+    external fun uniffi_foundry_client_uniffi_checksum_func_bench_noop(
+    ): Int
+    external fun uniffi_foundry_client_uniffi_checksum_func_bench_noop_async(
+    ): Int
     external fun uniffi_foundry_client_uniffi_checksum_method_nativeclient_chat(
     ): Int
     external fun uniffi_foundry_client_uniffi_checksum_method_nativeclient_deployments(
@@ -807,6 +811,10 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_foundry_client_uniffi_fn_method_nativestream_result(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_foundry_client_uniffi_fn_func_bench_noop(uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_foundry_client_uniffi_fn_func_bench_noop_async(
+    ): Long
     external fun ffi_foundry_client_uniffi_rustbuffer_alloc(`size`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun ffi_foundry_client_uniffi_rustbuffer_from_bytes(`bytes`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -926,6 +934,12 @@ private fun uniffiCheckContractApiVersion(lib: IntegrityCheckingUniffiLib) {
 }
 @Suppress("UNUSED_PARAMETER")
 private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
+    if ((lib.uniffi_foundry_client_uniffi_checksum_func_bench_noop() and 0xFFFF) != 40645) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_foundry_client_uniffi_checksum_func_bench_noop_async() and 0xFFFF) != 10823) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_foundry_client_uniffi_checksum_method_nativeclient_chat() and 0xFFFF) != 55011) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -5464,5 +5478,40 @@ public object FfiConverterMapStringString: FfiConverterRustBuffer<Map<kotlin.Str
 
 
 
+
+        /**
+         * Benchmark hook: returns at once. Times a plain sync UniFFI call (JNA in, Rust, JNA out).
+         * No IO; safe on any thread.
+         */ fun `benchNoop`()
+        = 
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_foundry_client_uniffi_fn_func_bench_noop(
+    
+        _status)
+}
+    
+    
+
+        /**
+         * Benchmark hook: a `suspend fun` that completes at once, bridged exactly like
+         * `NativeClient::chat` (a task spawned on the binding's tokio runtime, awaited through
+         * UniFFI's future polling, errors mapped the same way), so it prices a suspend call before
+         * any HTTP. No IO; never blocks the calling thread.
+         */
+    @Throws(NativeException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+     suspend fun `benchNoopAsync`() {
+        return uniffiRustCallAsync(
+        UniffiLib.uniffi_foundry_client_uniffi_fn_func_bench_noop_async(),
+        { future, callback, continuation -> UniffiLib.ffi_foundry_client_uniffi_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_foundry_client_uniffi_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_foundry_client_uniffi_rust_future_free_void(future) },
+        // lift function
+        { },
+        
+        // Error FFI converter
+        NativeException.ErrorHandler,
+    )
+    }
 
 
