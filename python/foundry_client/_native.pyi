@@ -3,10 +3,28 @@
 from collections.abc import Awaitable, Mapping
 from typing import Any, Callable, final
 
-__all__ = ["ChatChunk", "ChatResult", "ChatStream", "Client", "Deployment", "EmbeddingsResult", "__version__"]
+__all__ = [
+    "ChatChunk",
+    "ChatResult",
+    "ChatStream",
+    "Client",
+    "Deployment",
+    "EmbeddingsResult",
+    "__version__",
+    "_bench_noop",
+    "_bench_noop_async",
+    "_bench_noop_async_spawned",
+    "_bench_noop_blocking",
+]
 __version__: str
 
 _Usage = tuple[int, int, int, int, int]
+
+# Benchmark hooks (issue 6, cell 4), not public API: no-op calls across the FFI boundary.
+def _bench_noop() -> None: ...
+def _bench_noop_blocking() -> None: ...
+def _bench_noop_async() -> Awaitable[None]: ...
+def _bench_noop_async_spawned() -> Awaitable[None]: ...
 
 @final
 class Client:

@@ -198,7 +198,7 @@ def test_500_concurrent_async_calls(emulator: Emulator) -> None:
     elapsed = time.monotonic() - started
     assert texts == [f"DeepSeek-V3.2 heard: n{i}" for i in range(500)]
     assert len(emulator.requests("py-500")) == 500
-    # No thread per call: the runtime's workers plus a small pool that hands results to asyncio.
+    # No thread per call: the runtime's workers hand results to asyncio themselves.
     assert os_threads() < 100, f"{os_threads()} threads after 500 concurrent calls"
     print(f"500 concurrent calls in {elapsed:.2f}s, {os_threads()} OS threads")
 

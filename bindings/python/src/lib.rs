@@ -3,11 +3,13 @@
 //! tokio runtime per process (`runtime.rs`). The Python package `foundry_client` wraps it in the
 //! OpenAI SDK's shapes.
 
+mod bench;
 mod client;
 mod convert;
 mod errors;
 mod events;
 mod logging;
+mod loop_channel;
 mod results;
 mod runtime;
 mod stream;
@@ -24,5 +26,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<results::PyChatChunk>()?;
     m.add_class::<results::PyEmbeddingsResult>()?;
     m.add_class::<results::PyDeployment>()?;
+    m.add_function(wrap_pyfunction!(bench::_bench_noop, m)?)?;
+    m.add_function(wrap_pyfunction!(bench::_bench_noop_blocking, m)?)?;
+    m.add_function(wrap_pyfunction!(bench::_bench_noop_async, m)?)?;
+    m.add_function(wrap_pyfunction!(bench::_bench_noop_async_spawned, m)?)?;
     Ok(())
 }

@@ -5,17 +5,13 @@
 //! threads, so the runtime is keyed by process id: the child builds its own on first use and
 //! leaks the dead copy (dropping it would wait for threads that do not exist).
 
-use std::cell::OnceCell;
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
-use pyo3_async_runtimes::generic::{ContextExt, Runtime as GenericRuntime};
-use pyo3_async_runtimes::TaskLocals;
 use tokio::runtime::Runtime;
 
 static CURRENT: AtomicPtr<Runtime> = AtomicPtr::new(std::ptr::null_mut());
@@ -84,66 +80,13 @@ async fn interruptible<F: Future>(fut: F) -> PyResult<F::Output> {
     }
 }
 
-/// Wraps `fut` in an asyncio future of the running loop. Cancelling that future (or its task)
-/// drops `fut` on the runtime, which aborts its HTTP request. No thread per call.
+/// Wraps `fut` in an asyncio future of the running loop (see `loop_channel.rs`). Cancelling
+/// that future (or its task) drops `fut` on the runtime, which aborts its HTTP request. No
+/// thread per call. Raises RuntimeError without a running loop.
 pub fn future_into_py<'py, F, T>(py: Python<'py>, fut: F) -> PyResult<Bound<'py, PyAny>>
 where
     F: Future<Output = PyResult<T>> + Send + 'static,
     T: for<'a> IntoPyObject<'a> + Send + 'static,
 {
-    runtime()?;
-    // The contextvars copy `future_into_py` would make only matters to Python coroutines
-    // awaited from Rust, which this crate never does: skipping it saves a call per request.
-    let locals = TaskLocals::with_running_loop(py)?;
-    pyo3_async_runtimes::generic::future_into_py_with_locals::<ForkSafeTokio, F, T>(py, locals, fut)
-}
-
-/// pyo3-async-runtimes' view of the process runtime.
-struct ForkSafeTokio;
-
-tokio::task_local! {
-    static TASK_LOCALS: OnceCell<TaskLocals>;
-}
-
-impl GenericRuntime for ForkSafeTokio {
-    type JoinError = tokio::task::JoinError;
-    type JoinHandle = tokio::task::JoinHandle<()>;
-
-    fn spawn<F>(fut: F) -> Self::JoinHandle
-    where
-        F: Future<Output = ()> + Send + 'static,
-    {
-        match runtime() {
-            Ok(rt) => rt.spawn(fut),
-            // Unreachable in practice: `future_into_py` built the runtime first.
-            Err(_) => tokio::spawn(fut),
-        }
-    }
-
-    fn spawn_blocking<F>(f: F) -> Self::JoinHandle
-    where
-        F: FnOnce() + Send + 'static,
-    {
-        match runtime() {
-            Ok(rt) => rt.spawn_blocking(f),
-            Err(_) => tokio::task::spawn_blocking(f),
-        }
-    }
-}
-
-impl ContextExt for ForkSafeTokio {
-    fn scope<F, R>(locals: TaskLocals, fut: F) -> Pin<Box<dyn Future<Output = R> + Send>>
-    where
-        F: Future<Output = R> + Send + 'static,
-    {
-        let cell = OnceCell::new();
-        let _ = cell.set(locals);
-        Box::pin(TASK_LOCALS.scope(cell, fut))
-    }
-
-    fn get_task_locals() -> Option<TaskLocals> {
-        TASK_LOCALS
-            .try_with(|c| c.get().cloned())
-            .unwrap_or_default()
-    }
+    crate::loop_channel::future_into_py(py, runtime()?, fut)
 }
