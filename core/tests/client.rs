@@ -241,7 +241,10 @@ async fn a_slow_but_steady_stream_outlives_the_idle_timeout() {
         .insert("x-emulator-fault".into(), json!("chunk-delay-ms=150"));
     let started = std::time::Instant::now();
     let stream = client.chat_stream(req).await.unwrap();
-    let result = stream.collect_result().await.expect("a steady stream completes");
+    let result = stream
+        .collect_result()
+        .await
+        .expect("a steady stream completes");
     assert!(result.text.is_some());
     assert!(
         started.elapsed() > std::time::Duration::from_millis(500),

@@ -4,7 +4,7 @@
 # prints one combined table. Every number, the machine and the load land in
 # target/bench/results.json. Benchmarks print; they never fail on a number.
 #
-#   tests/bench/run.sh                 # the full run (about 4 minutes plus the build)
+#   tests/bench/run.sh                 # the full run (about 19 minutes on 2 cores, plus the builds)
 #   tests/bench/run.sh --quick         # a smoke run of the same cells (numbers not meaningful)
 #   tests/bench/run.sh --only 1,1b     # just some Rust cells (1, 1b, 2, 3, 8)
 #

@@ -29,5 +29,7 @@ done
 [[ -n "$endpoint" ]] || { echo "the emulator did not start" >&2; exit 1; }
 
 echo "compiling and running the Kotlin benchmark..." >&2
+# Maven's console still emits a colour reset now and then: strip escapes from the table.
 mvn -q -B -Dstyle.color=never -f tests/bench/kotlin/pom.xml compile exec:java \
-  -Dnative.dir="$target/release" -Dexec.args="$endpoint $target/bench/kotlin.json"
+  -Dnative.dir="$target/release" -Dexec.args="$endpoint $target/bench/kotlin.json" |
+  sed 's/\x1b\[[0-9;]*m//g'

@@ -38,9 +38,9 @@ private const val DEPLOYMENT = "DeepSeek-V3.2"
 // BENCH_QUICK=1: a fraction of the work, to check that the benchmark runs (not to measure).
 private val QUICK = System.getenv("BENCH_QUICK") == "1"
 private val SEQUENTIAL = if (QUICK) 200 else 1_000
-private const val ROUNDS = 3
+private const val ROUNDS = 5
 private const val CONCURRENCY = 64
-private val WINDOW_MS = if (QUICK) 500L else 3_000L
+private val WINDOW_MS = if (QUICK) 500L else 2_000L
 private const val NOOP_ROUNDS = 5
 private val SYNC_CALLS = if (QUICK) 100_000 else 1_000_000
 private val ASYNC_CALLS = if (QUICK) 10_000 else 100_000
@@ -182,7 +182,7 @@ fun main(args: Array<String>) = runBlocking(Dispatchers.Default) {
         val (f, k) = line.value to line.baseline
         if (i > 0) rows.append(", ")
         rows.append(
-            """{"cell": "${line.cell}", "name": "kotlin ${line.metric}", "variant": "foundry", "metric": "${line.metric}", """ +
+            """{"cell": "${line.cell}", "name": "kotlin", "variant": "foundry", "metric": "${line.metric}", """ +
                 """"unit": "${line.unit}", "value": {"median": ${median(f)}, "min": ${f.min()}, "max": ${f.max()}}, """ +
                 """"baseline_name": "${line.baselineName}", "baseline": {"median": ${median(k)}, "min": ${k.min()}, "max": ${k.max()}}, """ +
                 """"ratio": ${ratio(line)}, "higher_is_better": ${line.higherIsBetter}""" +
