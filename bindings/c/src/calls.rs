@@ -1,9 +1,12 @@
 //! The calls: chat, responses, embeddings and smoke, JSON in and JSON out, blocking the
 //! calling thread on the library's runtime.
 
+use std::future::Future;
 use std::os::raw::c_char;
 
-use ::foundry_client::{ChatRequest, EmbeddingsRequest, ResponsesRequest};
+use ::foundry_client::{ChatRequest, EmbeddingsRequest, Foundry, ResponsesRequest};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 use crate::args::{guarded, handle_arg, json_arg, out_arg, to_json_string};
 use crate::client::foundry_client;
@@ -26,15 +29,15 @@ pub unsafe extern "C" fn foundry_chat(
     request_json: *const c_char,
     out_result_json: *mut *mut c_char,
 ) -> *mut foundry_error {
-    guarded(|| {
-        // SAFETY: forwarded contracts.
-        let out = unsafe { out_arg(out_result_json, "out_result_json") }?;
-        let client = unsafe { handle_arg(client, "client") }?;
-        let request: ChatRequest = unsafe { json_arg(request_json, "request_json") }?;
-        let result = block_on(client.inner.chat(request))??;
-        *out = to_json_string(&result)?;
-        Ok(())
-    })
+    // SAFETY: forwarded contracts.
+    unsafe {
+        json_call(
+            client,
+            request_json,
+            out_result_json,
+            |c, r: ChatRequest| c.chat(r),
+        )
+    }
 }
 
 /// A Responses-API call (`input`, `instructions`, `max_output_tokens`, ...), normalized to
@@ -48,15 +51,15 @@ pub unsafe extern "C" fn foundry_responses(
     request_json: *const c_char,
     out_result_json: *mut *mut c_char,
 ) -> *mut foundry_error {
-    guarded(|| {
-        // SAFETY: forwarded contracts.
-        let out = unsafe { out_arg(out_result_json, "out_result_json") }?;
-        let client = unsafe { handle_arg(client, "client") }?;
-        let request: ResponsesRequest = unsafe { json_arg(request_json, "request_json") }?;
-        let result = block_on(client.inner.responses(request))??;
-        *out = to_json_string(&result)?;
-        Ok(())
-    })
+    // SAFETY: forwarded contracts.
+    unsafe {
+        json_call(
+            client,
+            request_json,
+            out_result_json,
+            |c, r: ResponsesRequest| c.responses(r),
+        )
+    }
 }
 
 /// Embeddings (`input`: a string or an array; `dimensions`, `encoding_format`). The result
@@ -71,15 +74,15 @@ pub unsafe extern "C" fn foundry_embeddings(
     request_json: *const c_char,
     out_result_json: *mut *mut c_char,
 ) -> *mut foundry_error {
-    guarded(|| {
-        // SAFETY: forwarded contracts.
-        let out = unsafe { out_arg(out_result_json, "out_result_json") }?;
-        let client = unsafe { handle_arg(client, "client") }?;
-        let request: EmbeddingsRequest = unsafe { json_arg(request_json, "request_json") }?;
-        let result = block_on(client.inner.embeddings(request))??;
-        *out = to_json_string(&result)?;
-        Ok(())
-    })
+    // SAFETY: forwarded contracts.
+    unsafe {
+        json_call(
+            client,
+            request_json,
+            out_result_json,
+            |c, r: EmbeddingsRequest| c.embeddings(r),
+        )
+    }
 }
 
 /// Pings every deployment of the catalog concurrently with a tiny chat call. Never fails as a
@@ -99,6 +102,33 @@ pub unsafe extern "C" fn foundry_smoke(
         let client = unsafe { handle_arg(client, "client") }?;
         let results = block_on(client.inner.smoke())?;
         *out = to_json_string(&results)?;
+        Ok(())
+    })
+}
+
+/// What every JSON-in, JSON-out call does around its core call: checks the arguments, parses
+/// the request, runs `call` on the library's runtime and hands back the result as JSON.
+///
+/// # Safety
+/// As foundry_chat().
+unsafe fn json_call<'a, R, T, Fut>(
+    client: *const foundry_client,
+    request_json: *const c_char,
+    out_result_json: *mut *mut c_char,
+    call: impl FnOnce(&'a Foundry, R) -> Fut,
+) -> *mut foundry_error
+where
+    R: DeserializeOwned,
+    T: Serialize,
+    Fut: Future<Output = ::foundry_client::Result<T>>,
+{
+    guarded(|| {
+        // SAFETY: forwarded contracts.
+        let out = unsafe { out_arg(out_result_json, "out_result_json") }?;
+        let client: &'a foundry_client = unsafe { handle_arg(client, "client") }?;
+        let request: R = unsafe { json_arg(request_json, "request_json") }?;
+        let result = block_on(call(&client.inner, request))??;
+        *out = to_json_string(&result)?;
         Ok(())
     })
 }

@@ -3,9 +3,11 @@
 //! aborts the request.
 
 use std::ffi::CString;
+use std::future::Future;
 use std::os::raw::{c_char, c_int, c_void};
 
-use ::foundry_client::{ChatRequest, ChatStream, Error, ResponsesRequest};
+use ::foundry_client::{ChatRequest, ChatStream, Error, Foundry, ResponsesRequest};
+use serde::de::DeserializeOwned;
 
 use crate::args::{guarded, handle_arg, json_arg, out_arg, to_json_string};
 use crate::client::foundry_client;
@@ -61,16 +63,17 @@ pub unsafe extern "C" fn foundry_chat_stream(
     user_data: *mut c_void,
     out_result_json: *mut *mut c_char,
 ) -> *mut foundry_error {
-    guarded(|| {
-        // SAFETY: forwarded contracts.
-        let out = unsafe { out_arg(out_result_json, "out_result_json") }?;
-        let client = unsafe { handle_arg(client, "client") }?;
-        let request: ChatRequest = unsafe { json_arg(request_json, "request_json") }?;
-        let on_chunk = on_chunk.ok_or_else(|| Error::invalid_request("`on_chunk` is NULL"))?;
-        let stream = block_on(client.inner.chat_stream(request))??;
-        *out = pump(stream, on_chunk, user_data)?.unwrap_or(std::ptr::null_mut());
-        Ok(())
-    })
+    // SAFETY: forwarded contracts.
+    unsafe {
+        stream_call(
+            client,
+            request_json,
+            on_chunk,
+            user_data,
+            out_result_json,
+            |c, r: ChatRequest| c.chat_stream(r),
+        )
+    }
 }
 
 /// A streamed Responses-API call; chunks and result have the same shape as
@@ -86,13 +89,43 @@ pub unsafe extern "C" fn foundry_responses_stream(
     user_data: *mut c_void,
     out_result_json: *mut *mut c_char,
 ) -> *mut foundry_error {
+    // SAFETY: forwarded contracts.
+    unsafe {
+        stream_call(
+            client,
+            request_json,
+            on_chunk,
+            user_data,
+            out_result_json,
+            |c, r: ResponsesRequest| c.responses_stream(r),
+        )
+    }
+}
+
+/// What both streaming calls do around opening their stream: checks the arguments, parses the
+/// request, opens the stream with `open` on the library's runtime and pumps it into `on_chunk`.
+///
+/// # Safety
+/// As foundry_chat_stream().
+unsafe fn stream_call<'a, R, Fut>(
+    client: *const foundry_client,
+    request_json: *const c_char,
+    on_chunk: foundry_chunk_callback,
+    user_data: *mut c_void,
+    out_result_json: *mut *mut c_char,
+    open: impl FnOnce(&'a Foundry, R) -> Fut,
+) -> *mut foundry_error
+where
+    R: DeserializeOwned,
+    Fut: Future<Output = ::foundry_client::Result<ChatStream>>,
+{
     guarded(|| {
         // SAFETY: forwarded contracts.
         let out = unsafe { out_arg(out_result_json, "out_result_json") }?;
-        let client = unsafe { handle_arg(client, "client") }?;
-        let request: ResponsesRequest = unsafe { json_arg(request_json, "request_json") }?;
+        let client: &'a foundry_client = unsafe { handle_arg(client, "client") }?;
+        let request: R = unsafe { json_arg(request_json, "request_json") }?;
         let on_chunk = on_chunk.ok_or_else(|| Error::invalid_request("`on_chunk` is NULL"))?;
-        let stream = block_on(client.inner.responses_stream(request))??;
+        let stream = block_on(open(&client.inner, request))??;
         *out = pump(stream, on_chunk, user_data)?.unwrap_or(std::ptr::null_mut());
         Ok(())
     })
