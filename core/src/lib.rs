@@ -10,6 +10,8 @@ pub mod types;
 pub(crate) mod auth;
 mod client;
 pub mod events;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod normalize;
 mod retry;
 pub mod sse;
