@@ -162,8 +162,11 @@ pub fn translate(data: &[u8]) {
     let _ = wire::parse_responses(data);
 }
 
-/// Every target by name, for the regression replay (a name without a function fails it).
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+/// One fuzz entry point: raw bytes in, nothing out.
+pub type Target = fn(&[u8]);
+
+/// Every target by name, for the regression replay.
+pub const TARGETS: &[(&str, Target)] = &[
     ("sse_chunked", sse_chunked),
     ("chat_stream_decoder", chat_stream_decoder),
     ("responses_stream_decoder", responses_stream_decoder),
