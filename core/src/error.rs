@@ -155,6 +155,10 @@ pub struct ErrorDetails {
     pub content_filter: Option<ContentFilterReport>,
     /// Every attempt made before giving up.
     pub attempts: Vec<Attempt>,
+    /// The request may have reached the service (sent, then timed out or lost its
+    /// connection): retrying it could be billed twice.
+    #[serde(skip)]
+    pub unanswered: bool,
 }
 
 fn ser_ms<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
@@ -185,6 +189,7 @@ impl Error {
             retry_after: None,
             content_filter: None,
             attempts: Vec::new(),
+            unanswered: false,
         }))
     }
 
@@ -248,6 +253,12 @@ impl Error {
         self
     }
 
+    /// Marks the request as possibly processed by the service (see [`ErrorDetails::unanswered`]).
+    pub fn with_unanswered(mut self) -> Self {
+        self.0.unanswered = true;
+        self
+    }
+
     pub fn with_attempts(mut self, attempts: Vec<Attempt>) -> Self {
         self.0.attempts = attempts;
         self
@@ -285,7 +296,8 @@ impl fmt::Display for Error {
         if let Some(deployment) = &self.0.deployment {
             write!(f, " from deployment '{deployment}'")?;
         }
-        write!(f, ": {}", self.0.message)?;
+        // Service messages often end in a full stop; the hint adds its own.
+        write!(f, ": {}", self.0.message.trim_end_matches('.'))?;
         if let Some(report) = &self.0.content_filter {
             if !report.categories.is_empty() {
                 write!(f, " [filtered: {}]", report.categories.join(", "))?;

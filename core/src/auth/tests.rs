@@ -35,6 +35,7 @@ pub(crate) fn deployment(endpoint: &str, shape: Shape, auth: AuthConfig) -> Depl
         rpm: None,
         tags: BTreeMap::new(),
         headers: BTreeMap::new(),
+        retry_after_send: false,
     }
 }
 

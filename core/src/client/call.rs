@@ -93,19 +93,22 @@ struct Relearned {
     auth_refreshed: bool,
     api_switched: bool,
     tokens_switched: bool,
+    resent_unanswered: bool,
 }
 
 impl Foundry {
     pub(crate) async fn send(&self, payload: Payload<'_>, stream: bool) -> Result<Sent> {
         let catalog = &self.inner.catalog;
         let target = catalog.resolve(payload.model())?;
-        let budget = payload.timeout().unwrap_or(catalog.defaults.deadline_secs);
-        if !(budget.is_finite() && budget > 0.0) {
-            return Err(Error::invalid_request(format!(
-                "timeout must be a positive number of seconds, got {budget}"
-            )));
-        }
-        let deadline = Instant::now() + Duration::from_secs_f64(budget);
+        let budget = match payload.timeout() {
+            Some(t) => seconds(t, "timeout", ErrorKind::InvalidRequest)?,
+            None => seconds(
+                catalog.defaults.deadline_secs,
+                "defaults.deadline_secs",
+                ErrorKind::Config,
+            )?,
+        };
+        let deadline = deadline_after(budget)?;
         let correlation_id = format!("{:032x}", fastrand::u128(..));
         let mut tried = Vec::new();
         let last = target.deployments.len().saturating_sub(1);
@@ -165,9 +168,11 @@ impl Foundry {
             if time_left.is_zero() {
                 return Err(deadline_error(&d));
             }
-            let per_attempt = time_left.min(Duration::from_secs_f64(
+            let per_attempt = time_left.min(seconds(
                 self.inner.catalog.defaults.timeout_secs,
-            ));
+                "defaults.timeout_secs",
+                ErrorKind::Config,
+            )?);
             let started = Instant::now();
             let exchange = self.exchange(
                 &d,
@@ -180,6 +185,7 @@ impl Foundry {
             );
             let outcome = match tokio::time::timeout(per_attempt, exchange).await {
                 Ok(outcome) => outcome,
+                // Possibly sent: the service may be working on (and billing) it.
                 Err(_) => Err(Error::new(
                     ErrorKind::Timeout,
                     format!(
@@ -187,7 +193,8 @@ impl Foundry {
                         d.name,
                         per_attempt.as_secs_f64()
                     ),
-                )),
+                )
+                .with_unanswered()),
             };
             let latency_ms = started.elapsed().as_millis() as u64;
             let outcome = outcome.map_err(|e| e.with_deployment(d.name.clone()));
@@ -252,6 +259,15 @@ impl Foundry {
                 attempt_event(Some(Duration::ZERO));
                 continue;
             }
+            if err.unanswered {
+                // The request may have been processed and billed: sending it again could
+                // double the bill, so only a deployment that opted in retries, once.
+                if !d.retry_after_send || state.resent_unanswered {
+                    attempt_event(None);
+                    return Err(err);
+                }
+                state.resent_unanswered = true;
+            }
             let time_left = deadline.saturating_duration_since(Instant::now());
             match decide(&policy, &err, retries, time_left) {
                 Decision::RetryAfter(wait) => {
@@ -303,6 +319,10 @@ impl Foundry {
         let response = request.send().await.map_err(|e| transport_error(e, d))?;
         let status = response.status().as_u16();
         let request_id = wire::request_id(response.headers());
+        let limits = &self.inner.catalog.defaults.limits;
+        if response.status().is_redirection() {
+            return Err(redirect_error(&response, d).with_request_id(request_id));
+        }
         if response.status().is_success() {
             if stream {
                 return Ok(Sent {
@@ -315,7 +335,16 @@ impl Foundry {
                     tried: Vec::new(),
                 });
             }
-            let body = response.bytes().await.map_err(|e| transport_error(e, d))?;
+            let body = match read_capped(response, limits.max_body_bytes).await {
+                Ok(Capped::Whole(body)) => body,
+                Ok(Capped::Over) => {
+                    return Err(
+                        too_large(d, "answer", limits.max_body_bytes, "max_body_bytes")
+                            .with_request_id(request_id),
+                    )
+                }
+                Err(e) => return Err(transport_error(e, d).with_unanswered()),
+            };
             return Ok(Sent {
                 deployment: d.name.clone(),
                 pricing: d.pricing,
@@ -327,7 +356,9 @@ impl Foundry {
             });
         }
         let response_headers = response.headers().clone();
-        let body = response.bytes().await.unwrap_or_default();
+        // An error body is read only as far as the limit: the status already decides the
+        // error, and the start of the body holds the service's message.
+        let body = read_prefix(response, limits.max_error_body_bytes).await;
         Err(wire::error_from_response(status, &response_headers, &body))
     }
 
@@ -372,16 +403,117 @@ impl Foundry {
     }
 }
 
+/// Every configured header may carry a secret (an APIM key, a bearer token): it is marked
+/// sensitive so the HTTP stack never prints it, and errors name only the header.
 fn insert_header(headers: &mut HeaderMap, name: &str, value: &str) -> Result<()> {
     let name = HeaderName::from_bytes(name.as_bytes())
         .map_err(|_| Error::invalid_request(format!("'{name}' is not a valid header name")))?;
-    let value = HeaderValue::from_str(value).map_err(|_| {
+    let mut value = HeaderValue::from_str(value).map_err(|_| {
         Error::invalid_request(format!(
             "header '{name}' has a value that is not valid in HTTP"
         ))
     })?;
+    value.set_sensitive(true);
     headers.insert(name, value);
     Ok(())
+}
+
+/// A number of seconds as a `Duration`, or an error of `kind` naming `what` (never a panic).
+pub(crate) fn seconds(value: f64, what: &str, kind: ErrorKind) -> Result<Duration> {
+    crate::config::check_seconds(value, what)
+        .map(|_| Duration::from_secs_f64(value))
+        .map_err(|m| Error::new(kind, m))
+}
+
+/// `now + budget`, refusing what the clock cannot represent instead of panicking.
+pub(crate) fn deadline_after(budget: Duration) -> Result<Instant> {
+    Instant::now().checked_add(budget).ok_or_else(|| {
+        Error::invalid_request(format!(
+            "a deadline {:.0}s from now cannot be represented",
+            budget.as_secs_f64()
+        ))
+    })
+}
+
+enum Capped {
+    Whole(Bytes),
+    Over,
+}
+
+/// Reads a body up to `limit` bytes, stopping as soon as it is known to be larger (a declared
+/// Content-Length or the bytes read), so memory stays near the limit whatever is sent.
+async fn read_capped(mut response: reqwest::Response, limit: u64) -> reqwest::Result<Capped> {
+    if response.content_length().is_some_and(|n| n > limit) {
+        return Ok(Capped::Over);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() as u64 + chunk.len() as u64 > limit {
+            return Ok(Capped::Over);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Capped::Whole(Bytes::from(body)))
+}
+
+/// The first `limit` bytes of a body (what arrived, if the connection breaks); the rest is
+/// never read: dropping the response closes the connection.
+async fn read_prefix(mut response: reqwest::Response, limit: u64) -> Vec<u8> {
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let mut body = Vec::new();
+    while let Ok(Some(chunk)) = response.chunk().await {
+        let room = limit - body.len();
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() >= limit {
+            break;
+        }
+    }
+    body
+}
+
+pub(crate) fn too_large(d: &Deployment, what: &str, limit: u64, setting: &str) -> Error {
+    Error::new(
+        ErrorKind::InvalidResponse,
+        format!("'{}' sent an {what} larger than {limit} bytes", d.name),
+    )
+    .with_deployment(d.name.clone())
+    .with_retryable(false)
+    .with_hint(format!(
+        "the answer was cut off to protect memory: raise `defaults.limits.{setting}` if answers this large are expected"
+    ))
+}
+
+/// Redirects are never followed: the request's headers (the key among them) would reach the
+/// other host. The error names the target's host and port, never its path or query.
+fn redirect_error(response: &reqwest::Response, d: &Deployment) -> Error {
+    let status = response.status().as_u16();
+    let target = response
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|location| response.url().join(location).ok())
+        .and_then(|url| {
+            let host = url.host_str()?.to_string();
+            Some(match url.port() {
+                Some(port) => format!("{host}:{port}"),
+                None => host,
+            })
+        });
+    let message = match &target {
+        Some(host) => format!("'{}' answered {status}, a redirect to {host}", d.name),
+        None => format!(
+            "'{}' answered {status}, a redirect without a usable Location",
+            d.name
+        ),
+    };
+    Error::new(ErrorKind::InvalidResponse, message)
+        .with_status(status)
+        .with_deployment(d.name.clone())
+        .with_retryable(false)
+        .with_hint(
+            "redirects are never followed, so no header reaches another host: set the deployment's \
+             `endpoint` to the URL that answers (check for a proxy or a moved resource)",
+        )
 }
 
 fn sent_status(sent: &Sent) -> u16 {
@@ -427,5 +559,11 @@ fn transport_error(e: reqwest::Error, d: &Deployment) -> Error {
     } else {
         format!("{what} {host} failed: {cause}")
     };
-    Error::new(kind, message).with_deployment(d.name.clone())
+    let err = Error::new(kind, message).with_deployment(d.name.clone());
+    // Only a failed connect is known not to have reached the service.
+    if e.is_connect() {
+        err
+    } else {
+        err.with_unanswered()
+    }
 }

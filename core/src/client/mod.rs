@@ -78,6 +78,12 @@ impl Foundry {
         install_crypto_provider();
         let mut builder = reqwest::Client::builder()
             .pool_idle_timeout(Duration::from_secs(90))
+            // Never follow a redirect: the request's headers, the key among them, would reach
+            // the other host. A 3xx becomes an error naming it (call.rs).
+            .redirect(reqwest::redirect::Policy::none())
+            // A connect that hangs fails on its own, as a retryable never-sent error, instead
+            // of using up the attempt's timeout (after which a retry could double-bill).
+            .connect_timeout(Duration::from_secs(10))
             .tcp_nodelay(true)
             .user_agent(concat!("foundry-client/", env!("CARGO_PKG_VERSION")));
         if let Some(pem) = &options.ca_pem {

@@ -19,8 +19,8 @@
 use std::collections::BTreeMap;
 
 use super::load::{
-    normalize_endpoint, validate_deployment, validate_routes, DEFAULT_API_VERSION,
-    DEFAULT_RESPONSES_API_VERSION,
+    normalize_endpoint, validate_defaults, validate_deployment, validate_routes,
+    DEFAULT_API_VERSION, DEFAULT_RESPONSES_API_VERSION,
 };
 use super::{
     AuthConfig, Catalog, Defaults, Deployment, EntraConfig, Pricing, RetryPolicy, Route, Secret,
@@ -52,6 +52,7 @@ impl Deployment {
             rpm: None,
             tags: BTreeMap::new(),
             headers: BTreeMap::new(),
+            retry_after_send: false,
         }
     }
 
@@ -176,6 +177,7 @@ impl CatalogBuilder {
                 .with_hint("give each deployment a unique name; use a route to group them"));
             }
         }
+        validate_defaults(&self.defaults, origin)?;
         let catalog = Catalog {
             deployments,
             routes: self.routes,

@@ -7,8 +7,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{
-    litellm, AuthConfig, Catalog, Defaults, Deployment, EntraConfig, ExtraParameters, Pricing,
-    RetryPolicy, Route, Secret, Shape, TokensParam,
+    litellm, AuthConfig, Catalog, Defaults, Deployment, EntraConfig, ExtraParameters, Limits,
+    Pricing, RetryPolicy, Route, Secret, Shape, TokensParam,
 };
 use crate::{Error, Result};
 
@@ -45,6 +45,7 @@ struct RawDefaults {
     #[serde(default)]
     headers: BTreeMap<String, String>,
     extra_parameters: Option<ExtraParameters>,
+    limits: Option<Limits>,
 }
 
 #[derive(Deserialize)]
@@ -73,6 +74,8 @@ pub(crate) struct RawDeployment {
     pub tags: BTreeMap<String, String>,
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
+    #[serde(default)]
+    pub retry_after_send: bool,
 }
 
 #[derive(Deserialize, Clone)]
@@ -299,6 +302,7 @@ fn resolve(raw: RawCatalog, origin: &str, lookup: Lookup) -> Result<Catalog> {
             rpm: rd.rpm,
             tags: rd.tags,
             headers: rd.headers,
+            retry_after_send: rd.retry_after_send,
         };
         validate_deployment(&deployment, &key, origin)?;
         deployments.push(deployment);
@@ -308,13 +312,9 @@ fn resolve(raw: RawCatalog, origin: &str, lookup: Lookup) -> Result<Catalog> {
         deadline_secs: d.deadline_secs.unwrap_or(Defaults::default().deadline_secs),
         retry: d.retry.unwrap_or_default(),
         headers: d.headers.clone(),
+        limits: d.limits.unwrap_or_default(),
     };
-    if defaults.timeout_secs <= 0.0 || defaults.deadline_secs <= 0.0 {
-        return Err(Error::config(format!(
-            "{origin}: defaults.timeout_secs / deadline_secs must be positive"
-        ))
-        .with_hint("use a number of seconds such as 60"));
-    }
+    validate_defaults(&defaults, origin)?;
     let routes = raw
         .routes
         .into_iter()
@@ -335,14 +335,110 @@ fn resolve(raw: RawCatalog, origin: &str, lookup: Lookup) -> Result<Catalog> {
     Ok(catalog)
 }
 
+/// The longest timeout or deadline accepted, in seconds (a week): anything longer is a typo,
+/// and every value must convert to a `Duration` and add to an `Instant` without overflow.
+pub(crate) const MAX_SECONDS: f64 = 7.0 * 24.0 * 3600.0;
+/// The most retries per deployment: each one is a new billed request.
+pub(crate) const MAX_RETRIES: u32 = 10;
+/// The longest wait, in milliseconds, a retry setting may name (an hour).
+pub(crate) const MAX_WAIT_MS: u64 = 3_600_000;
+
+/// Checks a number of seconds from a file, a builder or a request: finite, positive and at
+/// most [`MAX_SECONDS`], so no conversion to a `Duration` can panic.
+pub(crate) fn check_seconds(value: f64, what: &str) -> std::result::Result<(), String> {
+    if value.is_finite() && value > 0.0 && value <= MAX_SECONDS {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what} must be a positive number of seconds, at most {MAX_SECONDS} (a week), got {value}"
+        ))
+    }
+}
+
+/// Timeouts, retry policy and limits, wherever the catalog came from.
+pub(crate) fn validate_defaults(d: &Defaults, origin: &str) -> Result<()> {
+    let seconds_hint = "use a number of seconds such as 60";
+    check_seconds(d.timeout_secs, "defaults.timeout_secs")
+        .and_then(|_| check_seconds(d.deadline_secs, "defaults.deadline_secs"))
+        .map_err(|m| Error::config(format!("{origin}: {m}")).with_hint(seconds_hint))?;
+    let r = &d.retry;
+    let retry_error = |m: String| {
+        Error::config(format!("{origin}: defaults.retry: {m}")).with_hint(
+            "e.g. `retry: {max_retries: 3, base_delay_ms: 250, max_delay_ms: 8000, max_server_wait_ms: 30000}`",
+        )
+    };
+    if r.max_retries > MAX_RETRIES {
+        return Err(retry_error(format!(
+            "max_retries is {}, at most {MAX_RETRIES} are allowed (each retry is a billed request)",
+            r.max_retries
+        )));
+    }
+    if r.base_delay_ms == 0 {
+        return Err(retry_error(
+            "base_delay_ms must be at least 1: retries without a pause hammer a failing service"
+                .into(),
+        ));
+    }
+    if r.max_delay_ms < r.base_delay_ms {
+        return Err(retry_error(format!(
+            "max_delay_ms ({}) is below base_delay_ms ({})",
+            r.max_delay_ms, r.base_delay_ms
+        )));
+    }
+    for (name, value) in [
+        ("base_delay_ms", r.base_delay_ms),
+        ("max_delay_ms", r.max_delay_ms),
+        ("max_server_wait_ms", r.max_server_wait_ms),
+    ] {
+        if value > MAX_WAIT_MS {
+            return Err(retry_error(format!(
+                "{name} is {value}, at most {MAX_WAIT_MS} (an hour) is allowed"
+            )));
+        }
+    }
+    let l = &d.limits;
+    for (name, value) in [
+        ("max_body_bytes", l.max_body_bytes),
+        ("max_error_body_bytes", l.max_error_body_bytes),
+        ("max_stream_bytes", l.max_stream_bytes),
+    ] {
+        if value == 0 || value > 1 << 32 {
+            return Err(Error::config(format!(
+                "{origin}: defaults.limits.{name} is {value}: it must be between 1 and 4 GiB"
+            ))
+            .with_hint("the defaults are 32 MiB (body), 64 KiB (error body), 64 MiB (stream)"));
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn normalize_endpoint(endpoint: &str, key: &str, origin: &str) -> Result<String> {
     let endpoint = endpoint.trim();
+    let example = "use the resource endpoint, e.g. https://<resource>.cognitiveservices.azure.com/";
     if !(endpoint.starts_with("https://") || endpoint.starts_with("http://")) {
         return Err(Error::config(format!(
             "{origin}: {key}: '{endpoint}' is not an http(s) URL"
         ))
+        .with_hint(example));
+    }
+    let url = reqwest::Url::parse(endpoint).map_err(|e| {
+        Error::config(format!("{origin}: {key}: not a valid URL: {e}")).with_hint(example)
+    })?;
+    // Each of these would be sent somewhere the client does not mean: a query or fragment is
+    // mangled by the path the client appends, credentials in the URL travel to every host.
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::config(format!(
+            "{origin}: {key}: the endpoint carries a user name or password"
+        ))
+        .with_hint("remove `user:password@` from the URL and configure `auth:` instead"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        let host = url.host_str().unwrap_or_default();
+        return Err(Error::config(format!(
+            "{origin}: {key}: the endpoint for {host} has a query or a fragment"
+        ))
         .with_hint(
-            "use the resource endpoint, e.g. https://<resource>.cognitiveservices.azure.com/",
+            "give the endpoint without `?...` or `#...`: set the api-version with `api_version:`",
         ));
     }
     let mut e = endpoint.to_string();
@@ -353,6 +449,15 @@ pub(crate) fn normalize_endpoint(endpoint: &str, key: &str, origin: &str) -> Res
 }
 
 pub(crate) fn validate_deployment(d: &Deployment, key: &str, origin: &str) -> Result<()> {
+    for (field, value) in [("name", &d.name), ("deployment", &d.deployment)] {
+        // `.` and `..` would be resolved as path segments and change which URL is called.
+        if value == "." || value == ".." {
+            return Err(Error::config(format!(
+                "{origin}: {key}.{field}: '{value}' is not a deployment name"
+            ))
+            .with_hint("use the deployment's name as the service lists it"));
+        }
+    }
     let has_credential = !matches!(d.auth, AuthConfig::None);
     if has_credential && !crate::auth::secret_may_travel_to(&d.endpoint) {
         return Err(Error::config(format!(

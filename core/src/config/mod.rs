@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use builder::CatalogBuilder;
+pub(crate) use load::check_seconds;
 pub use secret::Secret;
 
 /// How a deployment's endpoint is addressed (FOUNDRY.md, "Endpoint shapes").
@@ -156,8 +157,9 @@ impl Default for RetryPolicy {
     }
 }
 
-/// One deployment of the catalog, fully resolved.
-#[derive(Debug, Clone, PartialEq)]
+/// One deployment of the catalog, fully resolved. `Debug` redacts header values: a configured
+/// header may carry a secret (an APIM subscription key, a bearer token).
+#[derive(Clone, PartialEq)]
 pub struct Deployment {
     /// What callers pass as `model`.
     pub name: String,
@@ -185,6 +187,69 @@ pub struct Deployment {
     pub tags: BTreeMap<String, String>,
     /// Headers sent with every request to this deployment.
     pub headers: BTreeMap<String, String>,
+    /// Retry once a request that was sent but never answered (a timeout or a connection lost
+    /// after sending). Off by default: the service may have processed, and billed, the first.
+    pub retry_after_send: bool,
+}
+
+impl std::fmt::Debug for Deployment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Deployment")
+            .field("name", &self.name)
+            .field("deployment", &self.deployment)
+            .field("model", &self.model)
+            .field("endpoint", &self.endpoint)
+            .field("shape", &self.shape)
+            .field("api_version", &self.api_version)
+            .field("responses_api_version", &self.responses_api_version)
+            .field("auth", &self.auth)
+            .field("thinking", &self.thinking)
+            .field("responses_only", &self.responses_only)
+            .field("max_tokens_param", &self.max_tokens_param)
+            .field("min_max_tokens", &self.min_max_tokens)
+            .field("extra_parameters", &self.extra_parameters)
+            .field("pricing", &self.pricing)
+            .field("tpm", &self.tpm)
+            .field("rpm", &self.rpm)
+            .field("tags", &self.tags)
+            .field("headers", &RedactedHeaders(&self.headers))
+            .field("retry_after_send", &self.retry_after_send)
+            .finish()
+    }
+}
+
+/// Header names with their values hidden, for `Debug`.
+pub(crate) struct RedactedHeaders<'a, V>(pub &'a BTreeMap<String, V>);
+
+impl<V> std::fmt::Debug for RedactedHeaders<'_, V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map()
+            .entries(self.0.keys().map(|k| (k, "<redacted>")))
+            .finish()
+    }
+}
+
+/// How much of an answer the client reads, so a hostile or broken server cannot fill memory.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// A success body larger than this fails the call with `invalid_response`.
+    pub max_body_bytes: u64,
+    /// Only this much of an error body is read (enough for any service error); the rest is
+    /// discarded with the connection.
+    pub max_error_body_bytes: u64,
+    /// The most a stream may deliver in total before the call fails with `invalid_response`.
+    pub max_stream_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_body_bytes: 32 << 20,
+            max_error_body_bytes: 64 << 10,
+            max_stream_bytes: 64 << 20,
+        }
+    }
 }
 
 /// What a route does when a deployment fails for good.
@@ -197,8 +262,8 @@ pub struct Route {
     pub fallback_on_content_filter: bool,
 }
 
-/// Catalog-wide settings.
-#[derive(Debug, Clone, PartialEq)]
+/// Catalog-wide settings. `Debug` redacts header values.
+#[derive(Clone, PartialEq)]
 pub struct Defaults {
     /// Per-attempt timeout.
     pub timeout_secs: f64,
@@ -207,6 +272,7 @@ pub struct Defaults {
     pub retry: RetryPolicy,
     /// Headers sent with every request.
     pub headers: BTreeMap<String, String>,
+    pub limits: Limits,
 }
 
 impl Default for Defaults {
@@ -216,7 +282,20 @@ impl Default for Defaults {
             deadline_secs: 300.0,
             retry: RetryPolicy::default(),
             headers: BTreeMap::new(),
+            limits: Limits::default(),
         }
+    }
+}
+
+impl std::fmt::Debug for Defaults {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Defaults")
+            .field("timeout_secs", &self.timeout_secs)
+            .field("deadline_secs", &self.deadline_secs)
+            .field("retry", &self.retry)
+            .field("headers", &RedactedHeaders(&self.headers))
+            .field("limits", &self.limits)
+            .finish()
     }
 }
 

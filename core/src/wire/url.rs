@@ -119,6 +119,7 @@ pub(crate) mod tests {
             rpm: None,
             tags: Default::default(),
             headers: Default::default(),
+            retry_after_send: false,
         }
     }
 
