@@ -173,12 +173,18 @@ impl Foundry {
         let started = Instant::now();
         match self.send(payload, true).await {
             Ok(sent) => {
-                let idle = Duration::from_secs_f64(self.inner.catalog.defaults.timeout_secs);
+                let defaults = &self.inner.catalog.defaults;
+                let idle = call::seconds(
+                    defaults.timeout_secs,
+                    "defaults.timeout_secs",
+                    ErrorKind::Config,
+                )?;
                 Ok(ChatStream::new(
                     sent,
                     self.inner.events.clone(),
                     started,
                     idle,
+                    defaults.limits.max_stream_bytes,
                 ))
             }
             Err(e) => {

@@ -45,6 +45,9 @@ pub struct ChatStream {
     idle_timer: Pin<Box<tokio::time::Sleep>>,
     /// When the body last sent something; the idle timer is moved here lazily.
     last_data: tokio::time::Instant,
+    /// Bytes the body has delivered, and the most it may (`defaults.limits.max_stream_bytes`).
+    received: u64,
+    max_bytes: u64,
 }
 
 impl std::fmt::Debug for ChatStream {
@@ -60,7 +63,13 @@ impl std::fmt::Debug for ChatStream {
 impl ChatStream {
     /// `idle` bounds the silence between two pieces of the body: a stream that stalls ends
     /// in a timeout instead of hanging its reader forever.
-    pub(crate) fn new(sent: Sent, sink: EventSink, started: Instant, idle: Duration) -> ChatStream {
+    pub(crate) fn new(
+        sent: Sent,
+        sink: EventSink,
+        started: Instant,
+        idle: Duration,
+        max_bytes: u64,
+    ) -> ChatStream {
         let body = sent.response.map(|r| r.bytes_stream().boxed());
         ChatStream {
             body,
@@ -82,6 +91,8 @@ impl ChatStream {
             idle,
             idle_timer: Box::pin(tokio::time::sleep(idle)),
             last_data: tokio::time::Instant::now(),
+            received: 0,
+            max_bytes,
         }
     }
 
@@ -221,6 +232,20 @@ impl Stream for ChatStream {
                     return Poll::Pending;
                 }
                 Poll::Ready(Some(Ok(bytes))) => {
+                    this.received = this.received.saturating_add(bytes.len() as u64);
+                    if this.received > this.max_bytes {
+                        // An endless or huge stream must not fill memory with folded totals.
+                        let e = Error::new(
+                            ErrorKind::InvalidResponse,
+                            format!("the stream sent more than {} bytes", this.max_bytes),
+                        )
+                        .with_retryable(false)
+                        .with_hint(
+                            "the stream was cut off to protect memory: raise \
+                             `defaults.limits.max_stream_bytes` if answers this long are expected",
+                        );
+                        return Poll::Ready(Some(Err(this.fail(e))));
+                    }
                     this.last_data = tokio::time::Instant::now();
                     let pushed = this.parser.push(&bytes, &mut this.events);
                     if let Err(e) = pushed.and_then(|_| this.decode_pending()) {
