@@ -38,9 +38,14 @@ pub struct ChatRequest {
     /// Extra HTTP headers for this call (correlation ids, ...). Never logged.
     #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub extra_headers: Map<String, Value>,
-    /// Per-call deadline in seconds, overriding the catalog's default.
+    /// Per-call deadline in seconds, overriding the catalog's default. For a stream it also
+    /// bounds the whole body, unless `stream_timeout` is set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout: Option<f64>,
+    /// Seconds a streamed answer may take in all, body included, counted from the call's
+    /// start: for answers that stream longer than `timeout` allows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream_timeout: Option<f64>,
 }
 
 /// A Responses-API call: `params` holds `input`, `instructions`, `max_output_tokens`, ...
@@ -53,6 +58,9 @@ pub struct ResponsesRequest {
     pub extra_headers: Map<String, Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout: Option<f64>,
+    /// As [`ChatRequest::stream_timeout`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream_timeout: Option<f64>,
 }
 
 /// An embeddings call: `params` holds `input`, `dimensions`, `encoding_format`, ...

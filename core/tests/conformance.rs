@@ -156,7 +156,20 @@ async fn run_vector(fx: &Fixture, path: &Path) -> Result<(), String> {
             };
             match Foundry::new(catalog, options) {
                 Err(e) => Err(e.to_json()),
-                Ok(client) => run_call(&client, op, v["call"]["request"].clone()).await,
+                Ok(client) => {
+                    let started = std::time::Instant::now();
+                    let outcome = run_call(&client, op, v["call"]["request"].clone()).await;
+                    let took = started.elapsed().as_millis();
+                    // A correctness bound (the call ended by its deadline), not a benchmark.
+                    if let Some(bound) = v.get("within_ms").and_then(Value::as_u64) {
+                        if took > u128::from(bound) {
+                            return Err(format!(
+                                "the call took {took} ms, more than within_ms {bound}"
+                            ));
+                        }
+                    }
+                    outcome
+                }
             }
         }
     };

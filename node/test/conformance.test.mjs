@@ -75,6 +75,7 @@ async function runVector(raw) {
   const op = v.call?.op ?? 'chat';
   let request = v.call?.request ?? {};
   let outcome;
+  let started;
   try {
     let client;
     if (v.catalog) {
@@ -90,10 +91,16 @@ async function runVector(raw) {
       client = Foundry.fromEnv({ env, caPem: emu.caPem });
       request = { ...request, extra_headers: { ...request.extra_headers, 'x-emulator-scenario': name } };
     }
+    started = performance.now();
     outcome = { ok: await runCall(client, op, request) };
   } catch (e) {
     if (!(e instanceof FoundryError)) throw e;
     outcome = { err: e.toJSON() };
+  }
+  // A correctness bound (the call ended by its deadline), not a benchmark.
+  if (v.within_ms !== undefined && started !== undefined) {
+    const took = performance.now() - started;
+    assert.ok(took <= v.within_ms, `the call took ${took.toFixed(0)} ms, more than within_ms ${v.within_ms}`);
   }
   const { result, error } = v.expect;
   if ('ok' in outcome) {

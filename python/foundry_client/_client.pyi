@@ -59,6 +59,7 @@ class _Completions:
         extra_headers: Mapping[str, str] | None = ...,
         extra_body: Mapping[str, Any] | None = ...,
         timeout: float | None = ...,
+        stream_timeout: float | None = ...,
     ) -> ChatCompletion: ...
     @overload
     def create(
@@ -97,6 +98,7 @@ class _Completions:
         extra_headers: Mapping[str, str] | None = ...,
         extra_body: Mapping[str, Any] | None = ...,
         timeout: float | None = ...,
+        stream_timeout: float | None = ...,
     ) -> Stream: ...
     @overload
     def create(
@@ -135,6 +137,7 @@ class _Completions:
         extra_headers: Mapping[str, str] | None = ...,
         extra_body: Mapping[str, Any] | None = ...,
         timeout: float | None = ...,
+        stream_timeout: float | None = ...,
     ) -> ChatCompletion | Stream: ...
 
 class _Chat:
@@ -167,6 +170,7 @@ class _Responses:
         extra_headers: Mapping[str, str] | None = ...,
         extra_body: Mapping[str, Any] | None = ...,
         timeout: float | None = ...,
+        stream_timeout: float | None = ...,
     ) -> Response: ...
     @overload
     def create(
@@ -192,6 +196,7 @@ class _Responses:
         extra_headers: Mapping[str, str] | None = ...,
         extra_body: Mapping[str, Any] | None = ...,
         timeout: float | None = ...,
+        stream_timeout: float | None = ...,
     ) -> ResponseStream: ...
     @overload
     def create(
@@ -217,6 +222,7 @@ class _Responses:
         extra_headers: Mapping[str, str] | None = ...,
         extra_body: Mapping[str, Any] | None = ...,
         timeout: float | None = ...,
+        stream_timeout: float | None = ...,
     ) -> Response | ResponseStream: ...
 
 class _Embeddings:
@@ -273,6 +279,7 @@ class _AsyncCompletions:
         extra_headers: Mapping[str, str] | None = ...,
         extra_body: Mapping[str, Any] | None = ...,
         timeout: float | None = ...,
+        stream_timeout: float | None = ...,
     ) -> ChatCompletion: ...
     @overload
     async def create(
@@ -311,6 +318,7 @@ class _AsyncCompletions:
         extra_headers: Mapping[str, str] | None = ...,
         extra_body: Mapping[str, Any] | None = ...,
         timeout: float | None = ...,
+        stream_timeout: float | None = ...,
     ) -> AsyncStream: ...
     @overload
     async def create(
@@ -349,6 +357,7 @@ class _AsyncCompletions:
         extra_headers: Mapping[str, str] | None = ...,
         extra_body: Mapping[str, Any] | None = ...,
         timeout: float | None = ...,
+        stream_timeout: float | None = ...,
     ) -> ChatCompletion | AsyncStream: ...
 
 class _AsyncChat:
@@ -381,6 +390,7 @@ class _AsyncResponses:
         extra_headers: Mapping[str, str] | None = ...,
         extra_body: Mapping[str, Any] | None = ...,
         timeout: float | None = ...,
+        stream_timeout: float | None = ...,
     ) -> Response: ...
     @overload
     async def create(
@@ -406,6 +416,7 @@ class _AsyncResponses:
         extra_headers: Mapping[str, str] | None = ...,
         extra_body: Mapping[str, Any] | None = ...,
         timeout: float | None = ...,
+        stream_timeout: float | None = ...,
     ) -> AsyncResponseStream: ...
     @overload
     async def create(
@@ -431,6 +442,7 @@ class _AsyncResponses:
         extra_headers: Mapping[str, str] | None = ...,
         extra_body: Mapping[str, Any] | None = ...,
         timeout: float | None = ...,
+        stream_timeout: float | None = ...,
     ) -> Response | AsyncResponseStream: ...
 
 class _AsyncEmbeddings:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -139,11 +140,14 @@ async def run_async(vector: dict[str, Any], fx: Emulator) -> Outcome:
         return False, e.to_dict()
 
 
-def verdict(vector: dict[str, Any], outcome: Outcome, log: Any) -> list[str]:
-    """What is wrong with `outcome` (and the request log), or nothing."""
+def verdict(vector: dict[str, Any], outcome: Outcome, log: Any, took_ms: float) -> list[str]:
+    """What is wrong with `outcome` (the request log, the time the call took), or nothing."""
     ok, actual = outcome
     expect = vector["expect"]
     problems: list[str] = []
+    # A correctness bound (the call ended by its deadline), not a benchmark.
+    if "within_ms" in vector and took_ms > vector["within_ms"]:
+        problems.append(f"the call took {took_ms:.0f} ms, more than within_ms {vector['within_ms']}")
     if ok and "result" in expect:
         found = mismatch(expect["result"], actual)
         if found:
@@ -167,9 +171,11 @@ async def run_one_async(path: Path, fx: Emulator) -> list[str]:
     vector = load(path, fx)
     name = vector["name"]
     await asyncio.to_thread(fx.scenario, name, vector.get("scenario"))
+    started = time.monotonic()
     outcome = await run_async(vector, fx)
+    took_ms = (time.monotonic() - started) * 1000
     log = await asyncio.to_thread(fx.requests, name) if "expect_requests" in vector else None
-    return verdict(vector, outcome, log)
+    return verdict(vector, outcome, log, took_ms)
 
 
 def is_serial(path: Path) -> bool:
@@ -205,7 +211,9 @@ def test_vector_sync(path: Path, emulator: Emulator) -> None:
     vector = load(path, emulator)
     name = vector["name"]
     emulator.scenario(name, vector.get("scenario"))
+    started = time.monotonic()
     outcome = run_sync(vector, emulator)
+    took_ms = (time.monotonic() - started) * 1000
     log = emulator.requests(name) if "expect_requests" in vector else None
-    problems = verdict(vector, outcome, log)
+    problems = verdict(vector, outcome, log, took_ms)
     assert not problems, "\n\n".join(problems)

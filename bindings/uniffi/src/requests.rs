@@ -76,6 +76,10 @@ pub struct ChatRequest {
     /// Deadline for this call in seconds, overriding the catalog's.
     #[uniffi(default)]
     pub timeout_secs: Option<f64>,
+    /// Seconds a streamed answer may take in all (body included), when longer than the
+    /// call's deadline should allow.
+    #[uniffi(default)]
+    pub stream_timeout_secs: Option<f64>,
 }
 
 /// A Responses-API call.
@@ -97,6 +101,8 @@ pub struct ResponsesRequest {
     pub extra_headers: HashMap<String, String>,
     #[uniffi(default)]
     pub timeout_secs: Option<f64>,
+    #[uniffi(default)]
+    pub stream_timeout_secs: Option<f64>,
 }
 
 /// An embeddings call.
@@ -155,6 +161,7 @@ impl ChatRequest {
             params: params(typed, &self.params_json)?,
             extra_headers: headers(&self.extra_headers),
             timeout: self.timeout_secs,
+            stream_timeout: self.stream_timeout_secs,
         })
     }
 }
@@ -172,6 +179,7 @@ impl ResponsesRequest {
             params: params(typed, &self.params_json)?,
             extra_headers: headers(&self.extra_headers),
             timeout: self.timeout_secs,
+            stream_timeout: self.stream_timeout_secs,
         })
     }
 }
@@ -217,6 +225,7 @@ mod tests {
             params_json: params_json.map(str::to_string),
             extra_headers: HashMap::from([("x-id".to_string(), "1".to_string())]),
             timeout_secs: Some(5.0),
+            stream_timeout_secs: None,
         }
     }
 

@@ -53,6 +53,15 @@ impl Payload<'_> {
         }
     }
 
+    /// The request's bound on a whole streamed answer, when it sets one.
+    pub(crate) fn stream_timeout(&self) -> Option<f64> {
+        match self {
+            Payload::Chat(r) => r.stream_timeout,
+            Payload::Responses(r) => r.stream_timeout,
+            Payload::Embeddings(_) | Payload::Info(_) => None,
+        }
+    }
+
     fn api_for(&self, d: &Deployment) -> Api {
         match self {
             Payload::Chat(_) if d.responses_only => Api::Responses,
@@ -100,15 +109,7 @@ impl Foundry {
     pub(crate) async fn send(&self, payload: Payload<'_>, stream: bool) -> Result<Sent> {
         let catalog = &self.inner.catalog;
         let target = catalog.resolve(payload.model())?;
-        let budget = match payload.timeout() {
-            Some(t) => seconds(t, "timeout", ErrorKind::InvalidRequest)?,
-            None => seconds(
-                catalog.defaults.deadline_secs,
-                "defaults.deadline_secs",
-                ErrorKind::Config,
-            )?,
-        };
-        let deadline = deadline_after(budget)?;
+        let deadline = deadline_after(self.call_budget(payload)?)?;
         let correlation_id = format!("{:032x}", fastrand::u128(..));
         let mut tried = Vec::new();
         let last = target.deployments.len().saturating_sub(1);
@@ -144,6 +145,18 @@ impl Foundry {
             "route '{}' has no deployments",
             payload.model()
         )))
+    }
+
+    /// The call's deadline as a duration: the request's `timeout`, else `defaults.deadline_secs`.
+    pub(crate) fn call_budget(&self, payload: Payload<'_>) -> Result<Duration> {
+        match payload.timeout() {
+            Some(t) => seconds(t, "timeout", ErrorKind::InvalidRequest),
+            None => seconds(
+                self.inner.catalog.defaults.deadline_secs,
+                "defaults.deadline_secs",
+                ErrorKind::Config,
+            ),
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -338,10 +351,13 @@ impl Foundry {
             let body = match read_capped(response, limits.max_body_bytes).await {
                 Ok(Capped::Whole(body)) => body,
                 Ok(Capped::Over) => {
-                    return Err(
-                        too_large(d, "answer", limits.max_body_bytes, "max_body_bytes")
-                            .with_request_id(request_id),
+                    return Err(over_limit(
+                        &d.name,
+                        "sent",
+                        limits.max_body_bytes,
+                        "max_body_bytes",
                     )
+                    .with_request_id(request_id))
                 }
                 Err(e) => return Err(transport_error(e, d).with_unanswered()),
             };
@@ -471,12 +487,13 @@ async fn read_prefix(mut response: reqwest::Response, limit: u64) -> Vec<u8> {
     body
 }
 
-pub(crate) fn too_large(d: &Deployment, what: &str, limit: u64, setting: &str) -> Error {
+/// An answer past one of `defaults.limits`: `verb` says how it came (`sent`, `streamed`).
+pub(crate) fn over_limit(deployment: &str, verb: &str, limit: u64, setting: &str) -> Error {
     Error::new(
         ErrorKind::InvalidResponse,
-        format!("'{}' sent an {what} larger than {limit} bytes", d.name),
+        format!("'{deployment}' {verb} an answer larger than {limit} bytes"),
     )
-    .with_deployment(d.name.clone())
+    .with_deployment(deployment.to_string())
     .with_retryable(false)
     .with_hint(format!(
         "the answer was cut off to protect memory: raise `defaults.limits.{setting}` if answers this large are expected"

@@ -22,6 +22,7 @@ use tracing::Instrument;
 
 pub use smoke::SmokeResult;
 pub use stream::ChatStream;
+use stream::StreamBounds;
 
 use call::{Payload, Sent};
 use learned::Learned;
@@ -179,12 +180,32 @@ impl Foundry {
                     "defaults.timeout_secs",
                     ErrorKind::Config,
                 )?;
+                // The call's deadline bounds the body too, so a stream that trickles events
+                // forever still ends; `stream_timeout` is the way to allow a longer answer.
+                let (whole, setting) = match payload.stream_timeout() {
+                    Some(t) => (
+                        call::seconds(t, "stream_timeout", ErrorKind::InvalidRequest)?,
+                        "stream_timeout",
+                    ),
+                    None => (self.call_budget(payload)?, "timeout"),
+                };
+                let deadline = started.checked_add(whole).ok_or_else(|| {
+                    Error::invalid_request(format!(
+                        "a stream deadline {:.0}s from now cannot be represented",
+                        whole.as_secs_f64()
+                    ))
+                })?;
                 Ok(ChatStream::new(
                     sent,
                     self.inner.events.clone(),
                     started,
-                    idle,
-                    defaults.limits.max_stream_bytes,
+                    StreamBounds {
+                        idle,
+                        deadline: tokio::time::Instant::from_std(deadline),
+                        deadline_setting: setting,
+                        whole,
+                        max_bytes: defaults.limits.max_stream_bytes,
+                    },
                 ))
             }
             Err(e) => {

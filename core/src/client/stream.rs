@@ -41,13 +41,29 @@ pub struct ChatStream {
     result: Option<ChatResult>,
     /// An error to yield after the last chunk (reasoning that ate the budget).
     pending_error: Option<Error>,
-    idle: Duration,
+    bounds: StreamBounds,
     idle_timer: Pin<Box<tokio::time::Sleep>>,
-    /// When the body last sent something; the idle timer is moved here lazily.
-    last_data: tokio::time::Instant,
-    /// Bytes the body has delivered, and the most it may (`defaults.limits.max_stream_bytes`).
+    /// When the body last delivered an event; the idle timer is moved here lazily.
+    last_event: tokio::time::Instant,
+    /// Fires at `bounds.deadline`, however busy the body keeps the stream.
+    deadline_timer: Pin<Box<tokio::time::Sleep>>,
+    /// Bytes the body has delivered (at most `bounds.max_bytes`).
     received: u64,
-    max_bytes: u64,
+}
+
+/// What ends a stream that does not end by itself.
+pub(crate) struct StreamBounds {
+    /// The longest silence between two events. SSE comments and keep-alive bytes do not
+    /// count: a server that only pings is as stuck as one that sends nothing.
+    pub idle: Duration,
+    /// The whole answer, body included, ends by then (the call's deadline, or the request's
+    /// `stream_timeout`).
+    pub deadline: tokio::time::Instant,
+    /// The request setting that `deadline` came from, named in the error.
+    pub deadline_setting: &'static str,
+    pub whole: Duration,
+    /// `defaults.limits.max_stream_bytes`.
+    pub max_bytes: u64,
 }
 
 impl std::fmt::Debug for ChatStream {
@@ -61,14 +77,13 @@ impl std::fmt::Debug for ChatStream {
 }
 
 impl ChatStream {
-    /// `idle` bounds the silence between two pieces of the body: a stream that stalls ends
-    /// in a timeout instead of hanging its reader forever.
+    /// `bounds` make a stream that stalls, only pings or never stops end in an error
+    /// instead of holding its reader (and memory) forever.
     pub(crate) fn new(
         sent: Sent,
         sink: EventSink,
         started: Instant,
-        idle: Duration,
-        max_bytes: u64,
+        bounds: StreamBounds,
     ) -> ChatStream {
         let body = sent.response.map(|r| r.bytes_stream().boxed());
         ChatStream {
@@ -88,11 +103,11 @@ impl ChatStream {
             finished: false,
             result: None,
             pending_error: None,
-            idle,
-            idle_timer: Box::pin(tokio::time::sleep(idle)),
-            last_data: tokio::time::Instant::now(),
+            idle_timer: Box::pin(tokio::time::sleep(bounds.idle)),
+            last_event: tokio::time::Instant::now(),
+            deadline_timer: Box::pin(tokio::time::sleep_until(bounds.deadline)),
+            bounds,
             received: 0,
-            max_bytes,
         }
     }
 
@@ -136,18 +151,47 @@ impl ChatStream {
         e
     }
 
-    /// True once the body has been silent for `idle`. Data only records its time; when the
-    /// timer fires early because data came meanwhile, it is moved to the new deadline.
-    /// (Resetting it on every piece of the body cost a timer-wheel update per event.)
+    /// True once no event came for `idle`. An event only records its time; when the timer
+    /// fires early because events came meanwhile, it is moved to the new deadline.
+    /// (Resetting it on every event cost a timer-wheel update per event.)
     fn idle_expired(&mut self, cx: &mut Context<'_>) -> bool {
         while self.idle_timer.as_mut().poll(cx).is_ready() {
-            let deadline = self.last_data + self.idle;
+            let deadline = self.last_event + self.bounds.idle;
             if deadline <= tokio::time::Instant::now() {
                 return true;
             }
             self.idle_timer.as_mut().reset(deadline);
         }
         false
+    }
+
+    fn idle_error(&self) -> Error {
+        Error::new(
+            ErrorKind::Timeout,
+            format!(
+                "the stream sent no event for {:.1}s",
+                self.bounds.idle.as_secs_f64()
+            ),
+        )
+        .with_hint(
+            "the service stopped answering mid-stream (SSE comments and keep-alives do not \
+             count as progress); raise `defaults.timeout_secs` if this model pauses longer",
+        )
+    }
+
+    fn deadline_error(&self) -> Error {
+        let setting = self.bounds.deadline_setting;
+        Error::new(
+            ErrorKind::Timeout,
+            format!(
+                "the stream did not finish within its deadline of {:.1}s (`{setting}`)",
+                self.bounds.whole.as_secs_f64()
+            ),
+        )
+        .with_hint(
+            "set the request's `stream_timeout` (seconds) for answers that stream longer \
+             than the call's `timeout`",
+        )
     }
 
     fn accept(&mut self, chunks: Vec<ChatChunk>) {
@@ -219,35 +263,39 @@ impl Stream for ChatStream {
             };
             match body.poll_next_unpin(cx) {
                 Poll::Pending => {
+                    if this.deadline_timer.as_mut().poll(cx).is_ready() {
+                        let e = this.deadline_error();
+                        return Poll::Ready(Some(Err(this.fail(e))));
+                    }
                     if this.idle_expired(cx) {
-                        let e = Error::new(
-                            ErrorKind::Timeout,
-                            format!(
-                                "the stream sent nothing for {:.1}s",
-                                this.idle.as_secs_f64()
-                            ),
-                        );
+                        let e = this.idle_error();
                         return Poll::Ready(Some(Err(this.fail(e))));
                     }
                     return Poll::Pending;
                 }
                 Poll::Ready(Some(Ok(bytes))) => {
                     this.received = this.received.saturating_add(bytes.len() as u64);
-                    if this.received > this.max_bytes {
+                    if this.received > this.bounds.max_bytes {
                         // An endless or huge stream must not fill memory with folded totals.
-                        let e = Error::new(
-                            ErrorKind::InvalidResponse,
-                            format!("the stream sent more than {} bytes", this.max_bytes),
-                        )
-                        .with_retryable(false)
-                        .with_hint(
-                            "the stream was cut off to protect memory: raise \
-                             `defaults.limits.max_stream_bytes` if answers this long are expected",
+                        let e = super::call::over_limit(
+                            &this.deployment,
+                            "streamed",
+                            this.bounds.max_bytes,
+                            "max_stream_bytes",
                         );
                         return Poll::Ready(Some(Err(this.fail(e))));
                     }
-                    this.last_data = tokio::time::Instant::now();
+                    // A body that never pauses never reaches `Pending`: check the clock here too.
+                    let now = tokio::time::Instant::now();
+                    if now >= this.bounds.deadline {
+                        let e = this.deadline_error();
+                        return Poll::Ready(Some(Err(this.fail(e))));
+                    }
+                    let before = this.events.len();
                     let pushed = this.parser.push(&bytes, &mut this.events);
+                    if this.events.len() > before {
+                        this.last_event = now;
+                    }
                     if let Err(e) = pushed.and_then(|_| this.decode_pending()) {
                         return Poll::Ready(Some(Err(this.fail(e))));
                     }

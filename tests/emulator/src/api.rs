@@ -366,6 +366,13 @@ async fn deliver(
             conn.reset();
             return std::future::pending::<Response<Body>>().await;
         }
+        Payload::Bytes(_) if reply.status == 200 && fault.huge_body.is_some() => {
+            sse::huge(fault.huge_body.unwrap_or(0), completion)
+        }
+        Payload::Bytes(b) if reply.status == 200 && fault.invalid_utf8 => {
+            completion.finish();
+            sse::full(sse::break_utf8(&b))
+        }
         Payload::Bytes(b) if fault.truncate || fault.cut => {
             let half = b.slice(..b.len() / 2);
             let plan = Plan {
@@ -378,16 +385,36 @@ async fn deliver(
             completion.finish();
             sse::full(b)
         }
-        Payload::Events(events) => {
+        Payload::Events(mut events) => {
             headers.push(("x-accel-buffering".to_string(), "no".to_string()));
             headers.push(("cache-control".to_string(), "no-cache".to_string()));
+            if fault.invalid_utf8 {
+                if let Some(ev) = events.iter_mut().find(|e| has_content(e)) {
+                    *ev = sse::break_utf8(ev);
+                }
+            }
             let half = events.len() / 2;
+            let stop_after = match fault.stall_after {
+                Some(n) => Some(n),
+                None => (fault.truncate || fault.cut || fault.stream_error)
+                    .then(|| fault.stop_after.unwrap_or(half)),
+            };
             let plan = Plan {
                 delay: Duration::from_millis(fault.chunk_delay_ms),
-                stop_after: (fault.truncate || fault.cut || fault.stream_error)
-                    .then(|| fault.stop_after.unwrap_or(half)),
+                // An endless stream replays its first content event after all but the last
+                // two (the finish and the terminator), so it never ends.
+                stop_after: match fault.endless {
+                    true => Some(events.len().saturating_sub(2)),
+                    false => stop_after,
+                },
+                repeat: fault
+                    .endless
+                    .then(|| events.iter().position(has_content).unwrap_or(0)),
                 error_event: fault.stream_error.then(|| sse::data(STREAM_ERROR)),
                 cut: fault.cut,
+                stall: fault.stall_after.is_some(),
+                keepalive: (fault.keepalive_ms > 0)
+                    .then(|| Duration::from_millis(fault.keepalive_ms)),
             };
             sse::paced(events, plan, completion)
         }
@@ -400,6 +427,11 @@ async fn deliver(
         fault,
         body,
     )
+}
+
+/// True for a stream event that carries answer text (chat `content` or a Responses delta).
+fn has_content(event: &Bytes) -> bool {
+    sse::text_start(event).is_some()
 }
 
 /// What Azure writes into a stream when the backend fails mid-answer.

@@ -25,6 +25,17 @@ pub struct Fault {
     pub content_type: Option<String>,
     pub code_as_int: bool,
     pub headers: Vec<(String, String)>,
+    /// A stream stops after this many events and then holds the connection open, silent
+    /// (or pinging, with `keepalive_ms`) until the client leaves.
+    pub stall_after: Option<usize>,
+    /// SSE comments (`: keep-alive`) every this many ms while a stream waits or stalls.
+    pub keepalive_ms: u64,
+    /// A stream that never ends: its first content event repeats forever.
+    pub endless: bool,
+    /// A 200 answer whose content is this many bytes, generated as it is sent.
+    pub huge_body: Option<u64>,
+    /// Bytes that are not UTF-8 inside the answer's content.
+    pub invalid_utf8: bool,
 }
 
 impl Fault {
@@ -87,6 +98,11 @@ impl Fault {
                 "stream-error" => f.stream_error = true,
                 "malformed" => f.malformed = true,
                 "code-as-int" => f.code_as_int = true,
+                "stall-after" => f.stall_after = Some(number(value)? as usize),
+                "keepalive-ms" => f.keepalive_ms = number(value)?.max(1),
+                "endless" => f.endless = true,
+                "huge-body" => f.huge_body = Some(number(value)?),
+                "invalid-utf8" => f.invalid_utf8 = true,
                 "content-type" => f.content_type = Some(value.to_string()),
                 "header" => {
                     let (name, v) = value
@@ -233,6 +249,16 @@ mod tests {
         assert!(Fault::parse("bogus").is_err());
         assert!(Fault::parse("status=abc").is_err());
         assert!(Fault::parse("delay-ms=-1").is_err());
+        let s = Fault::parse("stall-after=2;keepalive-ms=50;endless;invalid-utf8").unwrap();
+        assert_eq!(
+            (s.stall_after, s.keepalive_ms, s.endless, s.invalid_utf8),
+            (Some(2), 50, true, true)
+        );
+        assert!(!s.is_terminal());
+        assert_eq!(
+            Fault::parse("huge-body=1073741824").unwrap().huge_body,
+            Some(1 << 30)
+        );
     }
 
     #[test]

@@ -78,11 +78,17 @@ class ConformanceTest {
         val call = v.getValue("call").jsonObject
         val op = call["op"]?.jsonPrimitive?.content ?: "chat"
         val request = call["request"]?.jsonObject ?: JsonObject(emptyMap())
+        val started = System.nanoTime()
         val actual: Result<JsonElement> = try {
             val client = client(v, name, env)
             Result.success(client.use { call(it, op, request) })
         } catch (e: FoundryException) {
             Result.failure(e)
+        }
+        // A correctness bound (the call ended by its deadline), not a benchmark.
+        val tookMs = (System.nanoTime() - started) / 1_000_000
+        v["within_ms"]?.jsonPrimitive?.doubleOrNull?.let { bound ->
+            if (tookMs > bound) return "the call took $tookMs ms, more than within_ms ${bound.toLong()}"
         }
         val expect = v.getValue("expect").jsonObject
         val problem = actual.fold(
@@ -120,9 +126,14 @@ class ConformanceTest {
         val model = request["model"]?.jsonPrimitive?.content ?: ""
         val headers = request["extra_headers"]?.jsonObject?.mapValues { it.value.jsonPrimitive.content }.orEmpty()
         val timeout = request["timeout"]?.jsonPrimitive?.doubleOrNull
-        val params = JsonObject(request - setOf("model", "extra_headers", "timeout")).toString()
-        val chat = { ChatRequest(model = model, paramsJson = params, extraHeaders = headers, timeoutSecs = timeout) }
-        val responses = { ResponsesRequest(model = model, paramsJson = params, extraHeaders = headers, timeoutSecs = timeout) }
+        val streamTimeout = request["stream_timeout"]?.jsonPrimitive?.doubleOrNull
+        val params = JsonObject(request - setOf("model", "extra_headers", "timeout", "stream_timeout")).toString()
+        val chat = {
+            ChatRequest(model = model, paramsJson = params, extraHeaders = headers, timeoutSecs = timeout, streamTimeoutSecs = streamTimeout)
+        }
+        val responses = {
+            ResponsesRequest(model = model, paramsJson = params, extraHeaders = headers, timeoutSecs = timeout, streamTimeoutSecs = streamTimeout)
+        }
         return when (op) {
             "chat" -> VectorJson.chat(client.chat(chat()))
             "responses" -> VectorJson.chat(client.responses(responses()))
