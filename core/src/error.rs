@@ -311,3 +311,24 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_never_doubles_a_full_stop() {
+        // Azure's messages end in '.', and so do our hints.
+        let e = Error::new(ErrorKind::RateLimit, "Please retry after 1 second.")
+            .with_status(429)
+            .with_hint("wait and retry.");
+        let text = e.to_string();
+        assert!(!text.contains(".."), "{text}");
+        assert!(
+            text.contains("Please retry after 1 second. Hint: wait and retry."),
+            "{text}"
+        );
+        let bare = Error::new(ErrorKind::Server, "down...").to_string();
+        assert!(!bare.contains(".."), "{bare}");
+    }
+}

@@ -30,7 +30,8 @@ impl Api {
 
 /// A chat-completions call in the OpenAI SDK's terms: `model` is a deployment or a route
 /// alias, `params` holds everything else (`messages`, `max_tokens`, `tools`, ...).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+/// `Debug` names the `extra_headers` but never shows their values.
+#[derive(Clone, Default, Serialize, Deserialize)]
 pub struct ChatRequest {
     pub model: String,
     #[serde(flatten)]
@@ -49,7 +50,8 @@ pub struct ChatRequest {
 }
 
 /// A Responses-API call: `params` holds `input`, `instructions`, `max_output_tokens`, ...
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+/// `Debug` names the `extra_headers` but never shows their values.
+#[derive(Clone, Default, Serialize, Deserialize)]
 pub struct ResponsesRequest {
     pub model: String,
     #[serde(flatten)]
@@ -64,7 +66,8 @@ pub struct ResponsesRequest {
 }
 
 /// An embeddings call: `params` holds `input`, `dimensions`, `encoding_format`, ...
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+/// `Debug` names the `extra_headers` but never shows their values.
+#[derive(Clone, Default, Serialize, Deserialize)]
 pub struct EmbeddingsRequest {
     pub model: String,
     #[serde(flatten)]
@@ -211,4 +214,58 @@ pub struct EmbeddingsResult {
     pub tried: Vec<Attempt>,
     pub request_id: Option<String>,
     pub raw: Value,
+}
+
+/// Header names with their values hidden: configured headers may carry keys or tokens.
+struct RedactedHeaderValues<'a>(&'a Map<String, Value>);
+
+impl std::fmt::Debug for RedactedHeaderValues<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map()
+            .entries(self.0.keys().map(|k| (k, "<redacted>")))
+            .finish()
+    }
+}
+
+macro_rules! request_debug {
+    ($name:ident $(, $field:ident)*) => {
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($name))
+                    .field("model", &self.model)
+                    .field("params", &self.params)
+                    .field("extra_headers", &RedactedHeaderValues(&self.extra_headers))
+                    .field("timeout", &self.timeout)
+                    $(.field(stringify!($field), &self.$field))*
+                    .finish()
+            }
+        }
+    };
+}
+
+request_debug!(ChatRequest, stream_timeout);
+request_debug!(ResponsesRequest, stream_timeout);
+request_debug!(EmbeddingsRequest);
+
+#[cfg(test)]
+mod debug_tests {
+    use super::*;
+
+    #[test]
+    fn request_debug_hides_header_values() {
+        let request: ChatRequest = serde_json::from_value(serde_json::json!({
+            "model": "gpt-5.4",
+            "messages": [],
+            "extra_headers": {"x-upstream-key": "sk-made-up-secret-1234"},
+        }))
+        .expect("request");
+        let text = format!("{request:?}");
+        assert!(!text.contains("sk-made-up-secret-1234"), "{text}");
+        assert!(text.contains("x-upstream-key"), "{text}");
+        let embeddings = EmbeddingsRequest {
+            extra_headers: request.extra_headers.clone(),
+            ..EmbeddingsRequest::default()
+        };
+        assert!(!format!("{embeddings:?}").contains("sk-made-up"));
+    }
 }

@@ -13,21 +13,9 @@ use foundry_client::stream::{ChunkDecoder, StreamAccumulator};
 use foundry_client::{Api, ChatResult};
 use serde_json::Value;
 
-/// The corpus next to the workspace (`../shared/corpus`), or `FOUNDRY_CORPUS_DIR`.
-/// A missing corpus fails: these tests must never pass by finding nothing.
-fn corpus_dir() -> PathBuf {
-    let default = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus"));
-    if default.is_dir() {
-        return default;
-    }
-    let from_env = std::env::var_os("FOUNDRY_CORPUS_DIR").map(PathBuf::from);
-    match from_env {
-        Some(dir) if dir.is_dir() => dir,
-        _ => panic!(
-            "the recorded corpus is missing: expected {} or a directory in FOUNDRY_CORPUS_DIR",
-            default.display()
-        ),
-    }
+/// The corpus (`foundry_emulator::corpus_dir`); a missing one fails unless skipped on purpose.
+fn corpus_dir() -> Option<PathBuf> {
+    foundry_emulator::corpus_dir("core/tests/corpus_streams.rs")
 }
 
 struct StreamFile {
@@ -36,9 +24,8 @@ struct StreamFile {
     api: Api,
 }
 
-fn stream_files() -> Vec<StreamFile> {
-    let dir = corpus_dir();
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+fn stream_files(dir: &Path) -> Vec<StreamFile> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .filter(|p| {
@@ -395,7 +382,10 @@ fn payloads_of(events: &[SseEvent]) -> Vec<Value> {
 /// (a) One push: the folded result has exactly the values the payloads hold.
 #[test]
 fn every_corpus_stream_folds_to_its_payload_values() {
-    for file in stream_files() {
+    let Some(dir) = corpus_dir() else {
+        return;
+    };
+    for file in stream_files(&dir) {
         let events = events_of([file.bytes.as_slice()]);
         let payloads = payloads_of(&events);
         let expected = match file.api {
@@ -421,8 +411,11 @@ fn every_corpus_stream_folds_to_its_payload_values() {
 /// answer it must give the same normalized fields as the folded stream.
 #[test]
 fn responses_streams_equal_their_unstreamed_answer() {
+    let Some(dir) = corpus_dir() else {
+        return;
+    };
     let mut seen = 0;
-    for file in stream_files()
+    for file in stream_files(&dir)
         .into_iter()
         .filter(|f| f.api == Api::Responses)
     {
@@ -453,7 +446,10 @@ const EXHAUSTIVE_BELOW: usize = 20 * 1024;
 /// every 256th of a large one.
 #[test]
 fn every_chunking_gives_the_same_result() {
-    for file in stream_files() {
+    let Some(dir) = corpus_dir() else {
+        return;
+    };
+    for file in stream_files(&dir) {
         let bytes = file.bytes.as_slice();
         let whole_events = events_of([bytes]);
         let whole = serde_json::to_value(fold(&file, &whole_events)).unwrap();

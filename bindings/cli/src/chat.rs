@@ -84,17 +84,64 @@ pub async fn run(out: &Output, client: &Foundry, args: Args) -> foundry_client::
 }
 
 fn footer(out: &Output, r: &foundry_client::ChatResult) {
-    println!(
-        "{}",
-        out.dim(&format!(
-            "[{} via {} | {} in / {} out tokens | ${:.6} | {} attempt(s) | finish {}]",
-            r.deployment,
-            r.api.map(|a| a.as_str()).unwrap_or("?"),
-            r.usage.input_tokens,
-            r.usage.output_tokens,
-            r.cost_usd,
-            r.attempts,
-            r.finish_reason.as_deref().unwrap_or("-")
-        ))
-    );
+    println!("{}", out.dim(&footer_text(r)));
+}
+
+/// One line after the answer. A stream whose service sent no usage says so rather than
+/// "0 in / 0 out tokens" and $0 (every billed call has prompt tokens, so all-zero usage
+/// means none was reported).
+fn footer_text(r: &foundry_client::ChatResult) -> String {
+    let usage = if r.usage == foundry_client::Usage::default() {
+        "usage not reported".to_string()
+    } else {
+        format!(
+            "{} in / {} out tokens | ${:.6}",
+            r.usage.input_tokens, r.usage.output_tokens, r.cost_usd
+        )
+    };
+    format!(
+        "[{} via {} | {usage} | {} attempt(s) | finish {}]",
+        r.deployment,
+        r.api.map(|a| a.as_str()).unwrap_or("?"),
+        r.attempts,
+        r.finish_reason.as_deref().unwrap_or("-")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use foundry_client::{Api, ChatResult, Usage};
+
+    fn result(usage: Usage) -> ChatResult {
+        ChatResult {
+            deployment: "gpt-5.4".into(),
+            api: Some(Api::Chat),
+            usage,
+            cost_usd: 0.000123,
+            attempts: 1,
+            finish_reason: Some("stop".into()),
+            ..ChatResult::default()
+        }
+    }
+
+    #[test]
+    fn footer_says_when_usage_was_not_reported() {
+        let line = footer_text(&result(Usage::default()));
+        assert_eq!(
+            line,
+            "[gpt-5.4 via chat | usage not reported | 1 attempt(s) | finish stop]"
+        );
+        let reported = Usage {
+            input_tokens: 12,
+            output_tokens: 3,
+            total_tokens: 15,
+            ..Usage::default()
+        };
+        let line = footer_text(&result(reported));
+        assert!(
+            line.contains("| 12 in / 3 out tokens | $0.000123 |"),
+            "{line}"
+        );
+    }
 }

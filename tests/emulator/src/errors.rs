@@ -263,11 +263,13 @@ mod tests {
         }
     }
 
-    fn corpus(name: &str) -> String {
-        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/corpus")
-            .join(name);
-        std::fs::read_to_string(p).unwrap_or_default()
+    fn corpus(name: &str) -> Option<String> {
+        let dir = crate::corpus_dir("the emulator's byte-for-byte error bodies")?;
+        let path = dir.join(name);
+        Some(
+            std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("recorded body {} is missing: {e}", path.display())),
+        )
     }
 
     #[test]
@@ -291,10 +293,10 @@ mod tests {
             ),
         ];
         for (file, ours) in cases {
-            let recorded = corpus(file);
-            if !recorded.is_empty() {
-                assert_eq!(ours, recorded.trim_end(), "{file}");
-            }
+            let Some(recorded) = corpus(file) else {
+                return;
+            };
+            assert_eq!(ours, recorded.trim_end(), "{file}");
         }
     }
 }

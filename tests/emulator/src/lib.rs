@@ -19,6 +19,7 @@ mod auth;
 mod chat;
 mod config;
 mod control;
+mod corpus;
 mod embeddings;
 mod entra;
 mod errors;
@@ -34,6 +35,8 @@ mod sse;
 mod state;
 mod text;
 mod tls;
+
+pub use corpus::corpus_dir;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

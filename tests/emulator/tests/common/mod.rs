@@ -165,15 +165,10 @@ pub fn user(text: &str) -> Value {
     serde_json::json!({"messages": [{"role": "user", "content": text}]})
 }
 
-/// A recorded answer from ../shared/corpus (or $FOUNDRY_CORPUS_DIR). A missing corpus fails
-/// the test: the recordings are the spec the emulator follows.
+/// A recorded answer from the corpus (`foundry_emulator::corpus_dir`): `None` only when the
+/// corpus suites are being skipped; a file missing from a present corpus fails the test.
 pub fn corpus(name: &str) -> Option<String> {
-    let dir = std::env::var_os("FOUNDRY_CORPUS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
-        });
-    let path = dir.join(name);
+    let path = foundry_emulator::corpus_dir("the emulator's recorded-shape checks")?.join(name);
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("recorded answer {} is missing: {e}", path.display()));
     Some(text)
