@@ -48,7 +48,7 @@ async fn peak_memory_stays_near_the_limits() {
         emulator.endpoint()
     );
     let catalog = Catalog::from_str_with_env(&text, "memory.yaml", &|_| None).expect("catalog");
-    let limits = catalog.defaults.limits.clone();
+    let limits = catalog.defaults.limits;
     assert_eq!(
         (limits.max_body_bytes, limits.max_stream_bytes),
         (32 * MIB, 64 * MIB),

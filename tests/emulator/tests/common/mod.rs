@@ -1,8 +1,6 @@
 //! A small HTTP client over the emulator, shared by the integration tests.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
-
 use foundry_emulator::{Emulator, EmulatorConfig, DEFAULT_API_KEY};
 use serde_json::Value;
 
