@@ -42,6 +42,11 @@ gcc -std=c11 -Wall -Wextra -Werror -g -O0 -I bindings/c/include \
   bindings/c/tests/test_foundry.c -o "$target/c-test/test_foundry" \
   -L "$target/debug" -lfoundry_client_c -lpthread -Wl,-rpath,"$target/debug"
 
+step "compile tests/vector_runner.c (the conformance vectors' C side)"
+gcc -std=c11 -Wall -Wextra -Werror -g -O0 -I bindings/c/include \
+  bindings/c/tests/vector_runner.c -o "$target/c-test/vector_runner" \
+  -L "$target/debug" -lfoundry_client_c -lpthread -Wl,-rpath,"$target/debug"
+
 step "start the emulator"
 emulator_out="$target/c-test/emulator.json"
 "$target/debug/foundry-emulator" --config tests/conformance/emulator.yaml > "$emulator_out" &
@@ -57,6 +62,9 @@ export FOUNDRY_TEST_ENDPOINT="$endpoint"
 
 step "C tests"
 "$target/c-test/test_foundry"
+
+step "every conformance vector through the C API"
+python3 bindings/c/tests/run_vectors.py "$emulator_out" "$target/c-test/vector_runner"
 
 step "C tests under valgrind (definitely lost must be 0)"
 # The shared runtime's threads live until the process exits, so their stacks, thread handles

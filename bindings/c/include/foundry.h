@@ -218,6 +218,19 @@ struct foundry_error *foundry_embeddings(const struct foundry_client *client,
 struct foundry_error *foundry_smoke(const struct foundry_client *client, char **out_json);
 
 /*
+ The service's `GET /info` for a model-inference deployment (`model`: a deployment name or
+ a route alias), as its JSON: `model_name`, `model_type`, `model_provider_name`. Other
+ shapes have no such endpoint and give an error. Network IO: blocks.
+
+ # Safety
+ `client` must be NULL or a live client; `model` NULL or a NUL-terminated string;
+ `out_json` NULL or writable.
+ */
+struct foundry_error *foundry_info(const struct foundry_client *client,
+                                   const char *model,
+                                   char **out_json);
+
+/*
  A client over a YAML or JSON catalog file (native or LiteLLM `model_list` format);
  `${NAME}` references read the process environment. File IO only, no network.
 

@@ -1,4 +1,4 @@
-//! The calls: chat, responses, embeddings and smoke, JSON in and JSON out, blocking the
+//! The calls: chat, responses, embeddings, info and smoke, JSON in and JSON out, blocking the
 //! calling thread on the library's runtime.
 
 use std::future::Future;
@@ -8,7 +8,7 @@ use ::foundry_client::{ChatRequest, EmbeddingsRequest, Foundry, ResponsesRequest
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::args::{guarded, handle_arg, json_arg, out_arg, to_json_string};
+use crate::args::{guarded, handle_arg, json_arg, out_arg, str_arg, to_json_string};
 use crate::client::foundry_client;
 use crate::error::foundry_error;
 use crate::runtime::block_on;
@@ -102,6 +102,30 @@ pub unsafe extern "C" fn foundry_smoke(
         let client = unsafe { handle_arg(client, "client") }?;
         let results = block_on(client.inner.smoke())?;
         *out = to_json_string(&results)?;
+        Ok(())
+    })
+}
+
+/// The service's `GET /info` for a model-inference deployment (`model`: a deployment name or
+/// a route alias), as its JSON: `model_name`, `model_type`, `model_provider_name`. Other
+/// shapes have no such endpoint and give an error. Network IO: blocks.
+///
+/// # Safety
+/// `client` must be NULL or a live client; `model` NULL or a NUL-terminated string;
+/// `out_json` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn foundry_info(
+    client: *const foundry_client,
+    model: *const c_char,
+    out_json: *mut *mut c_char,
+) -> *mut foundry_error {
+    guarded(|| {
+        // SAFETY: forwarded contracts.
+        let out = unsafe { out_arg(out_json, "out_json") }?;
+        let client = unsafe { handle_arg(client, "client") }?;
+        let model = unsafe { str_arg(model, "model") }?;
+        let info = block_on(client.inner.info(model))??;
+        *out = to_json_string(&info)?;
         Ok(())
     })
 }
