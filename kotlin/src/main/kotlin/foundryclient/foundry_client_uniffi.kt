@@ -3177,6 +3177,12 @@ data class ChatRequest (
      * Deadline for this call in seconds, overriding the catalog's.
      */
     val `timeoutSecs`: kotlin.Double? = null 
+    , 
+    /**
+     * Seconds a streamed answer may take in all (body included), when longer than the
+     * call's deadline should allow.
+     */
+    val `streamTimeoutSecs`: kotlin.Double? = null 
     
 ){
     
@@ -3202,6 +3208,7 @@ public object FfiConverterTypeChatRequest: FfiConverterRustBuffer<ChatRequest> {
             FfiConverterOptionalString.read(buf),
             FfiConverterMapStringString.read(buf),
             FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
         )
     }
 
@@ -3214,7 +3221,8 @@ public object FfiConverterTypeChatRequest: FfiConverterRustBuffer<ChatRequest> {
             FfiConverterSequenceString.allocationSize(value.`stop`) +
             FfiConverterOptionalString.allocationSize(value.`paramsJson`) +
             FfiConverterMapStringString.allocationSize(value.`extraHeaders`) +
-            FfiConverterOptionalDouble.allocationSize(value.`timeoutSecs`)
+            FfiConverterOptionalDouble.allocationSize(value.`timeoutSecs`) +
+            FfiConverterOptionalDouble.allocationSize(value.`streamTimeoutSecs`)
     )
 
     override fun write(value: ChatRequest, buf: ByteBuffer) {
@@ -3227,6 +3235,7 @@ public object FfiConverterTypeChatRequest: FfiConverterRustBuffer<ChatRequest> {
             FfiConverterOptionalString.write(value.`paramsJson`, buf)
             FfiConverterMapStringString.write(value.`extraHeaders`, buf)
             FfiConverterOptionalDouble.write(value.`timeoutSecs`, buf)
+            FfiConverterOptionalDouble.write(value.`streamTimeoutSecs`, buf)
     }
 }
 
@@ -4012,6 +4021,8 @@ data class ResponsesRequest (
     val `extraHeaders`: Map<kotlin.String, kotlin.String> = mapOf() 
     , 
     val `timeoutSecs`: kotlin.Double? = null 
+    , 
+    val `streamTimeoutSecs`: kotlin.Double? = null 
     
 ){
     
@@ -4036,6 +4047,7 @@ public object FfiConverterTypeResponsesRequest: FfiConverterRustBuffer<Responses
             FfiConverterOptionalString.read(buf),
             FfiConverterMapStringString.read(buf),
             FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
         )
     }
 
@@ -4047,7 +4059,8 @@ public object FfiConverterTypeResponsesRequest: FfiConverterRustBuffer<Responses
             FfiConverterOptionalDouble.allocationSize(value.`temperature`) +
             FfiConverterOptionalString.allocationSize(value.`paramsJson`) +
             FfiConverterMapStringString.allocationSize(value.`extraHeaders`) +
-            FfiConverterOptionalDouble.allocationSize(value.`timeoutSecs`)
+            FfiConverterOptionalDouble.allocationSize(value.`timeoutSecs`) +
+            FfiConverterOptionalDouble.allocationSize(value.`streamTimeoutSecs`)
     )
 
     override fun write(value: ResponsesRequest, buf: ByteBuffer) {
@@ -4059,6 +4072,7 @@ public object FfiConverterTypeResponsesRequest: FfiConverterRustBuffer<Responses
             FfiConverterOptionalString.write(value.`paramsJson`, buf)
             FfiConverterMapStringString.write(value.`extraHeaders`, buf)
             FfiConverterOptionalDouble.write(value.`timeoutSecs`, buf)
+            FfiConverterOptionalDouble.write(value.`streamTimeoutSecs`, buf)
     }
 }
 
