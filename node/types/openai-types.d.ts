@@ -15,8 +15,10 @@ export interface CallParams {
     extra_headers?: Record<string, string>;
     /** Extra body keys merged into the request as is. */
     extra_body?: Record<string, unknown>;
-    /** Deadline for the whole call in seconds, retries included. */
+    /** Deadline for the whole call in seconds, retries included (a stream's body too). */
     timeout?: number;
+    /** Seconds a streamed answer may take in all, body included, when longer than `timeout`. */
+    stream_timeout?: number;
     /** Aborts the call (and a stream's HTTP request) when it fires. */
     signal?: AbortSignal;
 }
