@@ -18,7 +18,9 @@ pub mod sse;
 pub mod stream;
 pub mod wire;
 
-pub use client::{ChatStream, ClientOptions, EnvLookup, Foundry, SmokeResult};
+pub use client::{
+    CatalogSource, ChatStream, ClientOptions, ClientSettings, EnvLookup, Foundry, SmokeResult,
+};
 pub use config::{Catalog, Deployment, Secret, Shape};
 pub use error::{Error, ErrorDetails, ErrorKind, Result};
 pub use types::*;

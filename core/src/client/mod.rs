@@ -3,6 +3,7 @@
 
 mod call;
 mod learned;
+mod settings;
 mod smoke;
 mod stream;
 
@@ -20,6 +21,7 @@ use crate::types::{
 use crate::{normalize, wire, Error, ErrorKind, Result};
 use tracing::Instrument;
 
+pub use settings::{CatalogSource, ClientSettings};
 pub use smoke::SmokeResult;
 pub use stream::ChatStream;
 use stream::StreamBounds;

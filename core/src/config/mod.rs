@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use builder::CatalogBuilder;
-pub(crate) use load::check_seconds;
+pub(crate) use load::{check_seconds, validate_defaults};
 pub use secret::Secret;
 
 /// How a deployment's endpoint is addressed (FOUNDRY.md, "Endpoint shapes").
