@@ -40,7 +40,7 @@ pub enum CatalogSource {
     /// A catalog value in the file format, as bindings pass one from code.
     Value { value: Value, origin: String },
     /// A catalog already built (`Catalog::builder()`).
-    Built(Catalog),
+    Built(Box<Catalog>),
 }
 
 /// Everything a client can be built from. `Default` is "the environment, nothing else".
@@ -150,7 +150,7 @@ impl ClientSettings {
             CatalogSource::Value { value, origin } => {
                 Catalog::from_value_with_env(value, &origin, &read)?
             }
-            CatalogSource::Built(catalog) => catalog,
+            CatalogSource::Built(catalog) => *catalog,
         };
         catalog.defaults.headers.extend(self.default_headers);
         if let Some(timeout) = self.timeout {
