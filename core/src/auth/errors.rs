@@ -102,7 +102,7 @@ fn http_failure(error: &azure_core::Error) -> (Option<u16>, Option<String>, Opti
 
 /// The token endpoint's retry hint, read by the same rules as the service's own
 /// (`retry-after-ms`, `x-ms-retry-after-ms`, then `retry-after` in seconds or as a date).
-fn retry_hint(headers: &azure_core::http::headers::Headers) -> Option<Duration> {
+pub(crate) fn retry_hint(headers: &azure_core::http::headers::Headers) -> Option<Duration> {
     let mut hints = reqwest::header::HeaderMap::new();
     for name in ["retry-after-ms", "x-ms-retry-after-ms", "retry-after"] {
         let key = azure_core::http::headers::HeaderName::from_static(name);
