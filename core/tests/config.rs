@@ -338,6 +338,20 @@ fn token_fetch_settings_default_and_are_range_checked() {
         assert!(error.message.contains(key), "{bad}: {}", error.message);
         assert!(error.hint.contains("token_fetch"), "{bad}: {}", error.hint);
     }
+    let built = foundry_client::config::CatalogBuilder::default()
+        .deployment(foundry_client::Deployment::new(
+            "gpt-4o",
+            "https://res.openai.azure.com/",
+        ))
+        .token_fetch(foundry_client::config::TokenFetch {
+            failure_memory_ms: 120_000,
+            ..Default::default()
+        })
+        .build();
+    assert!(
+        built.is_err(),
+        "the builder checks the settings like a file"
+    );
     let typo = load("{timeout: 5}").expect_err("unknown key");
     assert!(typo.message.contains("timeout"), "{}", typo.message);
 }

@@ -1,8 +1,10 @@
 //! Credentials: the header each request carries. API keys go out as `api-key` (Azure shapes)
 //! or `Authorization: Bearer` (OpenAI shape); Entra ID tokens come from azure_identity
 //! credentials (or the default chain), cached per setting and refreshed before expiry by a
-//! single fetch for all concurrent callers. No key or token ever goes over plain http except
-//! to loopback, and none appears in Debug, Display, logs or errors.
+//! single fetch for all concurrent callers. That fetch has its own timeout, a caller waits for
+//! it no longer than its attempt has left, and a failure is remembered briefly so a storm of
+//! callers does not hammer the identity endpoint (`defaults.token_fetch`). No key or token ever
+//! goes over plain http except to loopback, and none appears in Debug, Display, logs or errors.
 
 mod app_service;
 mod chain;
