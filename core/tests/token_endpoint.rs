@@ -343,3 +343,37 @@ async fn a_401_refreshes_the_token_once_per_call_not_on_every_later_attempt() {
         "the first token, and one refresh after the 401"
     );
 }
+
+#[tokio::test]
+async fn concurrent_401s_with_the_same_token_cause_one_refresh() {
+    let setup = Setup::start().await;
+    // Every first attempt is refused, and held long enough that all of them are refused with
+    // the same token before any re-send arrives; the re-sends then succeed.
+    let calls = 20;
+    let refused = vec!["status=401;delay-ms=300"; calls];
+    setup
+        .scenario(
+            "concurrent-401",
+            json!({"deployments": {"DeepSeek-V3.2": refused}}),
+        )
+        .await;
+    let foundry =
+        Arc::new(setup.entra_client("concurrent-401-app", json!({}), json!({"max_retries": 0})));
+    let concurrent = (0..calls).map(|_| {
+        let foundry = Arc::clone(&foundry);
+        tokio::spawn(async move {
+            foundry
+                .chat(with_scenario(hello(Some(30.0)), "concurrent-401"))
+                .await
+        })
+    });
+    for call in futures_util::future::join_all(concurrent).await {
+        let answer = call.expect("task").expect("answered after the refresh");
+        assert_eq!(answer.attempts, 2);
+    }
+    assert_eq!(
+        setup.emulator.token_requests(),
+        2,
+        "one token for all, then one refresh for {calls} refusals of it"
+    );
+}
