@@ -302,3 +302,56 @@ fn catalogs_from_code_are_validated_like_files() {
         err.message
     );
 }
+
+#[test]
+fn token_fetch_settings_default_and_are_range_checked() {
+    let load = |token_fetch: &str| {
+        let text = format!(
+            "defaults:\n  endpoint: https://res.openai.azure.com/\n  token_fetch: {token_fetch}\n\
+             deployments:\n  - name: gpt-4o\n"
+        );
+        Catalog::from_str_with_env(&text, "test.yaml", &env(&[]))
+    };
+    let defaults = load("{}").expect("defaults").defaults.token_fetch;
+    assert_eq!(defaults.timeout_secs, 30.0);
+    assert_eq!(defaults.failure_memory_ms, 2_000);
+    assert_eq!(defaults.max_retry_after_secs, 30.0);
+    let set = load("{timeout_secs: 5, failure_memory_ms: 0, max_retry_after_secs: 2.5}")
+        .expect("valid")
+        .defaults
+        .token_fetch;
+    assert_eq!((set.timeout_secs, set.failure_memory_ms), (5.0, 0));
+    for (bad, key) in [
+        ("{timeout_secs: 0}", "defaults.token_fetch.timeout_secs"),
+        ("{timeout_secs: 1e12}", "defaults.token_fetch.timeout_secs"),
+        (
+            "{max_retry_after_secs: -1}",
+            "defaults.token_fetch.max_retry_after_secs",
+        ),
+        (
+            "{failure_memory_ms: 60001}",
+            "defaults.token_fetch.failure_memory_ms",
+        ),
+    ] {
+        let error = load(bad).expect_err(bad);
+        assert_eq!(error.kind(), ErrorKind::Config);
+        assert!(error.message.contains(key), "{bad}: {}", error.message);
+        assert!(error.hint.contains("token_fetch"), "{bad}: {}", error.hint);
+    }
+    let built = foundry_client::config::CatalogBuilder::default()
+        .deployment(foundry_client::Deployment::new(
+            "gpt-4o",
+            "https://res.openai.azure.com/",
+        ))
+        .token_fetch(foundry_client::config::TokenFetch {
+            failure_memory_ms: 120_000,
+            ..Default::default()
+        })
+        .build();
+    assert!(
+        built.is_err(),
+        "the builder checks the settings like a file"
+    );
+    let typo = load("{timeout: 5}").expect_err("unknown key");
+    assert!(typo.message.contains("timeout"), "{}", typo.message);
+}

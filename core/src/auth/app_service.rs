@@ -82,6 +82,8 @@ impl AppServiceIdentity {
             .await
             .map_err(|e| fail(format!("the identity endpoint could not be reached: {e}")))?;
         let status = response.status();
+        // Capped by the token cache (defaults.token_fetch.max_retry_after_secs).
+        let retry_after = crate::wire::retry_after(response.headers());
         let body = response
             .text()
             .await
@@ -95,7 +97,7 @@ impl AppServiceIdentity {
             if status.as_u16() == 401 {
                 error = retyped(error, ErrorKind::Authentication);
             }
-            return Err(error);
+            return Err(error.with_retry_after(retry_after));
         }
         let token: TokenResponse = serde_json::from_str(&body).map_err(|e| {
             fail(format!(

@@ -9,7 +9,7 @@ use std::time::Duration;
 use foundry_emulator::{Emulator, EmulatorConfig};
 
 use super::tests::{deployment, env};
-use super::AuthRegistry;
+use super::{AuthRegistry, BearerRequest};
 use crate::config::{AuthConfig, CredentialKind, EntraConfig, Secret, Shape};
 use crate::ErrorKind;
 
@@ -161,14 +161,27 @@ async fn tokens_are_renewed_before_expiry_and_forced_refreshes_collapse() {
         "the emulator refuses an expired token"
     );
 
+    // The expired token is replaced on the next call; 50 calls refused with that new token
+    // (concurrent 401s) share one forced refresh.
+    let refused = registry
+        .header_for(&d, BearerRequest::default())
+        .await
+        .expect("token")
+        .and_then(|h| h.token);
+    assert_eq!(setup.emulator.token_requests(), 3);
     let forced = (0..50).map(|_| {
         let (registry, d) = (Arc::clone(&registry), Arc::clone(&d));
-        tokio::spawn(async move { registry.header(&d, true).await })
+        let request = BearerRequest {
+            refused,
+            wait_until: None,
+        };
+        tokio::spawn(async move { registry.header_for(&d, request).await })
     });
     for call in futures_util::future::join_all(forced).await {
-        call.expect("task").expect("token");
+        let header = call.expect("task").expect("token").expect("header");
+        assert_ne!(header.token, refused);
     }
-    assert_eq!(setup.emulator.token_requests(), 3);
+    assert_eq!(setup.emulator.token_requests(), 4);
 }
 
 #[tokio::test]

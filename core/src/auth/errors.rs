@@ -2,6 +2,8 @@
 //! Authentication when the token endpoint answered 401), the credential's own message with
 //! every known secret blanked out, and a hint that names the settings to check.
 
+use std::time::Duration;
+
 use crate::{Error, ErrorKind};
 
 /// Which kind of Entra credential failed, for messages and hints.
@@ -59,7 +61,7 @@ pub(crate) fn from_azure(
     error: &azure_core::Error,
     secrets: &[&str],
 ) -> Error {
-    let (status, code) = http_failure(error);
+    let (status, code, retry_after) = http_failure(error);
     let kind = if status == Some(401) {
         ErrorKind::Authentication
     } else {
@@ -70,27 +72,48 @@ pub(crate) fn from_azure(
         name.as_str(),
         redact(&error.to_string(), secrets)
     );
+    // The token cache caps the hint at defaults.token_fetch.max_retry_after_secs.
     Error::new(kind, message)
         .with_code(code)
+        .with_retry_after(retry_after)
         .with_hint(name.hint())
 }
 
-/// The status and Entra error code of the first HTTP failure in the error's chain.
-fn http_failure(error: &azure_core::Error) -> (Option<u16>, Option<String>) {
+/// The status, Entra error code and Retry-After of the first HTTP failure in the error's chain.
+fn http_failure(error: &azure_core::Error) -> (Option<u16>, Option<String>, Option<Duration>) {
     let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(e) = current {
         if let Some(azure) = e.downcast_ref::<azure_core::Error>() {
             if let azure_core::error::ErrorKind::HttpResponse {
-                status, error_code, ..
+                status,
+                error_code,
+                raw_response,
             } = azure.kind()
             {
                 let code = error_code.as_ref().map(|c| format!("AADSTS{c}"));
-                return (Some(u16::from(*status)), code);
+                let retry_after = raw_response.as_ref().and_then(|r| retry_hint(r.headers()));
+                return (Some(u16::from(*status)), code, retry_after);
             }
         }
         current = e.source();
     }
-    (None, None)
+    (None, None, None)
+}
+
+/// The token endpoint's retry hint, read by the same rules as the service's own
+/// (`retry-after-ms`, `x-ms-retry-after-ms`, then `retry-after` in seconds or as a date).
+pub(crate) fn retry_hint(headers: &azure_core::http::headers::Headers) -> Option<Duration> {
+    let mut hints = reqwest::header::HeaderMap::new();
+    for name in ["retry-after-ms", "x-ms-retry-after-ms", "retry-after"] {
+        let key = azure_core::http::headers::HeaderName::from_static(name);
+        if let Some(value) = headers
+            .get_optional_str(&key)
+            .and_then(|v| reqwest::header::HeaderValue::from_str(v).ok())
+        {
+            hints.insert(name, value);
+        }
+    }
+    crate::wire::retry_after(&hints)
 }
 
 /// A credential that failed without an azure_identity error (our own managed identity client).
@@ -126,5 +149,41 @@ mod tests {
         assert!(mapped.message.contains("no secret ***"));
         assert!(mapped.hint.contains("AZURE_CLIENT_SECRET"));
         assert!(!format!("{mapped:?}{mapped}").contains("s3cr3t"));
+    }
+
+    #[test]
+    fn a_token_endpoints_retry_after_is_read_from_its_answer() {
+        use azure_core::http::headers::{HeaderName, Headers};
+        use azure_core::http::{RawResponse, StatusCode};
+        let answer = |name: &'static str, value: &str| {
+            let mut headers = Headers::new();
+            headers.insert(HeaderName::from_static(name), value.to_string());
+            let response = RawResponse::from_bytes(StatusCode::TooManyRequests, headers, "{}");
+            azure_core::Error::new(
+                azure_core::error::ErrorKind::HttpResponse {
+                    status: StatusCode::TooManyRequests,
+                    error_code: Some("50196".into()),
+                    raw_response: Some(Box::new(response)),
+                },
+                "throttled",
+            )
+        };
+        let mapped = from_azure(
+            CredentialName::ClientSecret,
+            &answer("retry-after", "86400"),
+            &[],
+        );
+        assert_eq!(mapped.kind(), ErrorKind::Credential);
+        assert_eq!(
+            mapped.status, None,
+            "the token endpoint's status is not the service's"
+        );
+        assert_eq!(mapped.retry_after, Some(Duration::from_secs(86_400)));
+        let mapped = from_azure(
+            CredentialName::ManagedIdentity,
+            &answer("retry-after-ms", "1500"),
+            &[],
+        );
+        assert_eq!(mapped.retry_after, Some(Duration::from_millis(1_500)));
     }
 }

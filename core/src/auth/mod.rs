@@ -1,8 +1,10 @@
 //! Credentials: the header each request carries. API keys go out as `api-key` (Azure shapes)
 //! or `Authorization: Bearer` (OpenAI shape); Entra ID tokens come from azure_identity
 //! credentials (or the default chain), cached per setting and refreshed before expiry by a
-//! single fetch for all concurrent callers. No key or token ever goes over plain http except
-//! to loopback, and none appears in Debug, Display, logs or errors.
+//! single fetch for all concurrent callers. That fetch has its own timeout, a caller waits for
+//! it no longer than its attempt has left, and a failure is remembered briefly so a storm of
+//! callers does not hammer the identity endpoint (`defaults.token_fetch`). No key or token ever
+//! goes over plain http except to loopback, and none appears in Debug, Display, logs or errors.
 
 mod app_service;
 mod chain;
@@ -30,13 +32,14 @@ use std::sync::{Arc, Mutex, RwLock};
 use futures_util::FutureExt;
 use reqwest::header::{HeaderName, HeaderValue, AUTHORIZATION};
 
-use crate::config::{AuthConfig, Deployment, EntraConfig};
+use crate::config::{AuthConfig, Deployment, EntraConfig, TokenFetch};
 use crate::{Error, Result};
 
 use chain::EntraCredential;
 use resolve::EntraSettings;
 use source::FetchContext;
-use token_cache::TokenCache;
+pub(crate) use token_cache::{BearerRequest, TokenGeneration};
+use token_cache::{FetchPolicy, TokenCache};
 
 /// Reads one environment variable.
 pub(crate) type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
@@ -48,9 +51,18 @@ pub(crate) struct AuthRegistry {
     /// Tests replace the `az` process.
     cli_executor: Option<Arc<dyn azure_identity::Executor>>,
     entra: Mutex<Vec<Arc<EntraEntry>>>,
+    /// `defaults.token_fetch`, for every token cache this registry builds.
+    fetch_policy: FetchPolicy,
     /// `secret_may_travel_to` per endpoint: a client calls few endpoints, and parsing the
     /// URL on every call cost about 1.6 µs (tests/bench/RESULTS.md).
     endpoint_checks: RwLock<HashMap<String, bool>>,
+}
+
+/// The header one attempt carries, and which Entra token it is (None for an API key).
+pub(crate) struct AuthHeader {
+    pub name: HeaderName,
+    pub value: HeaderValue,
+    pub token: Option<TokenGeneration>,
 }
 
 /// The credential and token cache of one (`entra:` setting, scope) pair.
@@ -86,18 +98,26 @@ impl AuthRegistry {
             env,
             cli_executor: None,
             entra: Mutex::new(Vec::new()),
+            fetch_policy: FetchPolicy::default(),
             endpoint_checks: RwLock::new(HashMap::new()),
         }
     }
 
-    /// The header to attach to a request for this deployment, or None for `AuthConfig::None`.
-    /// Entra tokens are fetched (network IO) only when none is cached or it is due for refresh;
-    /// `force_refresh` (after a 401) fetches a new one even if the cached one looks valid.
-    pub async fn header(
+    /// Token fetches follow `settings` (`defaults.token_fetch`) instead of the defaults.
+    pub fn with_token_fetch(mut self, settings: &TokenFetch) -> Self {
+        self.fetch_policy = FetchPolicy::from_config(settings);
+        self
+    }
+
+    /// The header to attach to one attempt for this deployment, or None for
+    /// `AuthConfig::None`. Entra tokens are fetched (network IO) only when none is cached, it is
+    /// due for refresh, or it is the token `request.refused` names (after a 401) and no newer
+    /// one is cached; the wait for a fetch ends at `request.wait_until`.
+    pub(crate) async fn header_for(
         &self,
         d: &Deployment,
-        force_refresh: bool,
-    ) -> Result<Option<(HeaderName, HeaderValue)>> {
+        request: BearerRequest,
+    ) -> Result<Option<AuthHeader>> {
         if matches!(d.auth, AuthConfig::None) {
             return Ok(None);
         }
@@ -113,8 +133,14 @@ impl AuthRegistry {
         }
         let header = match &d.auth {
             AuthConfig::None => return Ok(None),
-            AuthConfig::ApiKey(key) => key::api_key_header(d.shape, key),
-            AuthConfig::Entra(config) => self.entra_header(d, config, force_refresh).await,
+            AuthConfig::ApiKey(key) => {
+                key::api_key_header(d.shape, key).map(|(name, value)| AuthHeader {
+                    name,
+                    value,
+                    token: None,
+                })
+            }
+            AuthConfig::Entra(config) => self.entra_header(d, config, request).await,
         };
         header
             .map(Some)
@@ -141,17 +167,17 @@ impl AuthRegistry {
         &self,
         d: &Deployment,
         config: &EntraConfig,
-        force_refresh: bool,
-    ) -> Result<(HeaderName, HeaderValue)> {
+        request: BearerRequest,
+    ) -> Result<AuthHeader> {
         let scope = match config.scope.as_deref().map(str::trim) {
             Some(scope) if !scope.is_empty() => scope.to_string(),
             _ => endpoint::default_scope(&d.endpoint).to_string(),
         };
         let entry = self.entry(config, scope)?;
         let fetching = Arc::clone(&entry);
-        let value = entry
+        let bearer = entry
             .tokens
-            .bearer(force_refresh, move || {
+            .bearer(request, move || {
                 async move {
                     fetching
                         .credential
@@ -161,7 +187,11 @@ impl AuthRegistry {
                 .boxed()
             })
             .await?;
-        Ok((AUTHORIZATION, value))
+        Ok(AuthHeader {
+            name: AUTHORIZATION,
+            value: bearer.header,
+            token: Some(bearer.generation),
+        })
     }
 
     /// The entry for this setting and scope, built on first use (no network IO).
@@ -185,7 +215,7 @@ impl AuthRegistry {
             },
             config: config.clone(),
             scope,
-            tokens: TokenCache::default(),
+            tokens: TokenCache::new(self.fetch_policy),
         });
         entries.push(Arc::clone(&entry));
         Ok(entry)
@@ -218,6 +248,23 @@ impl AuthRegistry {
                     "cannot build the HTTP client for entra.ca_file '{path}': {e}"
                 ))
             })
+    }
+
+    /// `header_for` as the older tests use it: `force` refuses whatever token is cached now.
+    #[cfg(test)]
+    async fn header(
+        &self,
+        d: &Deployment,
+        force: bool,
+    ) -> Result<Option<(HeaderName, HeaderValue)>> {
+        let mut request = BearerRequest::default();
+        if force {
+            request.refused = self.header_for(d, request).await?.and_then(|h| h.token);
+        }
+        Ok(self
+            .header_for(d, request)
+            .await?
+            .map(|h| (h.name, h.value)))
     }
 
     #[cfg(test)]

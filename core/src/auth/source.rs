@@ -7,7 +7,10 @@ use std::sync::Arc;
 
 use azure_core::cloud::CustomConfiguration;
 use azure_core::credentials::{AccessToken, TokenCredential};
-use azure_core::http::{ClientOptions, ExponentialRetryOptions, RetryOptions, Transport};
+use azure_core::http::policies::{Policy, PolicyResult};
+use azure_core::http::{
+    ClientOptions, Context, ExponentialRetryOptions, RawResponse, Request, RetryOptions, Transport,
+};
 use azure_identity::{
     AzureCliCredential, AzureCliCredentialOptions, ClientAssertionCredentialOptions,
     ClientSecretCredential, ClientSecretCredentialOptions, Executor, ManagedIdentityCredential,
@@ -16,7 +19,7 @@ use azure_identity::{
 };
 
 use super::app_service::AppServiceIdentity;
-use super::errors::{credential_failure, from_azure, CredentialName};
+use super::errors::{credential_failure, from_azure, retry_hint, CredentialName};
 use super::token_cache::FetchedToken;
 use crate::config::Secret;
 use crate::Result;
@@ -152,13 +155,14 @@ impl TokenSource {
 fn client_options(ctx: &FetchContext, authority_host: Option<&str>) -> ClientOptions {
     let mut options = ClientOptions {
         transport: Some(Transport::new(Arc::new(ctx.http.clone()))),
+        per_try_policies: vec![Arc::new(LongRetryAfterEndsTheFetch)],
         // The client's own retry loop sits above this; a short inner retry absorbs a blip
         // at the token endpoint without multiplying a long outage.
         retry: RetryOptions::exponential(ExponentialRetryOptions {
             initial_delay: azure_core::time::Duration::milliseconds(200),
             max_retries: 2,
             max_total_elapsed: azure_core::time::Duration::seconds(15),
-            max_delay: azure_core::time::Duration::seconds(5),
+            max_delay: azure_core::time::Duration::seconds(INNER_MAX_DELAY_SECS),
         }),
         ..Default::default()
     };
@@ -168,6 +172,56 @@ fn client_options(ctx: &FetchContext, authority_host: Option<&str>) -> ClientOpt
         options.cloud = Some(Arc::new(cloud.into()));
     }
     options
+}
+
+/// The longest wait between azure_identity's own retries of a token request.
+const INNER_MAX_DELAY_SECS: i64 = 5;
+
+/// azure_identity's retry sleeps as long as a 429/503's Retry-After asks (a day, if the token
+/// endpoint says so) inside the fetch. A hint longer than the inner retry's own longest wait
+/// ends the fetch at once with that answer instead: the token cache then remembers the failure
+/// for the hint, capped at `defaults.token_fetch.max_retry_after_secs`.
+#[derive(Debug)]
+struct LongRetryAfterEndsTheFetch;
+
+#[async_trait::async_trait]
+impl Policy for LongRetryAfterEndsTheFetch {
+    async fn send(
+        &self,
+        ctx: &Context,
+        request: &mut Request,
+        next: &[Arc<dyn Policy>],
+    ) -> PolicyResult {
+        let Some((policy, rest)) = next.split_first() else {
+            return Err(azure_core::Error::with_message(
+                azure_core::error::ErrorKind::Other,
+                "the token request has no transport",
+            ));
+        };
+        let response = policy.send(ctx, request, rest).await?;
+        let status = response.status();
+        if !matches!(u16::from(status), 429 | 503) {
+            return Ok(response);
+        }
+        let hint = match retry_hint(response.headers()) {
+            Some(hint) if hint.as_secs() > INNER_MAX_DELAY_SECS.unsigned_abs() => hint,
+            _ => return Ok(response),
+        };
+        // Only the status and headers matter now; the body is dropped unread.
+        let raw = RawResponse::from_bytes(status, response.headers().clone(), Vec::new());
+        Err(azure_core::Error::with_message(
+            azure_core::error::ErrorKind::HttpResponse {
+                status,
+                error_code: None,
+                raw_response: Some(Box::new(raw)),
+            },
+            format!(
+                "the token endpoint answered {} and asks to wait {}s before asking again",
+                u16::from(status),
+                hint.as_secs()
+            ),
+        ))
+    }
 }
 
 fn fetched(token: AccessToken) -> FetchedToken {

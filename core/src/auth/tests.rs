@@ -9,7 +9,9 @@ use std::time::Duration;
 use super::fake_az::FakeAz;
 use super::test_server::{msi_token, TestServer};
 use super::{AuthRegistry, EnvLookup};
-use crate::config::{AuthConfig, CredentialKind, Deployment, EntraConfig, Secret, Shape};
+use crate::config::{
+    AuthConfig, CredentialKind, Deployment, EntraConfig, Secret, Shape, TokenFetch,
+};
 use crate::ErrorKind;
 
 const KEY: &str = "test-key-abc123-not-real";
@@ -255,7 +257,11 @@ async fn managed_identity_failures_say_what_to_check() {
         _ => (500, r#"{"error":"boom"}"#.into()),
     })
     .await;
-    let registry = msi_registry(&server);
+    // Without the failure memory, so the second call asks again and meets the 500.
+    let registry = msi_registry(&server).with_token_fetch(&TokenFetch {
+        failure_memory_ms: 0,
+        ..TokenFetch::default()
+    });
     let d = deployment(
         "https://res.openai.azure.com/",
         Shape::Azure,

@@ -1,13 +1,21 @@
 //! One cached bearer token per credential, refreshed ahead of expiry by a single fetch that
 //! every concurrent caller shares (FOUNDRY.md: "once for all concurrent callers").
+//!
+//! The fetch runs as its own task under its own timeout (`defaults.token_fetch.timeout_secs`):
+//! it always ends, and clears itself, even when every call waiting on it was cancelled or ran
+//! out of time, so a hung identity endpoint cannot wedge the cache. A failure is remembered for
+//! `failure_memory_ms` (or the endpoint's Retry-After, capped at `max_retry_after_secs`) so a
+//! storm of callers does not hammer an identity endpoint that is already failing.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use futures_util::future::{BoxFuture, FutureExt, Shared};
 use reqwest::header::HeaderValue;
 
-use crate::{Error, Result};
+use crate::config::TokenFetch;
+use crate::{Error, ErrorKind, Result};
 
 /// Refresh this long before expiry when the token lives long enough for it.
 const REFRESH_MARGIN: Duration = Duration::from_secs(5 * 60);
@@ -25,10 +33,63 @@ pub(crate) struct FetchedToken {
 }
 
 /// Fetches one new token; shared by every caller waiting on it.
-pub(crate) type TokenFetch = BoxFuture<'static, Result<FetchedToken>>;
+pub(crate) type FetchFuture = BoxFuture<'static, Result<FetchedToken>>;
+
+/// Which token a caller was given. A call that gets a 401 names it back, so the cache replaces
+/// only the refused token, once, however many calls it failed at the same time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TokenGeneration(u64);
+
+/// The `Authorization` value to send (marked sensitive) and which token it is.
+pub(crate) struct Bearer {
+    pub header: HeaderValue,
+    pub generation: TokenGeneration,
+}
+
+/// What a caller asks of the cache for one attempt.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct BearerRequest {
+    /// The token the service just refused with a 401: a new one is fetched unless the cache
+    /// already holds a newer one (another call refreshed it meanwhile).
+    pub refused: Option<TokenGeneration>,
+    /// Stop waiting for a fetch at this instant (the end of the caller's attempt, never past
+    /// its call's deadline); the fetch itself goes on for the next caller.
+    pub wait_until: Option<Instant>,
+}
+
+/// `defaults.token_fetch` as durations.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct FetchPolicy {
+    pub timeout: Duration,
+    pub failure_memory: Duration,
+    pub max_retry_after: Duration,
+}
+
+impl FetchPolicy {
+    /// The settings were range-checked at load; a value that still does not convert falls
+    /// back to its default rather than panic.
+    pub(crate) fn from_config(config: &TokenFetch) -> FetchPolicy {
+        let defaults = TokenFetch::default();
+        let secs = |value: f64, default: f64| {
+            Duration::try_from_secs_f64(value).unwrap_or(Duration::from_secs_f64(default))
+        };
+        FetchPolicy {
+            timeout: secs(config.timeout_secs, defaults.timeout_secs),
+            failure_memory: Duration::from_millis(config.failure_memory_ms),
+            max_retry_after: secs(config.max_retry_after_secs, defaults.max_retry_after_secs),
+        }
+    }
+}
+
+impl Default for FetchPolicy {
+    fn default() -> Self {
+        FetchPolicy::from_config(&TokenFetch::default())
+    }
+}
 
 struct CachedToken {
     header: HeaderValue,
+    generation: TokenGeneration,
     /// After this the next caller starts a refresh.
     refresh_at: Instant,
     /// Until this the token may still be sent while a refresh runs or after a refresh failed.
@@ -36,11 +97,11 @@ struct CachedToken {
 }
 
 impl CachedToken {
-    fn new(fetched: FetchedToken) -> Result<CachedToken> {
+    fn new(fetched: FetchedToken, generation: TokenGeneration) -> Result<CachedToken> {
         let mut header =
             HeaderValue::try_from(format!("Bearer {}", fetched.value)).map_err(|_| {
                 Error::new(
-                    crate::ErrorKind::Credential,
+                    ErrorKind::Credential,
                     "the token endpoint returned a token that is not a valid HTTP header value",
                 )
             })?;
@@ -57,23 +118,49 @@ impl CachedToken {
         let usable_for = lifetime - (lifetime / 10).min(MAX_USABLE_SKEW);
         Ok(CachedToken {
             header,
+            generation,
             refresh_at: obtained + refresh_after,
             usable_until: obtained + usable_for,
         })
     }
+
+    fn bearer(&self) -> Bearer {
+        Bearer {
+            header: self.header.clone(),
+            generation: self.generation,
+        }
+    }
+}
+
+type Outcome = Result<Arc<CachedToken>>;
+
+struct InFlight {
+    id: u64,
+    outcome: Shared<BoxFuture<'static, Outcome>>,
+}
+
+struct RememberedFailure {
+    error: Error,
+    failed_at: Instant,
+    until: Instant,
 }
 
 #[derive(Default)]
 struct State {
     token: Option<Arc<CachedToken>>,
     /// The fetch under way, if any; joined by every caller that needs a new token.
-    in_flight: Option<Shared<BoxFuture<'static, Result<Arc<CachedToken>>>>>,
+    in_flight: Option<InFlight>,
+    /// The last fetch's failure while it is remembered.
+    failure: Option<RememberedFailure>,
+    /// Generations handed out so far: each stored token gets the next one.
+    generations: u64,
 }
 
 /// The token of one credential and the fetch that renews it.
 #[derive(Default)]
 pub(crate) struct TokenCache {
     state: Arc<Mutex<State>>,
+    policy: FetchPolicy,
 }
 
 impl std::fmt::Debug for TokenCache {
@@ -82,6 +169,7 @@ impl std::fmt::Debug for TokenCache {
         f.debug_struct("TokenCache")
             .field("cached", &state.token.is_some())
             .field("fetching", &state.in_flight.is_some())
+            .field("failure_remembered", &state.failure.is_some())
             .finish()
     }
 }
@@ -93,269 +181,215 @@ fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+static FETCH_IDS: AtomicU64 = AtomicU64::new(0);
+
 impl TokenCache {
-    /// The `Authorization` value to send now (marked sensitive). Fetches through `fetch` only
-    /// when the cached token is due for refresh, missing, or `force` is set; concurrent callers
-    /// join the fetch already under way instead of starting their own.
+    pub(crate) fn new(policy: FetchPolicy) -> TokenCache {
+        TokenCache {
+            state: Arc::default(),
+            policy,
+        }
+    }
+
+    /// The token to send now. Fetches through `fetch` only when the cached token is due for
+    /// refresh, missing, or the one `request.refused` names; concurrent callers join the fetch
+    /// already under way instead of starting their own, and callers arriving while a failure
+    /// is remembered get that failure at once. Waits at most until `request.wait_until`.
     pub(crate) async fn bearer(
         &self,
-        force: bool,
-        fetch: impl FnOnce() -> TokenFetch,
-    ) -> Result<HeaderValue> {
-        let (shared, fallback) = {
+        request: BearerRequest,
+        fetch: impl FnOnce() -> FetchFuture,
+    ) -> Result<Bearer> {
+        let (outcome, fallback) = {
             let mut state = lock(&self.state);
             let now = Instant::now();
             let cached = state.token.clone();
-            if let Some(token) = cached.as_ref().filter(|t| !force && now < t.refresh_at) {
-                return Ok(token.header.clone());
+            // Any token but the refused one is newer: another call already replaced it.
+            let usable = |t: &&Arc<CachedToken>| Some(t.generation) != request.refused;
+            if let Some(token) = cached
+                .as_ref()
+                .filter(usable)
+                .filter(|t| now < t.refresh_at)
+            {
+                return Ok(token.bearer());
             }
-            let usable = cached.filter(|t| !force && now < t.usable_until);
-            match (&state.in_flight, &usable) {
+            let usable = cached
+                .as_ref()
+                .filter(usable)
+                .filter(|t| now < t.usable_until)
+                .cloned();
+            match (&state.in_flight, usable) {
                 // A refresh is already running and the current token is still good: send it
                 // rather than queue behind the token endpoint.
-                (Some(_), Some(token)) => return Ok(token.header.clone()),
-                (Some(in_flight), None) => (in_flight.clone(), None),
-                (None, _) => {
-                    let shared = self.start_fetch(fetch());
-                    state.in_flight = Some(shared.clone());
-                    (shared, usable)
+                (Some(_), Some(token)) => return Ok(token.bearer()),
+                (Some(in_flight), None) => (in_flight.outcome.clone(), None),
+                (None, usable) => {
+                    if let Some(error) = remembered(&state, now) {
+                        return match usable {
+                            Some(token) => Ok(token.bearer()),
+                            None => Err(error),
+                        };
+                    }
+                    let in_flight = self.start_fetch(fetch())?;
+                    let outcome = in_flight.outcome.clone();
+                    state.in_flight = Some(in_flight);
+                    (outcome, usable)
                 }
             }
         };
-        match shared.await {
-            Ok(token) => Ok(token.header.clone()),
+        let outcome = match request.wait_until {
+            Some(until) => tokio::time::timeout_at(until.into(), outcome)
+                .await
+                .unwrap_or_else(|_| Err(wait_timeout())),
+            None => outcome.await,
+        };
+        match outcome {
+            Ok(token) => Ok(token.bearer()),
             Err(error) => match fallback {
                 // A failed early refresh is not fatal while the old token is still valid.
                 Some(token) if Instant::now() < token.usable_until => {
                     tracing::warn!(error = %error, "token refresh failed; using the cached token until it expires");
-                    Ok(token.header.clone())
+                    Ok(token.bearer())
                 }
                 _ => Err(error),
             },
         }
     }
 
-    fn start_fetch(
-        &self,
-        fetch: TokenFetch,
-    ) -> Shared<BoxFuture<'static, Result<Arc<CachedToken>>>> {
+    /// Runs `fetch` as a task of the current runtime, so it ends (success, failure or its own
+    /// timeout) and records its outcome whether or not anyone still waits for it.
+    fn start_fetch(&self, fetch: FetchFuture) -> Result<InFlight> {
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
+            Error::new(
+                ErrorKind::Credential,
+                "an Entra token can only be fetched on a tokio runtime, and none is running",
+            )
+            .with_hint(
+                "call the client from async code on a tokio runtime (the bindings do this for you)",
+            )
+        })?;
+        let id = FETCH_IDS.fetch_add(1, Ordering::Relaxed);
+        let (state, policy) = (Arc::clone(&self.state), self.policy);
+        let task = runtime.spawn(async move {
+            let fetched = tokio::time::timeout(
+                policy.timeout,
+                std::panic::AssertUnwindSafe(fetch).catch_unwind(),
+            )
+            .await;
+            let fetched = match fetched {
+                Ok(Ok(fetched)) => fetched,
+                Ok(Err(_panic)) => Err(Error::new(
+                    ErrorKind::Credential,
+                    "the token fetch failed unexpectedly (a bug in the credential; please report it)",
+                )),
+                Err(_elapsed) => Err(fetch_timeout(policy.timeout)),
+            };
+            record(&state, policy, id, fetched)
+        });
         let state = Arc::clone(&self.state);
-        // The fetch records its own outcome, so the cache is updated exactly once whichever
-        // waiter drives it to completion.
-        async move {
-            let outcome = fetch.await.and_then(CachedToken::new).map(Arc::new);
-            let mut state = lock(&state);
-            state.in_flight = None;
-            if let Ok(token) = &outcome {
-                state.token = Some(Arc::clone(token));
-            }
-            outcome
+        let outcome = async move {
+            task.await.unwrap_or_else(|_| {
+                // Only a runtime shutting down cancels the task: clear it for the next one.
+                let mut state = lock(&state);
+                if state.in_flight.as_ref().is_some_and(|f| f.id == id) {
+                    state.in_flight = None;
+                }
+                Err(Error::new(
+                    ErrorKind::Credential,
+                    "the token fetch was cancelled because the runtime is shutting down",
+                ))
+            })
         }
         .boxed()
-        .shared()
+        .shared();
+        Ok(InFlight { id, outcome })
     }
+}
+
+/// Stores a fetch's outcome: the new token, or the failure to remember.
+fn record(
+    state: &Mutex<State>,
+    policy: FetchPolicy,
+    id: u64,
+    fetched: Result<FetchedToken>,
+) -> Outcome {
+    let mut state = lock(state);
+    if state.in_flight.as_ref().is_some_and(|f| f.id == id) {
+        state.in_flight = None;
+    }
+    let generation = TokenGeneration(state.generations + 1);
+    match fetched.and_then(|f| CachedToken::new(f, generation)) {
+        Ok(token) => {
+            let token = Arc::new(token);
+            state.generations += 1;
+            state.token = Some(Arc::clone(&token));
+            state.failure = None;
+            Ok(token)
+        }
+        Err(error) => {
+            // A token endpoint's Retry-After is honoured, but never longer than the cap.
+            let retry_after = error.retry_after.map(|r| r.min(policy.max_retry_after));
+            let error = error.with_retry_after(retry_after);
+            let memory = policy.failure_memory.max(retry_after.unwrap_or_default());
+            let now = Instant::now();
+            state.failure = now
+                .checked_add(memory)
+                .filter(|_| !memory.is_zero())
+                .map(|until| RememberedFailure {
+                    error: error.clone(),
+                    failed_at: now,
+                    until,
+                });
+            Err(error)
+        }
+    }
+}
+
+/// The remembered failure as the error a caller gets, while it is remembered.
+fn remembered(state: &State, now: Instant) -> Option<Error> {
+    let failure = state.failure.as_ref().filter(|f| now < f.until)?;
+    let ago = now.saturating_duration_since(failure.failed_at).as_millis();
+    let left = failure.until.saturating_duration_since(now);
+    let hint = format!(
+        "the identity endpoint failed {ago} ms ago and is asked again in {} ms \
+         (defaults.token_fetch.failure_memory_ms, or its Retry-After): {}",
+        left.as_millis(),
+        failure.error.hint
+    );
+    Some(
+        failure
+            .error
+            .clone()
+            .with_retry_after(Some(left))
+            .with_hint(hint),
+    )
+}
+
+fn fetch_timeout(timeout: Duration) -> Error {
+    Error::new(
+        ErrorKind::Credential,
+        format!(
+            "no Entra token within {:.1}s: the identity endpoint did not answer (defaults.token_fetch.timeout_secs)",
+            timeout.as_secs_f64()
+        ),
+    )
+    .with_hint(
+        "check that the identity endpoint (the authority host, IDENTITY_ENDPOINT) is reachable from here \
+         (proxy, firewall, DNS); a slow but working one needs a larger defaults.token_fetch.timeout_secs",
+    )
+}
+
+fn wait_timeout() -> Error {
+    Error::new(
+        ErrorKind::Timeout,
+        "the call ran out of time waiting for an Entra token: the identity endpoint has not answered yet",
+    )
+    .with_hint(
+        "the token fetch goes on (at most defaults.token_fetch.timeout_secs) and the next call uses its token; \
+         check the identity endpoint, or give the call more time (timeout_secs, deadline_secs)",
+    )
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    fn counting_fetch(count: &Arc<AtomicUsize>, ttl: Duration) -> impl FnOnce() -> TokenFetch {
-        let count = Arc::clone(count);
-        move || {
-            async move {
-                let n = count.fetch_add(1, Ordering::SeqCst) + 1;
-                // Let every concurrent caller arrive while the fetch is pending.
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                Ok(FetchedToken {
-                    value: format!("token-{n}"),
-                    expires_in: ttl,
-                })
-            }
-            .boxed()
-        }
-    }
-
-    fn failing_fetch(count: &Arc<AtomicUsize>) -> impl FnOnce() -> TokenFetch {
-        let count = Arc::clone(count);
-        move || {
-            async move {
-                count.fetch_add(1, Ordering::SeqCst);
-                tokio::time::sleep(Duration::from_millis(20)).await;
-                Err(Error::new(
-                    crate::ErrorKind::Credential,
-                    "token endpoint down",
-                ))
-            }
-            .boxed()
-        }
-    }
-
-    #[tokio::test]
-    async fn concurrent_callers_share_one_fetch() {
-        let cache = Arc::new(TokenCache::default());
-        let count = Arc::new(AtomicUsize::new(0));
-        let calls = (0..200).map(|_| {
-            let cache = Arc::clone(&cache);
-            let fetch = counting_fetch(&count, Duration::from_secs(3600));
-            tokio::spawn(async move { cache.bearer(false, fetch).await })
-        });
-        for call in futures_util::future::join_all(calls).await {
-            let header = call.expect("task").expect("token");
-            assert_eq!(header.to_str().expect("ascii"), "Bearer token-1");
-            assert!(header.is_sensitive());
-        }
-        assert_eq!(count.load(Ordering::SeqCst), 1);
-        cache
-            .bearer(false, counting_fetch(&count, Duration::from_secs(3600)))
-            .await
-            .expect("token");
-        assert_eq!(
-            count.load(Ordering::SeqCst),
-            1,
-            "a fresh token is served from the cache"
-        );
-    }
-
-    #[tokio::test]
-    async fn concurrent_forced_refreshes_share_one_fetch() {
-        let cache = Arc::new(TokenCache::default());
-        let count = Arc::new(AtomicUsize::new(0));
-        cache
-            .bearer(false, counting_fetch(&count, Duration::from_secs(3600)))
-            .await
-            .expect("token");
-        let calls = (0..50).map(|_| {
-            let cache = Arc::clone(&cache);
-            let fetch = counting_fetch(&count, Duration::from_secs(3600));
-            tokio::spawn(async move { cache.bearer(true, fetch).await })
-        });
-        for call in futures_util::future::join_all(calls).await {
-            let header = call.expect("task").expect("token");
-            assert_eq!(header.to_str().expect("ascii"), "Bearer token-2");
-        }
-        assert_eq!(count.load(Ordering::SeqCst), 2);
-        let header = cache
-            .bearer(false, counting_fetch(&count, Duration::from_secs(3600)))
-            .await;
-        assert_eq!(
-            header.expect("token").to_str().expect("ascii"),
-            "Bearer token-2"
-        );
-    }
-
-    #[tokio::test]
-    async fn short_tokens_refresh_at_half_their_lifetime() {
-        let cache = TokenCache::default();
-        let count = Arc::new(AtomicUsize::new(0));
-        let ttl = Duration::from_millis(600);
-        cache
-            .bearer(false, counting_fetch(&count, ttl))
-            .await
-            .expect("token");
-        cache
-            .bearer(false, counting_fetch(&count, ttl))
-            .await
-            .expect("token");
-        assert_eq!(count.load(Ordering::SeqCst), 1);
-        tokio::time::sleep(Duration::from_millis(400)).await;
-        let header = cache
-            .bearer(false, counting_fetch(&count, ttl))
-            .await
-            .expect("token");
-        assert_eq!(header.to_str().expect("ascii"), "Bearer token-2");
-    }
-
-    #[tokio::test]
-    async fn long_tokens_refresh_five_minutes_before_expiry() {
-        let token = CachedToken::new(FetchedToken {
-            value: "t".into(),
-            expires_in: Duration::from_secs(3600),
-        })
-        .expect("token");
-        let refresh_in = token.refresh_at - Instant::now();
-        assert!(refresh_in <= Duration::from_secs(3300) && refresh_in > Duration::from_secs(3290));
-        assert!(token.usable_until > token.refresh_at);
-    }
-
-    #[tokio::test]
-    async fn absurd_lifetimes_neither_panic_nor_pin_the_token() {
-        let token = CachedToken::new(FetchedToken {
-            value: "t".into(),
-            expires_in: Duration::MAX,
-        })
-        .expect("token");
-        assert!(token.refresh_at - Instant::now() <= MAX_LIFETIME);
-        let expired = CachedToken::new(FetchedToken {
-            value: "t".into(),
-            expires_in: Duration::ZERO,
-        })
-        .expect("token");
-        assert!(expired.refresh_at <= Instant::now());
-    }
-
-    #[tokio::test]
-    async fn a_failure_is_shared_and_not_cached() {
-        let cache = Arc::new(TokenCache::default());
-        let count = Arc::new(AtomicUsize::new(0));
-        let calls = (0..20).map(|_| {
-            let cache = Arc::clone(&cache);
-            let fetch = failing_fetch(&count);
-            tokio::spawn(async move { cache.bearer(false, fetch).await })
-        });
-        for call in futures_util::future::join_all(calls).await {
-            assert!(call.expect("task").is_err());
-        }
-        assert_eq!(
-            count.load(Ordering::SeqCst),
-            1,
-            "concurrent callers share one failed fetch"
-        );
-        let header = cache
-            .bearer(false, counting_fetch(&count, Duration::from_secs(60)))
-            .await;
-        assert!(header.is_ok(), "the next call tries again");
-    }
-
-    #[tokio::test]
-    async fn a_failed_early_refresh_keeps_the_valid_token() {
-        let cache = TokenCache::default();
-        let count = Arc::new(AtomicUsize::new(0));
-        cache
-            .bearer(false, counting_fetch(&count, Duration::from_millis(400)))
-            .await
-            .expect("token");
-        tokio::time::sleep(Duration::from_millis(250)).await;
-        let header = cache
-            .bearer(false, failing_fetch(&count))
-            .await
-            .expect("cached token");
-        assert_eq!(header.to_str().expect("ascii"), "Bearer token-1");
-        let forced = cache.bearer(true, failing_fetch(&count)).await;
-        assert!(
-            forced.is_err(),
-            "a forced refresh never falls back to the refused token"
-        );
-    }
-
-    #[tokio::test]
-    async fn a_token_that_is_not_a_header_value_is_an_error() {
-        let cache = TokenCache::default();
-        let fetch = || {
-            async {
-                Ok(FetchedToken {
-                    value: "bad\ntoken".into(),
-                    expires_in: Duration::from_secs(60),
-                })
-            }
-            .boxed()
-        };
-        let error = cache
-            .bearer(false, fetch)
-            .await
-            .expect_err("invalid header");
-        assert_eq!(error.kind(), crate::ErrorKind::Credential);
-        assert!(!format!("{error:?}").contains("bad\ntoken"));
-    }
-}
+#[path = "token_cache_tests.rs"]
+mod tests;

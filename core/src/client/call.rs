@@ -8,6 +8,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
 use serde_json::{Map, Value};
 
 use super::Foundry;
+use crate::auth::{BearerRequest, TokenGeneration};
 use crate::config::{AuthConfig, Deployment, Pricing, Shape};
 use crate::events::AttemptEvent;
 use crate::retry::{decide, falls_back, Decision};
@@ -100,6 +101,10 @@ pub(crate) struct Sent {
 #[derive(Default)]
 struct Relearned {
     auth_refreshed: bool,
+    /// The Entra token the last attempt carried.
+    sent_token: Option<TokenGeneration>,
+    /// The token a 401 refused: the next attempt asks for a newer one (once per call).
+    refused_token: Option<TokenGeneration>,
     api_switched: bool,
     tokens_switched: bool,
     resent_unanswered: bool,
@@ -187,13 +192,20 @@ impl Foundry {
                 ErrorKind::Config,
             )?);
             let started = Instant::now();
+            // The wait for a token ends with the attempt, so a stuck identity endpoint shows
+            // as a credential error rather than as this deployment not answering.
+            let auth = BearerRequest {
+                refused: state.refused_token.take(),
+                wait_until: started.checked_add(per_attempt),
+            };
             let exchange = self.exchange(
                 &d,
                 api,
                 body,
                 payload,
                 stream,
-                state.auth_refreshed,
+                auth,
+                &mut state.sent_token,
                 correlation_id,
             );
             let outcome = match tokio::time::timeout(per_attempt, exchange).await {
@@ -253,6 +265,7 @@ impl Foundry {
                 && !state.auth_refreshed
             {
                 state.auth_refreshed = true;
+                state.refused_token = state.sent_token;
                 attempt_event(Some(Duration::ZERO));
                 continue;
             }
@@ -305,7 +318,8 @@ impl Foundry {
         body: Option<Value>,
         payload: Payload<'_>,
         stream: bool,
-        force_refresh: bool,
+        auth: BearerRequest,
+        sent_token: &mut Option<TokenGeneration>,
         correlation_id: &str,
     ) -> Result<Sent> {
         let url = wire::request_url(d, api);
@@ -314,7 +328,8 @@ impl Foundry {
                 d,
                 api,
                 payload.extra_headers(),
-                force_refresh,
+                auth,
+                sent_token,
                 correlation_id,
             )
             .await?;
@@ -383,7 +398,8 @@ impl Foundry {
         d: &Deployment,
         api: Api,
         extra: &Map<String, Value>,
-        force_refresh: bool,
+        auth: BearerRequest,
+        sent_token: &mut Option<TokenGeneration>,
         correlation_id: &str,
     ) -> Result<HeaderMap> {
         let mut headers = HeaderMap::new();
@@ -412,8 +428,9 @@ impl Foundry {
                 insert_header(&mut headers, "x-ms-model-mesh-model-name", &d.deployment)?;
             }
         }
-        if let Some((name, value)) = self.inner.auth.header(d, force_refresh).await? {
-            headers.insert(name, value);
+        if let Some(auth) = self.inner.auth.header_for(d, auth).await? {
+            headers.insert(auth.name, auth.value);
+            *sent_token = auth.token;
         }
         Ok(headers)
     }

@@ -102,7 +102,8 @@ impl Foundry {
                 auth: match options.env {
                     Some(env) => AuthRegistry::with_env(http.clone(), env),
                     None => AuthRegistry::new(http.clone()),
-                },
+                }
+                .with_token_fetch(&catalog.defaults.token_fetch),
                 http,
                 catalog,
                 learned: Learned::default(),

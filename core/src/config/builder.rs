@@ -24,7 +24,7 @@ use super::load::{
 };
 use super::{
     AuthConfig, Catalog, Defaults, Deployment, EntraConfig, Pricing, RetryPolicy, Route, Secret,
-    Shape, TokensParam,
+    Shape, TokenFetch, TokensParam,
 };
 use crate::Result;
 
@@ -145,6 +145,12 @@ impl CatalogBuilder {
     pub fn timeout_secs(mut self, per_attempt: f64, per_call: f64) -> Self {
         self.defaults.timeout_secs = per_attempt;
         self.defaults.deadline_secs = per_call;
+        self
+    }
+
+    /// How Entra tokens are fetched (`defaults.token_fetch`); range-checked by `build`.
+    pub fn token_fetch(mut self, settings: TokenFetch) -> Self {
+        self.defaults.token_fetch = settings;
         self
     }
 

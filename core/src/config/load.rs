@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::{
     litellm, AuthConfig, Catalog, Defaults, Deployment, EntraConfig, ExtraParameters, Limits,
-    Pricing, RetryPolicy, Route, Secret, Shape, TokensParam,
+    Pricing, RetryPolicy, Route, Secret, Shape, TokenFetch, TokensParam,
 };
 use crate::{Error, Result};
 
@@ -46,6 +46,7 @@ struct RawDefaults {
     headers: BTreeMap<String, String>,
     extra_parameters: Option<ExtraParameters>,
     limits: Option<Limits>,
+    token_fetch: Option<TokenFetch>,
 }
 
 #[derive(Deserialize)]
@@ -313,6 +314,7 @@ fn resolve(raw: RawCatalog, origin: &str, lookup: Lookup) -> Result<Catalog> {
         retry: d.retry.unwrap_or_default(),
         headers: d.headers.clone(),
         limits: d.limits.unwrap_or_default(),
+        token_fetch: d.token_fetch.unwrap_or_default(),
     };
     validate_defaults(&defaults, origin)?;
     let routes = raw
@@ -408,6 +410,31 @@ pub(crate) fn validate_defaults(d: &Defaults, origin: &str) -> Result<()> {
             ))
             .with_hint("the defaults are 32 MiB (body), 64 KiB (error body), 64 MiB (stream)"));
         }
+    }
+    validate_token_fetch(&d.token_fetch, origin)
+}
+
+/// The longest failure memory accepted: longer would turn one blip of the identity endpoint
+/// into a minute of failed calls.
+pub(crate) const MAX_FAILURE_MEMORY_MS: u64 = 60_000;
+
+fn validate_token_fetch(t: &TokenFetch, origin: &str) -> Result<()> {
+    let hint =
+        "e.g. `token_fetch: {timeout_secs: 30, failure_memory_ms: 2000, max_retry_after_secs: 30}`";
+    check_seconds(t.timeout_secs, "defaults.token_fetch.timeout_secs")
+        .and_then(|_| {
+            check_seconds(
+                t.max_retry_after_secs,
+                "defaults.token_fetch.max_retry_after_secs",
+            )
+        })
+        .map_err(|m| Error::config(format!("{origin}: {m}")).with_hint(hint))?;
+    if t.failure_memory_ms > MAX_FAILURE_MEMORY_MS {
+        return Err(Error::config(format!(
+            "{origin}: defaults.token_fetch.failure_memory_ms is {}, at most {MAX_FAILURE_MEMORY_MS} (a minute) is allowed",
+            t.failure_memory_ms
+        ))
+        .with_hint(format!("{hint}; 0 turns the failure memory off")));
     }
     Ok(())
 }

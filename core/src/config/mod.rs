@@ -252,6 +252,32 @@ impl Default for Limits {
     }
 }
 
+/// How Entra tokens are fetched, so that a slow or failing identity endpoint costs a call no
+/// more than its deadline and a storm of callers cannot hammer it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TokenFetch {
+    /// The longest one token fetch may take, whoever waits for it; a call waits at most the
+    /// time it has left.
+    pub timeout_secs: f64,
+    /// A failed fetch is remembered this long: callers arriving meanwhile get its error at
+    /// once instead of each asking the identity endpoint again. 0 turns the memory off.
+    pub failure_memory_ms: u64,
+    /// The longest Retry-After from a token endpoint the client honours: a longer one is cut
+    /// to this, so a hostile or confused endpoint cannot lock the client out for hours.
+    pub max_retry_after_secs: f64,
+}
+
+impl Default for TokenFetch {
+    fn default() -> Self {
+        TokenFetch {
+            timeout_secs: 30.0,
+            failure_memory_ms: 2_000,
+            max_retry_after_secs: 30.0,
+        }
+    }
+}
+
 /// What a route does when a deployment fails for good.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Route {
@@ -273,6 +299,7 @@ pub struct Defaults {
     /// Headers sent with every request.
     pub headers: BTreeMap<String, String>,
     pub limits: Limits,
+    pub token_fetch: TokenFetch,
 }
 
 impl Default for Defaults {
@@ -283,6 +310,7 @@ impl Default for Defaults {
             retry: RetryPolicy::default(),
             headers: BTreeMap::new(),
             limits: Limits::default(),
+            token_fetch: TokenFetch::default(),
         }
     }
 }
@@ -295,6 +323,7 @@ impl std::fmt::Debug for Defaults {
             .field("retry", &self.retry)
             .field("headers", &RedactedHeaders(&self.headers))
             .field("limits", &self.limits)
+            .field("token_fetch", &self.token_fetch)
             .finish()
     }
 }

@@ -27,7 +27,11 @@ pub fn handle(shared: &Shared, method: &Method, segs: &[String], body: &[u8]) ->
         ),
         ("GET", ["stats"]) => Reply::json(
             200,
-            json!({"token_requests": shared.tokens.issued()}).to_string(),
+            json!({
+                "token_requests": shared.tokens.issued(),
+                "token_endpoint_requests": shared.tokens.requests(),
+            })
+            .to_string(),
         ),
         ("GET", ["health"]) => Reply::json(200, r#"{"status":"ok"}"#),
         _ => Reply::json(
@@ -75,6 +79,24 @@ fn parse_scenario(body: &[u8]) -> Result<ScenarioSpec, String> {
             steps.insert(name.clone(), queue);
         }
         spec.steps = steps;
+    }
+    if let Some(steps) = root.get("token").filter(|t| !t.is_null()) {
+        let steps = steps
+            .as_array()
+            .ok_or("`token` must be a list of steps for the token endpoints")?;
+        for (i, step) in steps.iter().enumerate() {
+            let text = step
+                .as_str()
+                .ok_or(format!("token[{i}] must be a string"))?;
+            spec.token_steps
+                .push_back(Fault::parse(text).map_err(|e| format!("token[{i}]: {e}"))?);
+        }
+    }
+    if let Some(fault) = root.get("token_fault").filter(|t| !t.is_null()) {
+        let text = fault
+            .as_str()
+            .ok_or("`token_fault` must be a fault string such as \"status=500\"")?;
+        spec.token_fault = Some(Fault::parse(text).map_err(|e| format!("token_fault: {e}"))?);
     }
     if let Some(limits) = root.get("limits").filter(|l| !l.is_null()) {
         let limits = limits
@@ -124,5 +146,10 @@ mod tests {
         assert!(parse_scenario(br#"{"deployments":{"x":["nope"]}}"#).is_err());
         assert!(parse_scenario(br#"{"limits":{"x":{"rpm":-1}}}"#).is_err());
         assert!(parse_scenario(b"[").is_err());
+        let t = parse_scenario(br#"{"token":["hang","ok"],"token_fault":"status=500"}"#).unwrap();
+        assert_eq!(t.token_steps.len(), 2);
+        assert_eq!(t.token_fault.unwrap().status, Some(500));
+        assert!(parse_scenario(br#"{"token":["nope"]}"#).is_err());
+        assert!(parse_scenario(br#"{"token_fault":5}"#).is_err());
     }
 }

@@ -3,17 +3,25 @@
 //! authority host) and a fake App Service managed-identity endpoint (`GET /msi/token`, what
 //! ManagedIdentityCredential calls when IDENTITY_ENDPOINT/IDENTITY_HEADER are set). Tokens are
 //! opaque `emu-token-N` strings remembered with their client, audience and expiry.
+//!
+//! A token request whose client id names a registered scenario is logged in that scenario and
+//! gets its token faults (`token`, `token_fault`): token requests carry no scenario header, but
+//! every credential lets the caller choose its client id.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use hyper::HeaderMap;
+use hyper::{HeaderMap, Response};
 
+use crate::api;
+use crate::faults::Fault;
 use crate::json::{j, obj};
-use crate::reply::Reply;
-use crate::state::lock;
+use crate::reply::{Payload, Reply};
+use crate::server::Connection;
+use crate::sse::Body;
+use crate::state::{lock, Completion, LogEntry, Shared};
 
 #[derive(Clone, Debug)]
 pub struct IssuedToken {
@@ -34,6 +42,8 @@ impl IssuedToken {
 pub struct TokenStore {
     ttl: Duration,
     issued: AtomicU64,
+    /// Every request to a token endpoint, answered with a token or not.
+    requests: AtomicU64,
     tokens: Mutex<HashMap<String, IssuedToken>>,
 }
 
@@ -42,12 +52,17 @@ impl TokenStore {
         TokenStore {
             ttl: Duration::from_secs(ttl_secs),
             issued: AtomicU64::new(0),
+            requests: AtomicU64::new(0),
             tokens: Mutex::new(HashMap::new()),
         }
     }
 
     pub fn issued(&self) -> u64 {
         self.issued.load(Ordering::SeqCst)
+    }
+
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::SeqCst)
     }
 
     fn issue(&self, client_id: &str, audience: &str) -> String {
@@ -67,6 +82,112 @@ impl TokenStore {
     }
 }
 
+/// Which token endpoint a request is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Endpoint {
+    Entra,
+    ManagedIdentity,
+}
+
+/// Serves one token request: counts it, logs it and applies its scenario's token fault when
+/// its client id names a registered scenario, then answers like the real endpoint.
+pub async fn serve(
+    shared: &Shared,
+    conn: &Connection,
+    parts: &hyper::http::request::Parts,
+    query: &[(String, String)],
+    body: &[u8],
+    endpoint: Endpoint,
+) -> Response<Body> {
+    shared.tokens.requests.fetch_add(1, Ordering::SeqCst);
+    let client_id = match endpoint {
+        Endpoint::Entra => form_urlencoded::parse(body)
+            .find(|(k, _)| k == "client_id")
+            .map(|(_, v)| v.into_owned()),
+        Endpoint::ManagedIdentity => query
+            .iter()
+            .find(|(k, _)| k == "client_id")
+            .map(|(_, v)| v.clone()),
+    };
+    let scenario = client_id.filter(|c| shared.is_registered(c));
+    let mut completion = scenario.as_deref().map(|scenario| {
+        // Neither the form body (a client secret) nor the headers (IDENTITY_HEADER) are
+        // logged: both carry secrets.
+        let entry = LogEntry {
+            method: parts.method.to_string(),
+            path: parts.uri.path().to_string(),
+            query: query.to_vec(),
+            ..LogEntry::default()
+        };
+        Completion::new(shared.begin(scenario, entry).1)
+    });
+    let fault = scenario
+        .as_deref()
+        .and_then(|s| shared.next_token_fault(s))
+        .unwrap_or_default();
+    if fault.delay_ms > 0 {
+        // A client that gives up drops this future: the log entry then reads aborted.
+        tokio::time::sleep(Duration::from_millis(fault.delay_ms)).await;
+    }
+    let reply = if fault.is_terminal() {
+        fault_reply(&fault, endpoint)
+    } else {
+        match endpoint {
+            Endpoint::Entra => token(&shared.tokens, body),
+            Endpoint::ManagedIdentity => managed_identity(&shared.tokens, &parts.headers, query),
+        }
+    };
+    if let Some(completion) = completion.as_mut() {
+        completion.update(|e| e.status = reply.status);
+        completion.finish();
+    }
+    if matches!(reply.payload, Payload::Reset) {
+        conn.reset();
+        return std::future::pending::<Response<Body>>().await;
+    }
+    let mut reply = reply;
+    reply.headers.extend(fault.headers.iter().cloned());
+    api::plain(reply)
+}
+
+/// A terminal fault's answer in the endpoint's own error shape: Entra's
+/// `{"error","error_description","error_codes"}` or App Service's `{"statusCode","message"}`.
+fn fault_reply(fault: &Fault, endpoint: Endpoint) -> Reply {
+    if fault.reset || fault.malformed || fault.body.is_some() {
+        return fault.reply("token", "");
+    }
+    let status = fault.status.unwrap_or(500);
+    let description = match status {
+        429 => "Too many requests: the token endpoint is throttling this client.".to_string(),
+        500..=599 => format!("The token endpoint failed (injected fault with status {status})."),
+        _ => format!("Injected fault with status {status}."),
+    };
+    let mut reply = match endpoint {
+        Endpoint::Entra => {
+            let error = match status {
+                429 | 503 => "temporarily_unavailable",
+                500..=599 => "server_error",
+                _ => "invalid_request",
+            };
+            let body = obj([
+                ("error", j(error)),
+                ("error_description", j(description)),
+                ("error_codes", j(Vec::<u32>::new())),
+            ]);
+            Reply::json(status, body.compact())
+        }
+        Endpoint::ManagedIdentity => {
+            let body = obj([("statusCode", j(status)), ("message", j(description))]);
+            Reply::json(status, body.compact())
+        }
+    };
+    if let Some(ct) = &fault.content_type {
+        reply.content_type = ct.clone();
+    }
+    reply.headers.extend(fault.hint_headers());
+    reply
+}
+
 fn entra_error(status: u16, error: &str, code: u32, description: &str) -> Reply {
     let body = obj([
         ("error", j(error)),
@@ -83,7 +204,7 @@ fn entra_error(status: u16, error: &str, code: u32, description: &str) -> Reply 
 }
 
 /// `POST /{tenant}/oauth2/v2.0/token` with a form body (client credentials grant).
-pub fn token(store: &TokenStore, body: &[u8]) -> Reply {
+fn token(store: &TokenStore, body: &[u8]) -> Reply {
     let form: HashMap<String, String> = form_urlencoded::parse(body)
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
@@ -152,11 +273,7 @@ pub fn token(store: &TokenStore, body: &[u8]) -> Reply {
 }
 
 /// `GET /msi/token?api-version=2019-08-01&resource=R[&client_id=..]` with `X-IDENTITY-HEADER`.
-pub fn managed_identity(
-    store: &TokenStore,
-    headers: &HeaderMap,
-    query: &[(String, String)],
-) -> Reply {
+fn managed_identity(store: &TokenStore, headers: &HeaderMap, query: &[(String, String)]) -> Reply {
     let q = |k: &str| {
         query
             .iter()

@@ -6,6 +6,10 @@ use crate::errors;
 use crate::json::{j, obj, J};
 use crate::reply::Reply;
 
+/// What `hang` waits before answering: far longer than any client waits, so in practice the
+/// endpoint never answers and the client has to give up.
+pub const HANG_MS: u64 = 24 * 60 * 60 * 1000;
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Fault {
     pub status: Option<u16>,
@@ -83,6 +87,7 @@ impl Fault {
                 "x-ms-retry-after-ms" => f.x_ms_retry_after_ms = Some(value.to_string()),
                 "retry-after" => f.retry_after = Some(value.to_string()),
                 "delay-ms" => f.delay_ms = number(value)?,
+                "hang" => f.delay_ms = HANG_MS,
                 "chunk-delay-ms" => f.chunk_delay_ms = number(value)?,
                 "reset" => f.reset = true,
                 "truncate" => f.truncate = true,
@@ -259,6 +264,7 @@ mod tests {
             Fault::parse("huge-body=1073741824").unwrap().huge_body,
             Some(1 << 30)
         );
+        assert_eq!(Fault::parse("hang").unwrap().delay_ms, HANG_MS);
     }
 
     #[test]

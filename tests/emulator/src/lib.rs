@@ -108,6 +108,12 @@ impl Emulator {
         self.shared.tokens.issued()
     }
 
+    /// Requests that reached the fake Entra and managed-identity endpoints, whatever they were
+    /// answered (a token, an error, an injected fault).
+    pub fn token_endpoint_requests(&self) -> u64 {
+        self.shared.tokens.requests()
+    }
+
     /// Stops accepting and drops every open connection.
     pub fn shutdown(self) {}
 }

@@ -130,12 +130,21 @@ async fn handle(shared: Arc<Shared>, conn: Connection, req: Request<Incoming>) -
     let query = routes::parse_query(parts.uri.query());
     match routes::classify(&parts.method, parts.uri.path(), &query) {
         Target::Control(segs) => api::plain(control::handle(&shared, &parts.method, &segs, &bytes)),
-        Target::EntraToken => api::plain(entra::token(&shared.tokens, &bytes)),
-        Target::ManagedIdentity => api::plain(entra::managed_identity(
-            &shared.tokens,
-            &parts.headers,
-            &query,
-        )),
+        Target::EntraToken => {
+            entra::serve(
+                &shared,
+                &conn,
+                &parts,
+                &query,
+                &bytes,
+                entra::Endpoint::Entra,
+            )
+            .await
+        }
+        Target::ManagedIdentity => {
+            let endpoint = entra::Endpoint::ManagedIdentity;
+            entra::serve(&shared, &conn, &parts, &query, &bytes, endpoint).await
+        }
         Target::Api(route) => api::serve(shared, conn, parts, query, Some(route), bytes).await,
         Target::NotFound => api::serve(shared, conn, parts, query, None, bytes).await,
     }

@@ -37,6 +37,10 @@ pub struct Limits {
 pub struct ScenarioSpec {
     pub steps: HashMap<String, VecDeque<Fault>>,
     pub limits: HashMap<String, Limits>,
+    /// Steps for the token endpoints (Entra and managed identity), one per token request.
+    pub token_steps: VecDeque<Fault>,
+    /// Applied to every token request once `token_steps` are used up: a lasting outage.
+    pub token_fault: Option<Fault>,
 }
 
 #[derive(Default)]
@@ -154,6 +158,19 @@ impl Shared {
                 ..Default::default()
             },
         );
+    }
+
+    pub fn is_registered(&self, id: &str) -> bool {
+        lock(&self.scenarios).contains_key(id)
+    }
+
+    /// The fault for the scenario's next token request: its next step, else its lasting fault.
+    pub fn next_token_fault(&self, scenario: &str) -> Option<Fault> {
+        let mut all = lock(&self.scenarios);
+        let spec = &mut all.get_mut(scenario)?.spec;
+        spec.token_steps
+            .pop_front()
+            .or_else(|| spec.token_fault.clone())
     }
 
     pub fn forget(&self, id: &str) -> bool {

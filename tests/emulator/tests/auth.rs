@@ -264,10 +264,74 @@ async fn entra_tokens_over_https() {
     );
 
     assert_eq!(env.em.token_requests(), 4);
+    let asked = env.em.token_endpoint_requests();
+    assert!(asked >= 4, "{asked}");
     assert_eq!(
         env.get("_emulator/stats", &[]).await.json(),
-        json!({"token_requests": 4})
+        json!({"token_requests": 4, "token_endpoint_requests": asked})
     );
+}
+
+#[tokio::test]
+async fn token_faults_follow_the_scenario_the_client_id_names() {
+    let env = start().await;
+    env.register(
+        "throttled-app",
+        json!({"token": ["status=429;retry-after=7", "hang"], "token_fault": "status=500"}),
+    )
+    .await;
+    let form = [
+        ("client_id", "throttled-app"),
+        ("client_secret", "s3cret"),
+        ("grant_type", "client_credentials"),
+        ("scope", SCOPE),
+    ];
+    let r = entra(&env, &form).await;
+    assert_eq!(r.status, 429);
+    assert_eq!(r.header("retry-after"), Some("7"));
+    assert_eq!(r.json()["error"], "temporarily_unavailable");
+    // `hang` never answers: the client gives up.
+    let hung = tokio::time::timeout(Duration::from_millis(300), entra(&env, &form)).await;
+    assert!(hung.is_err(), "a hung token endpoint answered");
+    let r = entra(&env, &form).await;
+    assert_eq!(r.status, 500);
+    assert_eq!(r.json()["error"], "server_error");
+    assert_eq!(entra(&env, &form).await.status, 500, "the lasting fault");
+    // The managed identity endpoint reads the client id from its query.
+    let url = format!(
+        "{}msi/token?api-version=2019-08-01&resource=https%3A%2F%2Fcognitiveservices.azure.com&client_id=throttled-app",
+        env.em.endpoint()
+    );
+    let r = env
+        .send(env.http.get(url).header("x-identity-header", "h"))
+        .await;
+    assert_eq!(r.status, 500);
+    assert_eq!(r.json()["statusCode"], 500);
+    assert_eq!(env.em.token_requests(), 0);
+    assert_eq!(env.em.token_endpoint_requests(), 5);
+    let log = env
+        .get("_emulator/scenarios/throttled-app/requests", &[])
+        .await
+        .json();
+    let statuses: Vec<_> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["status"].clone(), e["aborted"].clone()))
+        .collect();
+    assert_eq!(
+        statuses,
+        vec![
+            (json!(429), json!(false)),
+            (json!(0), json!(true)),
+            (json!(500), json!(false)),
+            (json!(500), json!(false)),
+            (json!(500), json!(false)),
+        ]
+    );
+    assert!(!log.to_string().contains("s3cret"), "no secret in the log");
+    // A client id naming no scenario gets tokens as before.
+    assert!(!secret_token(&env, "app-1").await.is_empty());
 }
 
 #[tokio::test]
