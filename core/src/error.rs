@@ -8,68 +8,77 @@ use serde::Serialize;
 
 use crate::types::{Attempt, ContentFilterReport};
 
-/// What went wrong, in the terms a caller acts on.
-#[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorKind {
+/// Declares [`ErrorKind`], its stable names and [`ErrorKind::ALL`] from one list, so a new
+/// kind cannot be left out of `ALL` (every binding's tests walk it to prove each kind has its
+/// own class).
+macro_rules! error_kinds {
+    ($($(#[$doc:meta])* $kind:ident => $name:literal,)+) => {
+        /// What went wrong, in the terms a caller acts on.
+        #[non_exhaustive]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum ErrorKind {
+            $($(#[$doc])* $kind,)+
+        }
+
+        impl ErrorKind {
+            /// Every kind, in declaration order.
+            pub const ALL: &'static [ErrorKind] = &[$(ErrorKind::$kind,)+];
+
+            /// The stable snake_case name used in vectors, JSON and the bindings' `kind`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorKind::$kind => $name,)+
+                }
+            }
+
+            /// The kind named `name` (as [`ErrorKind::as_str`] writes it).
+            pub fn from_name(name: &str) -> Option<ErrorKind> {
+                match name {
+                    $($name => Some(ErrorKind::$kind),)+
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+error_kinds! {
     /// The catalog (file, environment or builder) is unusable.
-    Config,
+    Config => "config",
     /// The caller's request was refused before anything was sent.
-    InvalidRequest,
+    InvalidRequest => "invalid_request",
     /// 401: missing, invalid or expired key or token.
-    Authentication,
+    Authentication => "authentication",
     /// 403: the identity lacks the "Cognitive Services User" role.
-    PermissionDenied,
+    PermissionDenied => "permission_denied",
     /// 404: wrong deployment name, endpoint or api-version.
-    NotFound,
+    NotFound => "not_found",
     /// 429: quota or rate limit; carries the server's retry hint.
-    RateLimit,
+    RateLimit => "rate_limit",
     /// 400 `content_filter`, or a completion that ended in `content_filter`.
-    ContentFilter,
+    ContentFilter => "content_filter",
     /// 400 `OperationNotSupported`: the deployment does not serve this API.
-    OperationUnsupported,
+    OperationUnsupported => "operation_unsupported",
     /// Any other 4xx the service refused.
-    BadRequest,
+    BadRequest => "bad_request",
     /// 5xx from the service.
-    Server,
+    Server => "server",
     /// The deadline or the per-attempt timeout passed (also 408).
-    Timeout,
+    Timeout => "timeout",
     /// The connection could not be made or broke before an answer.
-    Connection,
+    Connection => "connection",
     /// A stream broke or ended without its terminator.
-    Stream,
+    Stream => "stream",
     /// A thinking model spent its whole `max_tokens` budget reasoning: no answer.
-    ReasoningExhausted,
+    ReasoningExhausted => "reasoning_exhausted",
     /// The service answered something this client cannot read.
-    InvalidResponse,
+    InvalidResponse => "invalid_response",
     /// Credentials could not be obtained (Entra ID, managed identity, CLI).
-    Credential,
+    Credential => "credential",
 }
 
 impl ErrorKind {
-    /// The stable snake_case name used in vectors, JSON and the bindings' `code`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorKind::Config => "config",
-            ErrorKind::InvalidRequest => "invalid_request",
-            ErrorKind::Authentication => "authentication",
-            ErrorKind::PermissionDenied => "permission_denied",
-            ErrorKind::NotFound => "not_found",
-            ErrorKind::RateLimit => "rate_limit",
-            ErrorKind::ContentFilter => "content_filter",
-            ErrorKind::OperationUnsupported => "operation_unsupported",
-            ErrorKind::BadRequest => "bad_request",
-            ErrorKind::Server => "server",
-            ErrorKind::Timeout => "timeout",
-            ErrorKind::Connection => "connection",
-            ErrorKind::Stream => "stream",
-            ErrorKind::ReasoningExhausted => "reasoning_exhausted",
-            ErrorKind::InvalidResponse => "invalid_response",
-            ErrorKind::Credential => "credential",
-        }
-    }
-
     /// Whether the same request may succeed if sent again later.
     pub fn is_retryable(self) -> bool {
         matches!(
@@ -315,6 +324,19 @@ impl std::error::Error for Error {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_kind_is_listed_once_with_the_name_it_serializes_to() {
+        let mut names = std::collections::BTreeSet::new();
+        for &kind in ErrorKind::ALL {
+            let name = kind.as_str();
+            assert!(names.insert(name), "{name} twice");
+            assert_eq!(serde_json::to_value(kind).unwrap(), name);
+            assert_eq!(ErrorKind::from_name(name), Some(kind));
+            assert!(!kind.default_hint().is_empty());
+        }
+        assert_eq!(ErrorKind::from_name("aborted"), None);
+    }
 
     #[test]
     fn text_never_doubles_a_full_stop() {
