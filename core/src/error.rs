@@ -76,6 +76,8 @@ error_kinds! {
     InvalidResponse => "invalid_response",
     /// Credentials could not be obtained (Entra ID, managed identity, CLI).
     Credential => "credential",
+    /// The caller cancelled or closed the call (a stream, an aborted request) before its end.
+    Cancelled => "cancelled",
 }
 
 impl ErrorKind {
@@ -132,6 +134,9 @@ impl ErrorKind {
             ErrorKind::Credential => {
                 "no Entra ID token could be obtained: check the managed identity / workload \
                  identity environment, or `az login`"
+            }
+            ErrorKind::Cancelled => {
+                "the call was cancelled by the caller, so its answer is incomplete"
             }
         }
     }

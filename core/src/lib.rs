@@ -20,6 +20,7 @@ pub mod wire;
 
 pub use client::{
     CatalogSource, ChatStream, ClientOptions, ClientSettings, EnvLookup, Foundry, SmokeResult,
+    StreamHandle,
 };
 pub use config::{Catalog, Deployment, Secret, Shape};
 pub use error::{Error, ErrorDetails, ErrorKind, Result};

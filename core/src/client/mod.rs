@@ -2,6 +2,7 @@
 //! fallback loop, and hands back normalized results.
 
 mod call;
+mod handle;
 mod learned;
 mod settings;
 mod smoke;
@@ -21,6 +22,7 @@ use crate::types::{
 use crate::{normalize, wire, Error, ErrorKind, Result};
 use tracing::Instrument;
 
+pub use handle::StreamHandle;
 pub use settings::{CatalogSource, ClientSettings};
 pub use smoke::SmokeResult;
 pub use stream::ChatStream;
