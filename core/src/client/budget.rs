@@ -82,8 +82,8 @@ impl RetryBucket {
 pub(crate) fn budget_spent(err: Error, refusal: Refusal, capacity: u32) -> Error {
     let hint = format!(
         "the client's retry budget is spent ({} of {capacity} tokens left, a retry costs {}): \
-         many calls failed recently, so this one failed fast instead of retrying; successes \
-         refill the budget. Check the service's health, add a fallback deployment to the \
+         recent failures used it up, so this call failed fast instead of retrying, and each \
+         success refills it. Check the service's health, add a fallback deployment to the \
          route, or raise `defaults.retry_budget.capacity`",
         refusal.available, refusal.cost
     );
