@@ -411,3 +411,28 @@ fn budget_and_breaker_settings_have_defaults_and_are_range_checked() {
         .expect_err("capacity 0");
     assert!(err.message.contains("capacity is 0"), "{}", err.message);
 }
+
+#[tokio::test]
+async fn a_spent_daily_quota_keeps_the_breaker_open_as_long_as_the_service_says_up_to_an_hour() {
+    let emu = emulator().await;
+    let (client, seen) = client(
+        &emu,
+        "daily",
+        "  circuit_breaker: {failure_threshold: 1, cooldown_ms: 1000}\n",
+    );
+    // The wait is only in the text, as Azure words a spent daily quota.
+    let quota = r#"status=429;body={"error":{"code":"429","message":"Daily quota exceeded. Please retry after 86400 seconds."}}"#;
+    let err = client.chat(faulty("gpt-5.4", quota)).await.unwrap_err();
+    assert_eq!(err.retry_after, Some(Duration::from_secs(86_400)));
+    assert_eq!(err.attempts.len(), 1);
+    let err = client.chat(chat("gpt-5.4")).await.unwrap_err();
+    assert_eq!(err.code.as_deref(), Some("circuit_open"));
+    let left = err.retry_after.expect("the remaining cooldown");
+    assert!(
+        left > Duration::from_secs(3_500) && left <= Duration::from_secs(3_600),
+        "{left:?}"
+    );
+    let opened = of_type(&seen.lock().unwrap(), "circuit")[0].clone();
+    assert_eq!(opened["cooldown_ms"], 3_600_000);
+    assert_eq!(requests(&emu, "daily").await.len(), 1);
+}

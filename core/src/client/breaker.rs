@@ -18,6 +18,11 @@ use crate::{Error, ErrorKind};
 /// ever new failing names would grow the map without end. Past it, new names go untracked.
 const MAX_TRACKED: usize = 4_096;
 
+/// The longest a server's retry hint may stretch a cooldown (the longest wait any retry
+/// setting may name): a deployment whose daily quota is spent says "retry after 86400
+/// seconds", and probing it every `cooldown_ms` meanwhile would only collect more 429s.
+const MAX_HINTED_COOLDOWN: Duration = Duration::from_secs(3_600);
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum State {
     Closed {
@@ -70,8 +75,8 @@ pub(crate) struct Refused {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Settled {
     Unchanged,
-    /// This attempt opened (or, as a failed probe, re-opened) the breaker.
-    Opened,
+    /// This attempt opened (or, as a failed probe, re-opened) the breaker for this long.
+    Opened(Duration),
     Closed,
 }
 
@@ -138,7 +143,7 @@ impl Breakers {
             State::Open { failures, .. } => {
                 *state = State::HalfOpen { failures };
                 drop(states);
-                self.notify(name, CircuitState::HalfOpen, failures);
+                self.notify(name, CircuitState::HalfOpen, failures, None);
                 Ok(permit(true))
             }
             State::HalfOpen { failures } => Err(Refused {
@@ -148,23 +153,36 @@ impl Breakers {
         }
     }
 
-    fn settle(&self, name: &str, probe: bool, health: Health, now: Instant) -> Settled {
+    /// Records an attempt's health; `hint` is the server's retry hint of a failure, which
+    /// lengthens the cooldown it may start.
+    fn settle(
+        &self,
+        name: &str,
+        probe: bool,
+        health: Health,
+        hint: Option<Duration>,
+        now: Instant,
+    ) -> Settled {
         if !self.settings.enabled {
             return Settled::Unchanged;
         }
+        let cooldown = self
+            .cooldown()
+            .max(hint.unwrap_or_default().min(MAX_HINTED_COOLDOWN));
         let mut states = self.states();
         let current = states.get(name).copied();
         let open = |failures| State::Open {
-            until: now.checked_add(self.cooldown()).unwrap_or(now),
+            until: now.checked_add(cooldown).unwrap_or(now),
             failures,
         };
         let (next, settled) = match (current, probe, health) {
             // Only the probe decides a breaker that is not closed: a straggler that was let
             // through before it opened says little about the deployment now.
             (Some(State::HalfOpen { .. }), true, Health::Healthy) => (None, Settled::Closed),
-            (Some(State::HalfOpen { failures }), true, Health::Unhealthy) => {
-                (Some(open(failures.saturating_add(1))), Settled::Opened)
-            }
+            (Some(State::HalfOpen { failures }), true, Health::Unhealthy) => (
+                Some(open(failures.saturating_add(1))),
+                Settled::Opened(cooldown),
+            ),
             // An unsettled probe: the next caller probes at once.
             (Some(State::HalfOpen { failures }), true, Health::Unknown) => (
                 Some(State::Open {
@@ -182,7 +200,7 @@ impl Breakers {
                     _ => 1,
                 };
                 if failures >= self.settings.failure_threshold {
-                    (Some(open(failures)), Settled::Opened)
+                    (Some(open(failures)), Settled::Opened(cooldown))
                 } else {
                     (Some(State::Closed { failures }), Settled::Unchanged)
                 }
@@ -203,15 +221,17 @@ impl Breakers {
         }
         drop(states);
         match settled {
-            Settled::Opened => self.notify(name, CircuitState::Open, failures),
-            Settled::Closed => self.notify(name, CircuitState::Closed, 0),
+            Settled::Opened(cooldown) => {
+                self.notify(name, CircuitState::Open, failures, Some(cooldown))
+            }
+            Settled::Closed => self.notify(name, CircuitState::Closed, 0, None),
             Settled::Unchanged => {}
         }
         settled
     }
 
-    fn notify(&self, name: &str, state: CircuitState, failures: u32) {
-        let cooldown_ms = (state == CircuitState::Open).then_some(self.settings.cooldown_ms);
+    fn notify(&self, name: &str, state: CircuitState, failures: u32, open_for: Option<Duration>) {
+        let cooldown_ms = open_for.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
         self.events.notice(|| {
             Event::Circuit(CircuitEvent {
                 deployment: name.to_string(),
@@ -224,11 +244,11 @@ impl Breakers {
 }
 
 impl Permit<'_> {
-    /// Records the attempt's health.
-    pub fn settle(mut self, health: Health) -> Settled {
+    /// Records the attempt's health (and a failure's retry hint).
+    pub fn settle(mut self, health: Health, hint: Option<Duration>) -> Settled {
         self.settled = true;
         self.breakers
-            .settle(self.name, self.probe, health, Instant::now())
+            .settle(self.name, self.probe, health, hint, Instant::now())
     }
 }
 
@@ -236,7 +256,7 @@ impl Drop for Permit<'_> {
     fn drop(&mut self) {
         if self.probe && !self.settled {
             self.breakers
-                .settle(self.name, true, Health::Unknown, Instant::now());
+                .settle(self.name, true, Health::Unknown, None, Instant::now());
         }
     }
 }
@@ -270,14 +290,17 @@ pub(crate) fn circuit_open(name: &str, refused: Refused, cooldown: Duration) -> 
 }
 
 /// The last error of a call that tripped (or found open) the deployment's breaker: it says
-/// why no more retries follow.
-pub(crate) fn stopped_by_breaker(err: Error, cooldown: Duration) -> Error {
+/// why no more retries follow. `open_for` is the cooldown (or what is left of it).
+pub(crate) fn stopped_by_breaker(err: Error, open_for: Option<Duration>) -> Error {
+    let when = match open_for {
+        Some(d) => format!("for {:.0}s", d.as_secs_f64()),
+        None => "until a probe call succeeds".to_string(),
+    };
     let hint = format!(
         "{}; the deployment failed too many attempts in a row, so its circuit breaker opened: \
-         it is not called for {:.0}s (`defaults.circuit_breaker`), and routes use their \
-         fallback meanwhile",
+         it is not called {when} (`defaults.circuit_breaker`), and routes use their fallback \
+         meanwhile",
         err.hint.trim_end_matches('.'),
-        cooldown.as_secs_f64()
     );
     err.with_hint(hint)
 }
@@ -311,7 +334,7 @@ mod tests {
                 let probe = p.probe;
                 let mut p = p;
                 p.settled = true;
-                b.settle(name, probe, Health::Unhealthy, now)
+                b.settle(name, probe, Health::Unhealthy, None, now)
             }
             Err(_) => panic!("'{name}' should be admitted"),
         }
@@ -323,7 +346,10 @@ mod tests {
         let t0 = Instant::now();
         assert_eq!(fail(&b, "a", t0), Settled::Unchanged);
         assert_eq!(fail(&b, "a", t0), Settled::Unchanged);
-        assert_eq!(fail(&b, "a", t0), Settled::Opened);
+        assert_eq!(
+            fail(&b, "a", t0),
+            Settled::Opened(Duration::from_millis(1_000))
+        );
         let refused = b.admit_at("a", t0 + Duration::from_millis(400)).err();
         assert_eq!(
             refused,
@@ -342,7 +368,7 @@ mod tests {
             b.admit_at("a", after).err().map(|r| r.remaining),
             Some(None)
         );
-        assert_eq!(probe.settle(Health::Healthy), Settled::Closed);
+        assert_eq!(probe.settle(Health::Healthy, None), Settled::Closed);
         assert!(b.admit_at("a", after).ok().is_some_and(|p| !p.probe));
         assert_eq!(
             *seen.lock().unwrap(),
@@ -354,9 +380,16 @@ mod tests {
     fn a_failed_probe_reopens_for_another_cooldown() {
         let (b, _) = breakers(1, 1_000);
         let t0 = Instant::now();
-        assert_eq!(fail(&b, "a", t0), Settled::Opened);
+        assert_eq!(
+            fail(&b, "a", t0),
+            Settled::Opened(Duration::from_millis(1_000))
+        );
         let t1 = t0 + Duration::from_millis(1_500);
-        assert_eq!(fail(&b, "a", t1), Settled::Opened, "the probe failed");
+        assert_eq!(
+            fail(&b, "a", t1),
+            Settled::Opened(Duration::from_millis(1_000)),
+            "the probe failed"
+        );
         let refused = b.admit_at("a", t1 + Duration::from_millis(999)).err();
         assert!(refused.is_some_and(|r| r.remaining == Some(Duration::from_millis(1))));
         assert!(b.admit_at("a", t1 + Duration::from_millis(1_000)).is_ok());
@@ -381,15 +414,46 @@ mod tests {
         let (b, _) = breakers(2, 1_000);
         let t0 = Instant::now();
         fail(&b, "a", t0);
-        b.settle("a", false, Health::Unknown, t0);
-        assert_eq!(fail(&b, "a", t0), Settled::Opened, "two in a row");
+        b.settle("a", false, Health::Unknown, None, t0);
+        assert_eq!(
+            fail(&b, "a", t0),
+            Settled::Opened(Duration::from_millis(1_000)),
+            "two in a row"
+        );
         let (b, _) = breakers(2, 1_000);
         fail(&b, "a", t0);
-        b.settle("a", false, Health::Healthy, t0);
+        b.settle("a", false, Health::Healthy, None, t0);
         assert_eq!(fail(&b, "a", t0), Settled::Unchanged);
         assert!(b.states().get("a").is_some());
-        b.settle("a", false, Health::Healthy, t0);
+        b.settle("a", false, Health::Healthy, None, t0);
         assert!(b.states().is_empty(), "healthy deployments are not tracked");
+    }
+
+    #[test]
+    fn a_long_server_hint_stretches_the_cooldown_up_to_an_hour() {
+        let (b, _) = breakers(1, 1_000);
+        let t0 = Instant::now();
+        let day = Some(Duration::from_secs(86_400));
+        let settled = match b.admit_at("a", t0) {
+            Ok(mut p) => {
+                p.settled = true;
+                b.settle("a", false, Health::Unhealthy, day, t0)
+            }
+            Err(_) => panic!("admitted"),
+        };
+        assert_eq!(settled, Settled::Opened(MAX_HINTED_COOLDOWN));
+        let refused = b.admit_at("a", t0 + Duration::from_secs(60)).err();
+        assert_eq!(
+            refused.and_then(|r| r.remaining),
+            Some(MAX_HINTED_COOLDOWN - Duration::from_secs(60))
+        );
+        // A short hint never shortens the configured cooldown.
+        let (b, _) = breakers(1, 1_000);
+        let short = Some(Duration::from_millis(10));
+        assert_eq!(
+            b.settle("a", false, Health::Unhealthy, short, t0),
+            Settled::Opened(Duration::from_millis(1_000))
+        );
     }
 
     #[test]
@@ -446,8 +510,10 @@ mod tests {
         assert!(e.hint.contains("defaults.circuit_breaker"));
         let e = stopped_by_breaker(
             Error::new(ErrorKind::Server, "503"),
-            Duration::from_secs(30),
+            Some(Duration::from_secs(30)),
         );
-        assert!(e.hint.contains("circuit breaker opened"));
+        assert!(e.hint.contains("circuit breaker opened") && e.hint.contains("for 30s"));
+        let e = stopped_by_breaker(Error::new(ErrorKind::Server, "503"), None);
+        assert!(e.hint.contains("until a probe call succeeds"));
     }
 }

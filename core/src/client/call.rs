@@ -185,7 +185,7 @@ impl Foundry {
                 Ok(permit) => permit,
                 Err(refused) => {
                     return Err(match previous {
-                        Some(err) => stopped_by_breaker(err, breakers.cooldown()),
+                        Some(err) => stopped_by_breaker(err, refused.remaining),
                         None => circuit_open(&base.name, refused, breakers.cooldown()),
                     })
                 }
@@ -255,17 +255,17 @@ impl Foundry {
             };
             let err = match outcome {
                 Ok(sent) => {
-                    permit.settle(Health::Healthy);
+                    permit.settle(Health::Healthy, None);
                     self.inner.retry_budget.refill();
                     attempt_event(None);
                     return Ok(sent);
                 }
                 Err(e) => e,
             };
-            if permit.settle(Health::of(&err)) == Settled::Opened {
+            if let Settled::Opened(open_for) = permit.settle(Health::of(&err), err.retry_after) {
                 // This failure opened the breaker: no retry (the probe's failure included).
                 attempt_event(None);
-                return Err(stopped_by_breaker(err, breakers.cooldown()));
+                return Err(stopped_by_breaker(err, Some(open_for)));
             }
             // Re-sends that fix the request rather than wait: each at most once per call.
             let is_entra = matches!(d.auth, AuthConfig::Entra(_));

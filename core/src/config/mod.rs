@@ -286,8 +286,9 @@ impl Default for RetryBudget {
 
 /// A per-deployment circuit breaker: after `failure_threshold` failed attempts in a row (5xx,
 /// 408/429, timeouts, connection failures; never a client error) the deployment is not called
-/// for `cooldown_ms`. Routes skip it meanwhile; then one probe call is let through, and its
-/// outcome closes the breaker or opens it for another cooldown.
+/// for `cooldown_ms` (or the failure's retry hint when longer, at most an hour). Routes skip
+/// it meanwhile; then one probe call is let through, and its outcome closes the breaker or
+/// opens it for another cooldown.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct CircuitBreaker {
