@@ -1,6 +1,7 @@
 //! What the client tells observers: one event per HTTP attempt and one per finished call,
-//! delivered to callbacks (every binding exposes one) and as `tracing` records with
-//! OpenTelemetry GenAI attribute names.
+//! plus the rare changes of the client's own state (a deployment's circuit breaker, a retry
+//! the retry budget refused), delivered to callbacks (every binding exposes one) and as
+//! `tracing` records with OpenTelemetry GenAI attribute names.
 
 use std::sync::Arc;
 
@@ -9,7 +10,8 @@ use serde::Serialize;
 use crate::types::{Api, ChatResult, Usage};
 use crate::{Error, ErrorKind};
 
-/// One observation. Serialized with a `type` tag (`attempt` or `result`) for the bindings.
+/// One observation. Serialized with a `type` tag (`attempt`, `result`, `circuit` or
+/// `retry_refused`) for the bindings.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
@@ -17,6 +19,55 @@ pub enum Event {
     Attempt(AttemptEvent),
     /// A call finished, successfully or not.
     Result(ResultEvent),
+    /// A deployment's circuit breaker opened, half-opened (one probe let through) or closed.
+    Circuit(CircuitEvent),
+    /// A retry was not made: the client's retry budget could not pay for it.
+    RetryRefused(RetryRefusedEvent),
+}
+
+/// Where a deployment's circuit breaker stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CircuitState {
+    /// Failed too often in a row: calls skip it until the cooldown ends.
+    Open,
+    /// The cooldown ended: one probe call is let through to test it.
+    HalfOpen,
+    /// Healthy again (the probe succeeded): calls reach it normally.
+    Closed,
+}
+
+impl CircuitState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CircuitState::Open => "open",
+            CircuitState::HalfOpen => "half_open",
+            CircuitState::Closed => "closed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CircuitEvent {
+    pub deployment: String,
+    pub state: CircuitState,
+    /// The failed attempts in a row that opened it (0 when closed).
+    pub consecutive_failures: u32,
+    /// How long it stays open, when it opened.
+    pub cooldown_ms: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RetryRefusedEvent {
+    pub deployment: String,
+    /// The attempt (1-based, across the call) whose retry was refused.
+    pub attempt: u32,
+    /// The error kind of that attempt, which the call now fails with.
+    pub error: &'static str,
+    /// What the retry would have cost, and what the budget held.
+    pub cost: u32,
+    pub available: u32,
+    pub capacity: u32,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -158,6 +209,17 @@ impl EventSink {
         }
     }
 
+    /// Delivers a change of the client's own state. Rare, and worth a warning in logs: built
+    /// only when someone listens, like the others.
+    pub fn notice(&self, make: impl FnOnce() -> Event) {
+        if self.callback.is_some()
+            || tracing::enabled!(tracing::Level::INFO)
+            || log::max_level() >= log::LevelFilter::Info
+        {
+            self.emit(make());
+        }
+    }
+
     fn emit(&self, event: Event) {
         match &event {
             Event::Attempt(a) => tracing::debug!(
@@ -194,6 +256,25 @@ impl EventSink {
                 "result"
                 )
             }
+            Event::Circuit(c) if c.state == CircuitState::Open => tracing::warn!(
+                gen_ai.request.model = %c.deployment,
+                consecutive_failures = c.consecutive_failures,
+                cooldown_ms = c.cooldown_ms,
+                "circuit breaker opened: the deployment is skipped until the cooldown ends"
+            ),
+            Event::Circuit(c) => tracing::info!(
+                gen_ai.request.model = %c.deployment,
+                state = c.state.as_str(),
+                "circuit breaker"
+            ),
+            Event::RetryRefused(r) => tracing::warn!(
+                gen_ai.request.model = %r.deployment,
+                error.type = r.error,
+                attempt = r.attempt,
+                cost = r.cost,
+                available = r.available,
+                "retry refused: the client's retry budget is spent"
+            ),
         }
         if let Some(callback) = &self.callback {
             // A panicking observer must not take the call (or an FFI caller) down with it.

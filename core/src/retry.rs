@@ -23,9 +23,25 @@ pub(crate) fn backoff(policy: &RetryPolicy, retry_index: u32) -> Duration {
     Duration::from_millis(low + fastrand::u64(0..=cap - low))
 }
 
+/// The most jitter added to a server hint.
+const MAX_HINT_JITTER: Duration = Duration::from_secs(1);
+
+/// A server hint plus a small random delay (up to 10 % of the hint, at most a second), so a
+/// fleet told "retry after 20 s" at the same moment does not come back in the same
+/// millisecond. Never below the hint, and never past `ceiling` (the longest wait allowed, or
+/// what is left of the deadline): the jitter only uses room that is there.
+fn jittered(hint: Duration, ceiling: Duration) -> Duration {
+    let room = ceiling
+        .saturating_sub(hint)
+        .min(MAX_HINT_JITTER)
+        .min(hint / 10);
+    let room_ms = u64::try_from(room.as_millis()).unwrap_or(u64::MAX);
+    hint + Duration::from_millis(fastrand::u64(0..=room_ms))
+}
+
 /// Decides whether `err` (after `retries_done` retries on this deployment) is retried, and
-/// when. A server hint is honoured as given; one longer than `max_server_wait_ms` ends the
-/// call instead, as does a wait past the deadline.
+/// when. A server hint is honoured, plus a little jitter; one longer than
+/// `max_server_wait_ms` ends the call instead, as does a wait past the deadline.
 pub(crate) fn decide(
     policy: &RetryPolicy,
     err: &Error,
@@ -35,11 +51,15 @@ pub(crate) fn decide(
     if !err.retryable || retries_done >= policy.max_retries {
         return Decision::GiveUp;
     }
+    let max_server_wait = Duration::from_millis(policy.max_server_wait_ms);
     let wait = match err.retry_after {
-        Some(hint) if hint > Duration::from_millis(policy.max_server_wait_ms) => {
-            return Decision::GiveUp
-        }
-        Some(hint) => hint,
+        Some(hint) if hint > max_server_wait => return Decision::GiveUp,
+        Some(hint) if hint >= time_left => return Decision::GiveUp,
+        // Just below the deadline, so the jittered wait still ends before it.
+        Some(hint) => jittered(
+            hint,
+            max_server_wait.min(time_left.saturating_sub(Duration::from_millis(1))),
+        ),
         None => backoff(policy, retries_done),
     };
     if wait >= time_left {
@@ -90,14 +110,72 @@ mod tests {
         let p = policy();
         let err = Error::new(ErrorKind::RateLimit, "429")
             .with_retry_after(Some(Duration::from_millis(40)));
-        assert_eq!(
-            decide(&p, &err, 0, Duration::from_secs(10)),
-            Decision::RetryAfter(Duration::from_millis(40))
-        );
+        for _ in 0..200 {
+            // 40 ms plus at most 10 % jitter.
+            match decide(&p, &err, 0, Duration::from_secs(10)) {
+                Decision::RetryAfter(w) => assert!(
+                    w >= Duration::from_millis(40) && w <= Duration::from_millis(44),
+                    "{w:?}"
+                ),
+                Decision::GiveUp => panic!("a 40 ms hint is retried"),
+            }
+        }
         let long =
             Error::new(ErrorKind::RateLimit, "429").with_retry_after(Some(Duration::from_secs(60)));
         assert_eq!(
             decide(&p, &long, 0, Duration::from_secs(100)),
+            Decision::GiveUp
+        );
+    }
+
+    #[test]
+    fn hint_jitter_is_bounded_by_a_second_the_longest_wait_and_the_deadline() {
+        let p = policy();
+        let hinted = |ms: u64| {
+            Error::new(ErrorKind::RateLimit, "429")
+                .with_retry_after(Some(Duration::from_millis(ms)))
+        };
+        let mut spread = std::collections::HashSet::new();
+        for _ in 0..200 {
+            // 10 % of 4.5 s would be 450 ms; max_server_wait_ms (5 s) leaves 500 ms.
+            let Decision::RetryAfter(w) = decide(&p, &hinted(4_500), 0, Duration::from_secs(60))
+            else {
+                panic!("a 4.5 s hint is retried")
+            };
+            assert!(w >= Duration::from_millis(4_500) && w <= Duration::from_millis(4_950));
+            spread.insert(w);
+            // The hint is exactly the longest wait allowed: no room for jitter.
+            assert_eq!(
+                decide(&p, &hinted(5_000), 0, Duration::from_secs(60)),
+                Decision::RetryAfter(Duration::from_millis(5_000))
+            );
+            // Jitter never carries the wait to the deadline.
+            let Decision::RetryAfter(w) =
+                decide(&p, &hinted(1_000), 0, Duration::from_millis(1_020))
+            else {
+                panic!("a 1 s hint fits in 1.02 s")
+            };
+            assert!(w >= Duration::from_millis(1_000) && w < Duration::from_millis(1_020));
+            // A zero hint (an HTTP date in the past) stays zero.
+            assert_eq!(
+                decide(&p, &hinted(0), 0, Duration::from_secs(60)),
+                Decision::RetryAfter(Duration::ZERO)
+            );
+        }
+        assert!(spread.len() > 1, "the jitter varies");
+        let mut long = policy();
+        long.max_server_wait_ms = 3_600_000;
+        for _ in 0..200 {
+            // 10 % of an hint of 60 s is 6 s: capped at one second.
+            let Decision::RetryAfter(w) =
+                decide(&long, &hinted(60_000), 0, Duration::from_secs(600))
+            else {
+                panic!("a 60 s hint is retried under a one-hour limit")
+            };
+            assert!(w >= Duration::from_secs(60) && w <= Duration::from_secs(61));
+        }
+        assert_eq!(
+            decide(&p, &hinted(2_000), 0, Duration::from_millis(2_000)),
             Decision::GiveUp
         );
     }

@@ -45,11 +45,42 @@ pub struct CallEvent {
     pub error: Option<String>,
 }
 
-/// What the client reports: one event per attempt, one per finished call.
+/// A deployment's circuit breaker changed state.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct CircuitEvent {
+    pub deployment: String,
+    /// `open` (calls skip it during the cooldown), `half_open` (one probe call let through)
+    /// or `closed` (healthy again).
+    pub state: String,
+    /// The failed attempts in a row that opened it (0 when closed).
+    pub consecutive_failures: i32,
+    /// How long it stays open, when it opened.
+    pub cooldown_ms: Option<i64>,
+}
+
+/// A retry was not made: the client's retry budget could not pay for it, so the call failed
+/// with its last error.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct RetryRefusedEvent {
+    pub deployment: String,
+    /// The attempt (1-based, across the call) whose retry was refused.
+    pub attempt: i32,
+    /// The error kind the call failed with.
+    pub error: String,
+    /// What the retry would have cost, and what the budget held.
+    pub cost: i32,
+    pub available: i32,
+    pub capacity: i32,
+}
+
+/// What the client reports: one event per attempt, one per finished call, and changes of the
+/// client's circuit breakers and retry budget.
 #[derive(Debug, Clone, uniffi::Enum)]
 pub enum FoundryEvent {
     Attempt { event: AttemptEvent },
     Completed { event: CallEvent },
+    Circuit { event: CircuitEvent },
+    RetryRefused { event: RetryRefusedEvent },
 }
 
 /// Receives events. Called on the client's IO threads: keep it quick and thread-safe.
@@ -97,6 +128,24 @@ impl From<&core::Event> for FoundryEvent {
                     request_id: r.request_id.clone(),
                     latency_ms: long(r.latency_ms),
                     error: r.error.map(str::to_string),
+                },
+            },
+            core::Event::Circuit(c) => FoundryEvent::Circuit {
+                event: CircuitEvent {
+                    deployment: c.deployment.clone(),
+                    state: c.state.as_str().to_string(),
+                    consecutive_failures: int(c.consecutive_failures),
+                    cooldown_ms: c.cooldown_ms.map(long),
+                },
+            },
+            core::Event::RetryRefused(r) => FoundryEvent::RetryRefused {
+                event: RetryRefusedEvent {
+                    deployment: r.deployment.clone(),
+                    attempt: int(r.attempt),
+                    error: r.error.to_string(),
+                    cost: int(r.cost),
+                    available: int(r.available),
+                    capacity: int(r.capacity),
                 },
             },
         }

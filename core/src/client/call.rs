@@ -7,10 +7,12 @@ use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
 use serde_json::{Map, Value};
 
+use super::breaker::{circuit_open, stopped_by_breaker, Health, Settled};
+use super::budget::budget_spent;
 use super::Foundry;
 use crate::auth::{BearerRequest, TokenGeneration};
 use crate::config::{AuthConfig, Deployment, Pricing, Shape};
-use crate::events::AttemptEvent;
+use crate::events::{AttemptEvent, Event, RetryRefusedEvent};
 use crate::retry::{decide, falls_back, Decision};
 use crate::types::{Api, Attempt, ChatRequest, EmbeddingsRequest, ResponsesRequest};
 use crate::{wire, Error, ErrorKind, Result};
@@ -176,9 +178,23 @@ impl Foundry {
         tried: &mut Vec<Attempt>,
     ) -> Result<Sent> {
         let policy = self.inner.catalog.defaults.retry;
+        let breakers = &self.inner.breakers;
         let mut retries = 0;
         let mut state = Relearned::default();
+        // The previous attempt's error, for when the breaker stops the next one.
+        let mut previous: Option<Error> = None;
         loop {
+            // Before every attempt, retries included: another call may have opened the
+            // breaker while this one waited.
+            let permit = match breakers.admit(&base.name) {
+                Ok(permit) => permit,
+                Err(refused) => {
+                    return Err(match previous {
+                        Some(err) => stopped_by_breaker(err, refused.remaining),
+                        None => circuit_open(&base.name, refused, breakers.cooldown()),
+                    })
+                }
+            };
             let d = self.inner.learned.apply(base);
             let api = payload.api_for(&d);
             let body = payload.body(&d, api, stream)?;
@@ -251,11 +267,18 @@ impl Foundry {
             };
             let err = match outcome {
                 Ok(sent) => {
+                    permit.settle(Health::Healthy, None);
+                    self.inner.retry_budget.refill();
                     attempt_event(None);
                     return Ok(sent);
                 }
                 Err(e) => e,
             };
+            if let Settled::Opened(open_for) = permit.settle(Health::of(&err), err.retry_after) {
+                // This failure opened the breaker: no retry (the probe's failure included).
+                attempt_event(None);
+                return Err(stopped_by_breaker(err, Some(open_for)));
+            }
             // Re-sends that fix the request rather than wait: each at most once per call.
             let is_entra = matches!(d.auth, AuthConfig::Entra(_));
             // Only a 401 from the service itself: a refused token request would just be asked again.
@@ -267,6 +290,7 @@ impl Foundry {
                 state.auth_refreshed = true;
                 state.refused_token = state.sent_token;
                 attempt_event(Some(Duration::ZERO));
+                previous = Some(err);
                 continue;
             }
             if matches!(payload, Payload::Chat(_))
@@ -277,12 +301,14 @@ impl Foundry {
                 state.api_switched = true;
                 self.inner.learned.set_responses_only(&d.name);
                 attempt_event(Some(Duration::ZERO));
+                previous = Some(err);
                 continue;
             }
             if wire::is_unsupported_max_tokens(&err) && !state.tokens_switched {
                 state.tokens_switched = true;
                 self.inner.learned.set_max_completion_tokens(&d.name);
                 attempt_event(Some(Duration::ZERO));
+                previous = Some(err);
                 continue;
             }
             if err.unanswered {
@@ -297,8 +323,28 @@ impl Foundry {
             let time_left = deadline.saturating_duration_since(Instant::now());
             match decide(&policy, &err, retries, time_left) {
                 Decision::RetryAfter(wait) => {
+                    // The re-sends above fix the request and are not billed; a retry sends the
+                    // same request again, so it is paid from the client-wide budget.
+                    let bucket = &self.inner.retry_budget;
+                    let cost = bucket.cost_of(&err);
+                    if let Err(refusal) = bucket.try_spend(cost) {
+                        attempt_event(None);
+                        let attempt = tried.len() as u32;
+                        self.inner.events.notice(|| {
+                            Event::RetryRefused(RetryRefusedEvent {
+                                deployment: d.name.clone(),
+                                attempt,
+                                error: err.kind().as_str(),
+                                cost: refusal.cost,
+                                available: refusal.available,
+                                capacity: bucket.capacity(),
+                            })
+                        });
+                        return Err(budget_spent(err, refusal, bucket.capacity()));
+                    }
                     attempt_event(Some(wait));
                     retries += 1;
+                    previous = Some(err);
                     tokio::time::sleep(wait).await;
                 }
                 Decision::GiveUp => {

@@ -1,6 +1,8 @@
 //! `Foundry`, the client: resolves a `model` to deployments, sends through the retry and
 //! fallback loop, and hands back normalized results.
 
+mod breaker;
+mod budget;
 mod call;
 mod handle;
 mod learned;
@@ -28,11 +30,14 @@ pub use smoke::SmokeResult;
 pub use stream::ChatStream;
 use stream::StreamBounds;
 
+use breaker::Breakers;
+use budget::RetryBucket;
 use call::{Payload, Sent};
 use learned::Learned;
 
 /// The client. Cheap to clone and safe to share across threads and tasks: clones share the
-/// connection pool, the token cache and what was learned about deployments.
+/// connection pool, the token cache, what was learned about deployments, the retry budget
+/// and the deployments' circuit breakers.
 #[derive(Clone, Debug)]
 pub struct Foundry {
     inner: Arc<Inner>,
@@ -45,6 +50,10 @@ struct Inner {
     auth: AuthRegistry,
     learned: Learned,
     events: EventSink,
+    /// One retry budget for every call and deployment of the client.
+    retry_budget: RetryBucket,
+    /// One circuit breaker per deployment.
+    breakers: Breakers,
 }
 
 /// Options beyond the catalog.
@@ -99,8 +108,11 @@ impl Foundry {
         let http = builder
             .build()
             .map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))?;
+        let events = EventSink::new(options.on_event);
         Ok(Foundry {
             inner: Arc::new(Inner {
+                retry_budget: RetryBucket::new(catalog.defaults.retry_budget),
+                breakers: Breakers::new(catalog.defaults.circuit_breaker, events.clone()),
                 auth: match options.env {
                     Some(env) => AuthRegistry::with_env(http.clone(), env),
                     None => AuthRegistry::new(http.clone()),
@@ -109,7 +121,7 @@ impl Foundry {
                 http,
                 catalog,
                 learned: Learned::default(),
-                events: EventSink::new(options.on_event),
+                events,
             }),
         })
     }

@@ -23,8 +23,8 @@ use super::load::{
     DEFAULT_API_VERSION, DEFAULT_RESPONSES_API_VERSION,
 };
 use super::{
-    AuthConfig, Catalog, Defaults, Deployment, EntraConfig, Pricing, RetryPolicy, Route, Secret,
-    Shape, TokenFetch, TokensParam,
+    AuthConfig, Catalog, CircuitBreaker, Defaults, Deployment, EntraConfig, Pricing, RetryBudget,
+    RetryPolicy, Route, Secret, Shape, TokenFetch, TokensParam,
 };
 use crate::Result;
 
@@ -139,6 +139,18 @@ impl CatalogBuilder {
 
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
         self.defaults.retry = retry;
+        self
+    }
+
+    /// The client-wide retry budget (validated by [`CatalogBuilder::build`]).
+    pub fn retry_budget(mut self, budget: RetryBudget) -> Self {
+        self.defaults.retry_budget = budget;
+        self
+    }
+
+    /// The per-deployment circuit breaker (validated by [`CatalogBuilder::build`]).
+    pub fn circuit_breaker(mut self, breaker: CircuitBreaker) -> Self {
+        self.defaults.circuit_breaker = breaker;
         self
     }
 

@@ -7,8 +7,9 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{
-    litellm, AuthConfig, Catalog, Defaults, Deployment, EntraConfig, ExtraParameters, Limits,
-    Pricing, RetryPolicy, Route, Secret, Shape, TokenFetch, TokensParam,
+    litellm, AuthConfig, Catalog, CircuitBreaker, Defaults, Deployment, EntraConfig,
+    ExtraParameters, Limits, Pricing, RetryBudget, RetryPolicy, Route, Secret, Shape, TokenFetch,
+    TokensParam,
 };
 use crate::{Error, Result};
 
@@ -47,6 +48,8 @@ struct RawDefaults {
     extra_parameters: Option<ExtraParameters>,
     limits: Option<Limits>,
     token_fetch: Option<TokenFetch>,
+    retry_budget: Option<RetryBudget>,
+    circuit_breaker: Option<CircuitBreaker>,
 }
 
 #[derive(Deserialize)]
@@ -315,6 +318,8 @@ fn resolve(raw: RawCatalog, origin: &str, lookup: Lookup) -> Result<Catalog> {
         headers: d.headers.clone(),
         limits: d.limits.unwrap_or_default(),
         token_fetch: d.token_fetch.unwrap_or_default(),
+        retry_budget: d.retry_budget.unwrap_or_default(),
+        circuit_breaker: d.circuit_breaker.unwrap_or_default(),
     };
     validate_defaults(&defaults, origin)?;
     let routes = raw
@@ -411,6 +416,8 @@ pub(crate) fn validate_defaults(d: &Defaults, origin: &str) -> Result<()> {
             .with_hint("the defaults are 32 MiB (body), 64 KiB (error body), 64 MiB (stream)"));
         }
     }
+    validate_retry_budget(&d.retry_budget, origin)?;
+    validate_circuit_breaker(&d.circuit_breaker, origin)?;
     validate_token_fetch(&d.token_fetch, origin)
 }
 
@@ -435,6 +442,69 @@ fn validate_token_fetch(t: &TokenFetch, origin: &str) -> Result<()> {
             t.failure_memory_ms
         ))
         .with_hint(format!("{hint}; 0 turns the failure memory off")));
+    }
+    Ok(())
+}
+
+/// The largest retry budget accepted: far above any useful one, and small enough that token
+/// arithmetic on a `u32` never comes near overflowing.
+pub(crate) const MAX_BUDGET_CAPACITY: u32 = 1_000_000;
+
+fn validate_retry_budget(b: &RetryBudget, origin: &str) -> Result<()> {
+    let budget_error = |m: String| {
+        Error::config(format!("{origin}: defaults.retry_budget: {m}")).with_hint(
+            "e.g. `retry_budget: {capacity: 500, retry_cost: 5, timeout_cost: 10, refill: 1}`, \
+             or `retry_budget: {enabled: false}` to rely on max_retries alone",
+        )
+    };
+    if b.capacity == 0 || b.capacity > MAX_BUDGET_CAPACITY {
+        return Err(budget_error(format!(
+            "capacity is {}: it must be between 1 and {MAX_BUDGET_CAPACITY}",
+            b.capacity
+        )));
+    }
+    for (name, cost) in [
+        ("retry_cost", b.retry_cost),
+        ("timeout_cost", b.timeout_cost),
+    ] {
+        // A free retry would make the budget unlimited; one dearer than the bucket, impossible.
+        if cost == 0 || cost > b.capacity {
+            return Err(budget_error(format!(
+                "{name} is {cost}: it must be between 1 and the capacity ({})",
+                b.capacity
+            )));
+        }
+    }
+    if b.refill > b.capacity {
+        return Err(budget_error(format!(
+            "refill is {}, above the capacity ({})",
+            b.refill, b.capacity
+        )));
+    }
+    Ok(())
+}
+
+/// The most consecutive failures a breaker may wait for: beyond this it would never open.
+pub(crate) const MAX_FAILURE_THRESHOLD: u32 = 1_000;
+
+fn validate_circuit_breaker(c: &CircuitBreaker, origin: &str) -> Result<()> {
+    let breaker_error = |m: String| {
+        Error::config(format!("{origin}: defaults.circuit_breaker: {m}")).with_hint(
+            "e.g. `circuit_breaker: {failure_threshold: 5, cooldown_ms: 30000}`, \
+             or `circuit_breaker: {enabled: false}`",
+        )
+    };
+    if c.failure_threshold == 0 || c.failure_threshold > MAX_FAILURE_THRESHOLD {
+        return Err(breaker_error(format!(
+            "failure_threshold is {}: it must be between 1 and {MAX_FAILURE_THRESHOLD}",
+            c.failure_threshold
+        )));
+    }
+    if c.cooldown_ms == 0 || c.cooldown_ms > MAX_WAIT_MS {
+        return Err(breaker_error(format!(
+            "cooldown_ms is {}: it must be between 1 and {MAX_WAIT_MS} (an hour)",
+            c.cooldown_ms
+        )));
     }
     Ok(())
 }

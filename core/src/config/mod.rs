@@ -278,6 +278,62 @@ impl Default for TokenFetch {
     }
 }
 
+/// A client-wide allowance for retries, as a token bucket (the AWS SDKs' "standard" retry
+/// mode): each retry spends from it, each success puts a little back, and when it cannot pay
+/// the call fails at once with its last error. Per-call `max_retries` bounds one call; this
+/// bounds what a storm of failing calls can add to the bill together.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetryBudget {
+    /// `false` turns the budget off (only `max_retries` then limits retries).
+    pub enabled: bool,
+    /// Tokens in a full bucket; the bucket starts full.
+    pub capacity: u32,
+    /// Spent by a retry after an answered failure (429, 5xx).
+    pub retry_cost: u32,
+    /// Spent by a retry after a timeout or a connection failure: those hint at an overloaded
+    /// service or network, so they drain the bucket faster.
+    pub timeout_cost: u32,
+    /// Put back by every successful attempt, up to `capacity`.
+    pub refill: u32,
+}
+
+impl Default for RetryBudget {
+    fn default() -> Self {
+        RetryBudget {
+            enabled: true,
+            capacity: 500,
+            retry_cost: 5,
+            timeout_cost: 10,
+            refill: 1,
+        }
+    }
+}
+
+/// A per-deployment circuit breaker: after `failure_threshold` failed attempts in a row (5xx,
+/// 408/429, timeouts, connection failures; never a client error) the deployment is not called
+/// for `cooldown_ms` (or the failure's retry hint when longer, at most an hour). Routes skip
+/// it meanwhile; then one probe call is let through, and its outcome closes the breaker or
+/// opens it for another cooldown.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CircuitBreaker {
+    /// `false` turns the breaker off.
+    pub enabled: bool,
+    pub failure_threshold: u32,
+    pub cooldown_ms: u64,
+}
+
+impl Default for CircuitBreaker {
+    fn default() -> Self {
+        CircuitBreaker {
+            enabled: true,
+            failure_threshold: 5,
+            cooldown_ms: 30_000,
+        }
+    }
+}
+
 /// What a route does when a deployment fails for good.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Route {
@@ -300,6 +356,10 @@ pub struct Defaults {
     pub headers: BTreeMap<String, String>,
     pub limits: Limits,
     pub token_fetch: TokenFetch,
+    /// Shared by every call of a client.
+    pub retry_budget: RetryBudget,
+    /// One breaker per deployment, held by the client.
+    pub circuit_breaker: CircuitBreaker,
 }
 
 impl Default for Defaults {
@@ -311,6 +371,8 @@ impl Default for Defaults {
             headers: BTreeMap::new(),
             limits: Limits::default(),
             token_fetch: TokenFetch::default(),
+            retry_budget: RetryBudget::default(),
+            circuit_breaker: CircuitBreaker::default(),
         }
     }
 }
@@ -324,6 +386,8 @@ impl std::fmt::Debug for Defaults {
             .field("headers", &RedactedHeaders(&self.headers))
             .field("limits", &self.limits)
             .field("token_fetch", &self.token_fetch)
+            .field("retry_budget", &self.retry_budget)
+            .field("circuit_breaker", &self.circuit_breaker)
             .finish()
     }
 }

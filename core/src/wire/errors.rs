@@ -100,6 +100,46 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     )
 }
 
+/// The phrases that announce a wait in a service message: Azure's quota 429 says "Please
+/// retry after 86400 seconds.", APIM's rate-limit policy "Try again in 20 seconds.", OpenAI
+/// "Please try again in 1.5s." / "in 20ms".
+const WAIT_PHRASES: [&str; 2] = ["retry after ", "try again in "];
+
+/// The wait a message announces ("retry after N second(s)", "try again in N seconds", also in
+/// milliseconds or minutes), when the response carried no retry header: a daily quota's 429
+/// often says so only in its text. The first readable announcement wins; a number without a
+/// unit, or with an unknown one, is not guessed at.
+pub fn retry_after_in_message(message: &str) -> Option<Duration> {
+    let lower = message.to_ascii_lowercase();
+    WAIT_PHRASES.iter().find_map(|phrase| {
+        lower
+            .match_indices(phrase)
+            .find_map(|(at, _)| announced_wait(&lower[at + phrase.len()..]))
+    })
+}
+
+/// Reads "N unit" at the start of `text` (lower case).
+fn announced_wait(text: &str) -> Option<Duration> {
+    let number_len = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    // A sentence's full stop right after the number is not a decimal point.
+    let number = text[..number_len].trim_end_matches('.');
+    let value: f64 = number.parse().ok()?;
+    let rest = text[number.len()..].trim_start();
+    let unit_len = rest
+        .find(|c: char| !c.is_ascii_alphabetic())
+        .unwrap_or(rest.len());
+    let seconds_per_unit = match &rest[..unit_len] {
+        "ms" | "millisecond" | "milliseconds" => 0.001,
+        "s" | "sec" | "secs" | "second" | "seconds" => 1.0,
+        "min" | "mins" | "minute" | "minutes" => 60.0,
+        _ => return None,
+    };
+    // Refuses what no Duration can hold (1e400 seconds) instead of panicking.
+    Duration::try_from_secs_f64(value * seconds_per_unit).ok()
+}
+
 /// The fields an error body may carry, whichever of its forms it came in.
 #[derive(Default)]
 struct ServiceError {
@@ -231,12 +271,18 @@ pub fn error_from_response(status: u16, headers: &HeaderMap, body: &[u8]) -> Err
             message = format!("{param}: {message}");
         }
     }
+    let retry_hint = retry_after(headers).or_else(|| {
+        // Only where a wait means something: a retryable status.
+        retryable_status(status)
+            .then(|| retry_after_in_message(&message))
+            .flatten()
+    });
     let mut err = Error::new(kind, message)
         .with_status(status)
         .with_code(service.code.clone().or_else(|| service.inner_code.clone()))
         .with_request_id(request_id(headers))
         .with_retryable(retryable_status(status))
-        .with_retry_after(retry_after(headers));
+        .with_retry_after(retry_hint);
     if kind == ErrorKind::ContentFilter {
         let mut report = ContentFilterReport {
             filtered: true,
@@ -489,6 +535,71 @@ mod tests {
             "{got:?}"
         );
         assert_eq!(retry_after(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn a_wait_announced_only_in_the_message_is_read() {
+        let daily = br#"{"error":{"code":"429","message":"Requests to the ChatCompletions_Create Operation under Azure OpenAI API version 2024-10-21 have exceeded the daily token quota of your current pricing tier. Please retry after 86400 seconds. Please go here: https://aka.ms/oai/quotaincrease if you would like to further increase the default rate limit."}}"#;
+        let e = error_from_response(429, &HeaderMap::new(), daily);
+        assert_eq!(e.kind(), ErrorKind::RateLimit);
+        assert_eq!(e.retry_after, Some(Duration::from_secs(86_400)));
+        // A header wins over the text.
+        let e = error_from_response(429, &headers(&[("retry-after", "3")]), daily);
+        assert_eq!(e.retry_after, Some(Duration::from_secs(3)));
+        let apim =
+            br#"{"statusCode":429,"message":"Rate limit is exceeded. Try again in 20 seconds."}"#;
+        let e = error_from_response(429, &HeaderMap::new(), apim);
+        assert_eq!(e.retry_after, Some(Duration::from_secs(20)));
+        // A non-JSON body is read through its preview.
+        let e = error_from_response(503, &HeaderMap::new(), b"Busy: retry after 1 second");
+        assert_eq!(e.retry_after, Some(Duration::from_secs(1)));
+        // Not retryable: a wait in the text means nothing.
+        let e = error_from_response(
+            400,
+            &HeaderMap::new(),
+            br#"{"error":{"message":"retry after 5 seconds"}}"#,
+        );
+        assert_eq!(e.retry_after, None);
+    }
+
+    #[test]
+    fn message_wait_forms_and_refusals() {
+        let cases: [(&str, Option<Duration>); 14] = [
+            (
+                "Please retry after 86400 seconds.",
+                Some(Duration::from_secs(86_400)),
+            ),
+            ("Please retry after 1 second.", Some(Duration::from_secs(1))),
+            ("RETRY AFTER 7 SECONDS", Some(Duration::from_secs(7))),
+            (
+                "Please try again in 1.5s.",
+                Some(Duration::from_millis(1_500)),
+            ),
+            ("Please try again in 20ms.", Some(Duration::from_millis(20))),
+            (
+                "retry after 250 milliseconds",
+                Some(Duration::from_millis(250)),
+            ),
+            ("Try again in 2 minutes.", Some(Duration::from_secs(120))),
+            // The first phrase without a readable wait does not hide a later one.
+            (
+                "retry after a while; retry after 4 seconds",
+                Some(Duration::from_secs(4)),
+            ),
+            ("Please try again later.", None),
+            ("retry after 30", None),
+            ("retry after 30 fortnights", None),
+            ("retry after -5 seconds", None),
+            ("retry after 1e400 seconds", None),
+            ("", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(retry_after_in_message(text), want, "{text}");
+        }
+        let huge = format!("retry after {} seconds", "9".repeat(400));
+        assert_eq!(retry_after_in_message(&huge), None);
+        assert_eq!(retry_after_in_message("retry after "), None);
+        assert_eq!(retry_after_in_message("try again in 1.2.3 seconds"), None);
     }
 
     #[test]

@@ -3369,6 +3369,67 @@ public object FfiConverterTypeChatResult: FfiConverterRustBuffer<ChatResult> {
 
 
 /**
+ * A deployment's circuit breaker changed state.
+ */
+data class CircuitEvent (
+    val `deployment`: kotlin.String
+    , 
+    /**
+     * `open` (calls skip it during the cooldown), `half_open` (one probe call let through)
+     * or `closed` (healthy again).
+     */
+    val `state`: kotlin.String
+    , 
+    /**
+     * The failed attempts in a row that opened it (0 when closed).
+     */
+    val `consecutiveFailures`: kotlin.Int
+    , 
+    /**
+     * How long it stays open, when it opened.
+     */
+    val `cooldownMs`: kotlin.Long?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeCircuitEvent: FfiConverterRustBuffer<CircuitEvent> {
+    override fun read(buf: ByteBuffer): CircuitEvent {
+        return CircuitEvent(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterInt.read(buf),
+            FfiConverterOptionalLong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: CircuitEvent) = (
+            FfiConverterString.allocationSize(value.`deployment`) +
+            FfiConverterString.allocationSize(value.`state`) +
+            FfiConverterInt.allocationSize(value.`consecutiveFailures`) +
+            FfiConverterOptionalLong.allocationSize(value.`cooldownMs`)
+    )
+
+    override fun write(value: CircuitEvent, buf: ByteBuffer) {
+            FfiConverterString.write(value.`deployment`, buf)
+            FfiConverterString.write(value.`state`, buf)
+            FfiConverterInt.write(value.`consecutiveFailures`, buf)
+            FfiConverterOptionalLong.write(value.`cooldownMs`, buf)
+    }
+}
+
+
+
+/**
  * Options beyond the catalog.
  */
 data class ClientSettings (
@@ -4079,6 +4140,77 @@ public object FfiConverterTypeResponsesRequest: FfiConverterRustBuffer<Responses
 
 
 /**
+ * A retry was not made: the client's retry budget could not pay for it, so the call failed
+ * with its last error.
+ */
+data class RetryRefusedEvent (
+    val `deployment`: kotlin.String
+    , 
+    /**
+     * The attempt (1-based, across the call) whose retry was refused.
+     */
+    val `attempt`: kotlin.Int
+    , 
+    /**
+     * The error kind the call failed with.
+     */
+    val `error`: kotlin.String
+    , 
+    /**
+     * What the retry would have cost, and what the budget held.
+     */
+    val `cost`: kotlin.Int
+    , 
+    val `available`: kotlin.Int
+    , 
+    val `capacity`: kotlin.Int
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRetryRefusedEvent: FfiConverterRustBuffer<RetryRefusedEvent> {
+    override fun read(buf: ByteBuffer): RetryRefusedEvent {
+        return RetryRefusedEvent(
+            FfiConverterString.read(buf),
+            FfiConverterInt.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterInt.read(buf),
+            FfiConverterInt.read(buf),
+            FfiConverterInt.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: RetryRefusedEvent) = (
+            FfiConverterString.allocationSize(value.`deployment`) +
+            FfiConverterInt.allocationSize(value.`attempt`) +
+            FfiConverterString.allocationSize(value.`error`) +
+            FfiConverterInt.allocationSize(value.`cost`) +
+            FfiConverterInt.allocationSize(value.`available`) +
+            FfiConverterInt.allocationSize(value.`capacity`)
+    )
+
+    override fun write(value: RetryRefusedEvent, buf: ByteBuffer) {
+            FfiConverterString.write(value.`deployment`, buf)
+            FfiConverterInt.write(value.`attempt`, buf)
+            FfiConverterString.write(value.`error`, buf)
+            FfiConverterInt.write(value.`cost`, buf)
+            FfiConverterInt.write(value.`available`, buf)
+            FfiConverterInt.write(value.`capacity`, buf)
+    }
+}
+
+
+
+/**
  * A route: an alias trying its deployments in order.
  */
 data class RouteSpec (
@@ -4578,7 +4710,8 @@ public object FfiConverterTypeErrorKind: FfiConverterRustBuffer<ErrorKind> {
 
 
 /**
- * What the client reports: one event per attempt, one per finished call.
+ * What the client reports: one event per attempt, one per finished call, and changes of the
+ * client's circuit breakers and retry budget.
  */
 sealed class FoundryEvent {
     
@@ -4593,6 +4726,24 @@ sealed class FoundryEvent {
     
     data class Completed(
         val `event`: foundryclient.CallEvent) : FoundryEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
+    data class Circuit(
+        val `event`: foundryclient.CircuitEvent) : FoundryEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
+    data class RetryRefused(
+        val `event`: foundryclient.RetryRefusedEvent) : FoundryEvent()
         
     {
         
@@ -4622,6 +4773,12 @@ public object FfiConverterTypeFoundryEvent : FfiConverterRustBuffer<FoundryEvent
             2 -> FoundryEvent.Completed(
                 FfiConverterTypeCallEvent.read(buf),
                 )
+            3 -> FoundryEvent.Circuit(
+                FfiConverterTypeCircuitEvent.read(buf),
+                )
+            4 -> FoundryEvent.RetryRefused(
+                FfiConverterTypeRetryRefusedEvent.read(buf),
+                )
             else -> throw RuntimeException("invalid enum value, something is very wrong!!")
         }
     }
@@ -4641,6 +4798,20 @@ public object FfiConverterTypeFoundryEvent : FfiConverterRustBuffer<FoundryEvent
                 + FfiConverterTypeCallEvent.allocationSize(value.`event`)
             )
         }
+        is FoundryEvent.Circuit -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeCircuitEvent.allocationSize(value.`event`)
+            )
+        }
+        is FoundryEvent.RetryRefused -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeRetryRefusedEvent.allocationSize(value.`event`)
+            )
+        }
     }
 
     override fun write(value: FoundryEvent, buf: ByteBuffer) {
@@ -4653,6 +4824,16 @@ public object FfiConverterTypeFoundryEvent : FfiConverterRustBuffer<FoundryEvent
             is FoundryEvent.Completed -> {
                 buf.putInt(2)
                 FfiConverterTypeCallEvent.write(value.`event`, buf)
+                Unit
+            }
+            is FoundryEvent.Circuit -> {
+                buf.putInt(3)
+                FfiConverterTypeCircuitEvent.write(value.`event`, buf)
+                Unit
+            }
+            is FoundryEvent.RetryRefused -> {
+                buf.putInt(4)
+                FfiConverterTypeRetryRefusedEvent.write(value.`event`, buf)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
