@@ -15,7 +15,7 @@ use pyo3::types::PyString;
 use serde_json::Value;
 
 use crate::convert::{self, Json, Outcome};
-use crate::errors::to_py_err;
+use crate::errors::{self, to_py_err};
 use crate::events::EventQueue;
 use crate::numbers;
 use crate::results::{PyChatResult, PyDeployment, PyEmbeddingsResult};
@@ -55,7 +55,9 @@ fn per_process(
         on_event: events.as_ref().map(EventQueue::callback),
         ..options.clone()
     };
-    let client = Foundry::new(catalog.clone(), options).map_err(|e| to_py_err(py, &e))?;
+    let client = errors::caught(py, || {
+        Foundry::new(catalog.clone(), options).map_err(|e| to_py_err(py, &e))
+    })?;
     Ok(PerProcess {
         pid: std::process::id(),
         client,
@@ -243,7 +245,9 @@ impl PyClient {
     /// The catalog's deployments with what the client has learned applied. No IO.
     fn deployments(&self, py: Python<'_>) -> PyResult<Vec<PyDeployment>> {
         let client = self.client(py)?;
-        Ok(client.deployments().into_iter().map(PyDeployment).collect())
+        errors::caught(py, || {
+            Ok(client.deployments().into_iter().map(PyDeployment).collect())
+        })
     }
 
     fn chat(&self, py: Python<'_>, request: &Bound<'_, PyAny>) -> PyResult<PyChatResult> {

@@ -92,6 +92,13 @@ pub fn internal(py: Python<'_>, panic: &(dyn std::any::Any + Send)) -> PyErr {
     })
 }
 
+/// Runs a synchronous method's core work (a constructor, `deployments()`): a panic raises
+/// [`internal`], as one in a call does.
+pub fn caught<T>(py: Python<'_>, body: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(body))
+        .unwrap_or_else(|panic| Err(internal(py, panic.as_ref())))
+}
+
 /// A request that cannot become JSON, as the core would report a bad argument.
 pub fn invalid_request(py: Python<'_>, message: String) -> PyErr {
     to_py_err(py, &Error::invalid_request(message))
