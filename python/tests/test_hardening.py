@@ -154,13 +154,22 @@ def test_the_runtime_still_serves_calls_after_a_panic(emulator: Emulator) -> Non
 # --- point 8: on_event never stalls a call ------------------------------------------------
 
 
+def native_thread_name() -> str:
+    """The OS name of the calling thread (Linux truncates it to 15 bytes): the core's workers
+    are `foundry-client`, the event thread `foundry-client-events` (`foundry-client-`)."""
+    with open(f"/proc/self/task/{threading.get_native_id()}/comm") as comm:
+        return comm.read().strip()
+
+
 def test_a_blocked_event_callback_does_not_stall_other_calls(emulator: Emulator) -> None:
     release = threading.Event()
     seen: list[str] = []
     callback_threads: set[int] = set()
+    names: set[str] = set()
 
     def slow(event: dict[str, Any]) -> None:
         callback_threads.add(threading.get_ident())
+        names.add(native_thread_name())
         # Held until every call below has returned: with the callback on a core worker, the
         # calls would wait for it and the `result(timeout=...)` below would expire.
         release.wait(timeout=120)
@@ -176,6 +185,7 @@ def test_a_blocked_event_callback_does_not_stall_other_calls(emulator: Emulator)
     c.close()
     assert seen.count("result") == 20 and seen.count("attempt") == 20
     assert len(callback_threads) == 1 and threading.get_ident() not in callback_threads
+    assert names == {"foundry-client-"}, names
     assert c.dropped_events == 0
 
 
@@ -183,9 +193,11 @@ def test_an_async_client_delivers_events_off_the_loop(emulator: Emulator) -> Non
     seen: list[str] = []
     loop_thread = threading.get_ident()
     threads: set[int] = set()
+    names: set[str] = set()
 
     def record(event: dict[str, Any]) -> None:
         threads.add(threading.get_ident())
+        names.add(native_thread_name())
         seen.append(event["type"])
 
     async def main() -> None:
@@ -195,6 +207,7 @@ def test_an_async_client_delivers_events_off_the_loop(emulator: Emulator) -> Non
 
     asyncio.run(main())
     assert seen.count("result") == 5 and loop_thread not in threads
+    assert len(threads) == 1 and names == {"foundry-client-"}, names
 
 
 def native_threads() -> int:
