@@ -239,3 +239,35 @@ def test_close_delivers_what_was_queued_and_then_stops(emulator: Emulator) -> No
     c.close()  # idempotent
     assert c.chat.completions.create(model="DeepSeek-V3.2", messages=HI).text
     assert seen == ["attempt", "result"]
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_a_forked_child_gets_its_own_event_thread(emulator: Emulator) -> None:
+    seen: list[str] = []
+    c = client(emulator, "py-events-fork", on_event=lambda e: seen.append(e["type"]))
+    c.chat.completions.create(model="DeepSeek-V3.2", messages=HI)
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports through its exit status
+        code = 1
+        try:
+            seen.clear()
+            # The parent's event thread does not exist here: close() must not wait for it.
+            c.close()
+            c.chat.completions.create(model="DeepSeek-V3.2", messages=HI)
+            c.close()
+            code = 0 if seen == ["attempt", "result"] else 3
+        finally:
+            os._exit(code)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        pytest.fail("the forked child hung")
+    assert os.waitstatus_to_exitcode(status) == 0
+    c.close()
+    assert seen == ["attempt", "result"]

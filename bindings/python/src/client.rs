@@ -70,6 +70,9 @@ impl PyClient {
         let mut current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
         let pid = std::process::id();
         if current.pid != pid {
+            if let Some(parents) = current.events.take() {
+                parents.abandon_after_fork();
+            }
             *current = per_process(py, &self.catalog, &self.options, self.on_event.as_ref())?;
         }
         Ok(current.client.clone())
@@ -217,16 +220,22 @@ impl PyClient {
     /// (blocks with the GIL released). Events of later calls are not delivered. Calls keep
     /// working. Idempotent; no IO.
     #[pyo3(signature = (wait=true))]
-    fn close(&self, py: Python<'_>, wait: bool) {
-        let events = self
-            .current
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .events
-            .clone();
-        if let Some(events) = events {
-            events.close(py, wait);
-        }
+    fn close(&self, py: Python<'_>, wait: bool) -> PyResult<()> {
+        let events = {
+            let current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
+            // A forked child that made no call yet still holds the parent's queue, whose
+            // thread does not exist here: there is nothing to stop or wait for.
+            (current.pid == std::process::id())
+                .then(|| current.events.clone())
+                .flatten()
+        };
+        // Joining can fail only on an OS error, which std reports by panicking.
+        errors::caught(py, || {
+            if let Some(events) = events {
+                events.close(py, wait);
+            }
+            Ok(())
+        })
     }
 
     /// Events dropped because the `on_event` callback fell behind (see `events.rs`). No IO.

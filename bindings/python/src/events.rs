@@ -73,6 +73,19 @@ impl EventQueue {
         }
     }
 
+    /// In a forked child: forgets the parent's thread without touching it. Its handle names a
+    /// thread that does not exist here, and glibc may already have reused that thread's
+    /// descriptor for a thread of the child; detaching it (what dropping the handle does)
+    /// would detach the child's thread instead, so a later `close()` could not join it.
+    pub fn abandon_after_fork(&self) {
+        let stale = self
+            .thread
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        std::mem::forget(stale);
+    }
+
     /// Events dropped so far because the callback was `CAPACITY` events behind.
     pub fn dropped(&self) -> u64 {
         self.dropped_total.load(Ordering::Relaxed)
