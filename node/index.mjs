@@ -34,6 +34,7 @@ export const {
   ReasoningExhaustedError,
   InvalidResponseError,
   CredentialError,
+  InternalError,
   AbortError,
 } = cjs;
 

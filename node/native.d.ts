@@ -98,6 +98,14 @@ export declare function benchNoop(): void
  */
 export declare function benchNoopAsync(): Promise<void>
 
+/**
+ * Test hook, not public API: panics inside the wrappers every method uses, so the suite can
+ * check that a panic reaches JS as `InternalError` (a `FoundryError`) rather than aborting
+ * the process. `sync = true` throws from this call; `false` rejects the returned Promise
+ * from a task on the runtime. No IO.
+ */
+export declare function debugPanic(sync: boolean): Promise<void> | undefined
+
 /** Options every constructor takes. */
 export interface NativeOptions {
   /** Extra PEM CA certificates to trust (a proxy, or the emulator's https port). */

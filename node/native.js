@@ -840,3 +840,4 @@ module.exports.NativeClient = nativeBinding.NativeClient
 module.exports.NativeStream = nativeBinding.NativeStream
 module.exports.benchNoop = nativeBinding.benchNoop
 module.exports.benchNoopAsync = nativeBinding.benchNoopAsync
+module.exports.debugPanic = nativeBinding.debugPanic

@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+target=${CARGO_TARGET_DIR:-$root/target}
 venv="$root/.venv-python"
 export CARGO_TERM_COLOR=never
 
@@ -19,9 +20,9 @@ step "Python venv with the pinned tools (python/requirements-dev.txt)"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r python/requirements-dev.txt
 
 step "abi3 wheel (maturin, debug profile)"
-rm -f target/wheels/foundry_client-*.whl
-(cd python && "$venv/bin/maturin" build --quiet --profile dev --out "$root/target/wheels")
-wheel=$(ls target/wheels/foundry_client-*-abi3-*.whl)
+rm -f "$target"/wheels/foundry_client-*.whl
+(cd python && "$venv/bin/maturin" build --quiet --profile dev --out "$target/wheels")
+wheel=$(ls "$target"/wheels/foundry_client-*-abi3-*.whl)
 echo "$wheel"
 
 step "install the wheel from the built file"
@@ -63,10 +64,10 @@ step "ruff (lint and format) on python/"
 "$venv/bin/ruff" format --check python
 
 step "mypy --strict on the typed example and the installed package"
-"$venv/bin/mypy" --strict --cache-dir "$root/target/mypy-cache" python/examples/quickstart.py
-"$venv/bin/mypy" --strict --cache-dir "$root/target/mypy-cache" -p foundry_client
+"$venv/bin/mypy" --strict --cache-dir "$target/mypy-cache" python/examples/quickstart.py
+"$venv/bin/mypy" --strict --cache-dir "$target/mypy-cache" -p foundry_client
 
-step "pytest (against target/debug/foundry-emulator)"
+step "pytest (against $target/debug/foundry-emulator)"
 cd python
-FOUNDRY_EMULATOR_BIN="$root/target/debug/foundry-emulator" \
+FOUNDRY_EMULATOR_BIN="$target/debug/foundry-emulator" \
     "$venv/bin/pytest" -q -p no:cacheprovider --timeout 300

@@ -3,7 +3,7 @@
 
 import { callNative, callWithToken } from './abort';
 import { DeploymentInfo, SmokeResult, type NormalizedDeployment, type NormalizedSmokeResult } from './catalog';
-import { fromNative } from './errors';
+import { fromNative, invalidRequest } from './errors';
 import { eventListener, type FoundryEvent } from './events';
 import { CancelToken, NativeClient, type NativeOptions, type NativeStream } from './native';
 import type {
@@ -85,14 +85,40 @@ function openNative(options: FoundryOptions): NativeClient {
   }
 }
 
+/**
+ * `JSON.stringify`'s replacer for requests (issue 10, point 6). JSON has no NaN or Infinity:
+ * `JSON.stringify` writes them as `null`, which would silently drop a parameter (a NaN
+ * `timeout` would fall back to the default deadline). Integers past 2^53 are already rounded
+ * by JavaScript, so what would be sent is not what the caller wrote. Both are refused, naming
+ * the parameter; every other range (a negative `timeout`, `max_tokens: -1`) is the core's to
+ * check, with the same message in every language.
+ */
+function checkedNumber(this: unknown, key: string, value: unknown): unknown {
+  const name = key === '' ? 'the request' : key;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw invalidRequest(`${name} must be a finite number, got ${value}`);
+    if (Number.isInteger(value) && !Number.isSafeInteger(value) && key !== 'timeout') {
+      throw invalidRequest(
+        `${name} must be an integer from -(2^53 - 1) to 2^53 - 1 (Number.MAX_SAFE_INTEGER), got ${value}: ` +
+          'larger integers are not exact in JavaScript',
+      );
+    }
+  } else if (typeof value === 'bigint') {
+    // JSON.stringify cannot write a bigint; one that a Number holds exactly is sent as one.
+    if (value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(value);
+    throw invalidRequest(`${name} must be an integer from -(2^53 - 1) to 2^53 - 1, got ${value}n`);
+  }
+  return value;
+}
+
 /** The request as the addon reads it: the OpenAI-style body with `signal` taken out and the
  * per-call options folded in (headers into `extra_headers`, `timeout` ms into seconds). */
 function prepare(body: CallParams, options: RequestOptions | undefined): { json: string; signal?: AbortSignal } {
-  if (options === undefined && !('signal' in body)) return { json: JSON.stringify(body) };
+  if (options === undefined && !('signal' in body)) return { json: JSON.stringify(body, checkedNumber) };
   const { signal: bodySignal, ...params } = body;
   if (options?.headers !== undefined) params.extra_headers = { ...params.extra_headers, ...options.headers };
   if (options?.timeout !== undefined && params.timeout === undefined) params.timeout = options.timeout / 1000;
-  return { json: JSON.stringify(params), signal: options?.signal ?? bodySignal };
+  return { json: JSON.stringify(params, checkedNumber), signal: options?.signal ?? bodySignal };
 }
 
 function parsed<R>(json: string): NativePayload<R> {

@@ -17,7 +17,7 @@ export class FoundryError extends Error {
   /** The error kind: `config`, `invalid_request`, `authentication`, `permission_denied`,
    * `not_found`, `rate_limit`, `content_filter`, `operation_unsupported`, `bad_request`,
    * `server`, `timeout`, `connection`, `stream`, `reasoning_exhausted`, `invalid_response`,
-   * `credential`, or `aborted`. */
+   * `credential`, `internal` (a bug: see {@link InternalError}), or `aborted`. */
   readonly code: string;
   /** HTTP status, where the service answered. */
   readonly status: number | null;
@@ -111,6 +111,32 @@ export class InvalidResponseError extends FoundryError {}
 /** Credentials could not be obtained (Entra ID, managed identity, Azure CLI). */
 export class CredentialError extends FoundryError {}
 
+/** A request argument refused before it reaches the addon, worded as the core words its own
+ * refusals (`invalid_request`, nothing sent). */
+export function invalidRequest(message: string): InvalidRequestError {
+  const hint = "fix the request's arguments; nothing was sent";
+  return new InvalidRequestError(
+    {
+      kind: 'invalid_request',
+      message,
+      status: null,
+      code: null,
+      deployment: null,
+      request_id: null,
+      retryable: false,
+      hint,
+      retry_after_ms: null,
+      content_filter: null,
+      attempts: [],
+    },
+    `invalid_request: ${message}. Hint: ${hint}`,
+  );
+}
+
+/** A bug in foundry-client (a Rust panic caught at the boundary): not retryable; please
+ * report it with its message. A `FoundryError`, so `instanceof FoundryError` holds. */
+export class InternalError extends FoundryError {}
+
 /** The call's `AbortSignal` fired (or the stream was closed): the HTTP request was aborted. */
 export class AbortError extends FoundryError {
   constructor(reason?: unknown) {
@@ -152,6 +178,7 @@ const CLASSES: Record<string, new (error: NormalizedError, message?: string) => 
   ReasoningExhaustedError,
   InvalidResponseError,
   CredentialError,
+  InternalError,
 };
 
 /** The FoundryError for an error the addon threw; any other error is returned unchanged. */

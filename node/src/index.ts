@@ -33,6 +33,7 @@ export {
   ReasoningExhaustedError,
   InvalidResponseError,
   CredentialError,
+  InternalError,
   AbortError,
 } from './errors';
 export type { FoundryEvent, AttemptEvent, ResultEvent } from './events';

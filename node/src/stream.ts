@@ -6,6 +6,29 @@ import { AbortError, fromNative } from './errors';
 import { type NativeStream } from './native';
 import { type NativePayload } from './results';
 
+/** What a collected stream leaves to release: its listeners and its native stream. Holds no
+ * reference to the `Stream` itself, or the stream could never be collected. */
+interface Held {
+  native: NativeStream;
+  signals: AbortSignal[];
+  onAbort: () => void;
+}
+
+/** Hangs up and unhooks one stream's listeners (issue 10, point 8). */
+function release({ native, signals, onAbort }: Held): void {
+  for (const s of signals) s.removeEventListener('abort', onAbort);
+  native.close();
+}
+
+/**
+ * A stream dropped without being iterated never reaches the `finally` of its iterator. Its
+ * `abort` listener would stay on the caller's signal (a long-lived one collects one listener
+ * per stream), and that listener, holding the native stream, would keep the HTTP connection
+ * open until the service finished. Once the `Stream` is collected, this closes the native
+ * stream (dropping the core stream, which closes the connection) and removes the listeners.
+ */
+const collected = new FinalizationRegistry<Held>(release);
+
 /** A streamed answer: an async iterable of chunks, then the folded result. */
 export class Stream<Chunk, Final> implements AsyncIterable<Chunk> {
   /** Aborting it stops the stream and closes the connection, like the OpenAI SDK's. */
@@ -31,12 +54,14 @@ export class Stream<Chunk, Final> implements AsyncIterable<Chunk> {
     this.#signals = signal === undefined ? [controller.signal] : [controller.signal, signal];
     this.#chunk = chunk;
     this.#final = final;
-    // Hangs up at once, even when no `next()` is pending.
+    // Hangs up at once, even when no `next()` is pending. Refers to `native` only (never to
+    // `this`), so a signal that outlives the stream does not keep the stream alive.
     this.#onAbort = () => native.close();
     for (const s of this.#signals) {
       if (s.aborted) native.close();
       else s.addEventListener('abort', this.#onAbort, { once: true });
     }
+    collected.register(this, { native, signals: this.#signals, onAbort: this.#onAbort }, this);
   }
 
   /** The deployment streaming the answer. */
@@ -60,6 +85,7 @@ export class Stream<Chunk, Final> implements AsyncIterable<Chunk> {
       // `break`, `return` or a throw in the loop body: stop reading and hang up.
       if (!this.#ended) this.#native.close();
       for (const s of this.#signals) s.removeEventListener('abort', this.#onAbort);
+      collected.unregister(this);
     }
   }
 
@@ -79,9 +105,12 @@ export class Stream<Chunk, Final> implements AsyncIterable<Chunk> {
     return this.#final(JSON.parse(json) as NativePayload<never>);
   }
 
-  /** Stops the stream and closes the connection. */
+  /** Stops the stream, closes the connection and removes the stream's listener from the
+   * call's `signal`. */
   abort(): void {
     this.controller.abort();
+    release({ native: this.#native, signals: this.#signals, onAbort: this.#onAbort });
+    collected.unregister(this);
   }
 
   /** The next chunk's JSON, `null` at the end. Once a signal fired, reading throws

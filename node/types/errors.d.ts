@@ -8,7 +8,7 @@ export declare class FoundryError extends Error {
     /** The error kind: `config`, `invalid_request`, `authentication`, `permission_denied`,
      * `not_found`, `rate_limit`, `content_filter`, `operation_unsupported`, `bad_request`,
      * `server`, `timeout`, `connection`, `stream`, `reasoning_exhausted`, `invalid_response`,
-     * `credential`, or `aborted`. */
+     * `credential`, `internal` (a bug: see {@link InternalError}), or `aborted`. */
     readonly code: string;
     /** HTTP status, where the service answered. */
     readonly status: number | null;
@@ -83,6 +83,13 @@ export declare class InvalidResponseError extends FoundryError {
 }
 /** Credentials could not be obtained (Entra ID, managed identity, Azure CLI). */
 export declare class CredentialError extends FoundryError {
+}
+/** A request argument refused before it reaches the addon, worded as the core words its own
+ * refusals (`invalid_request`, nothing sent). */
+export declare function invalidRequest(message: string): InvalidRequestError;
+/** A bug in foundry-client (a Rust panic caught at the boundary): not retryable; please
+ * report it with its message. A `FoundryError`, so `instanceof FoundryError` holds. */
+export declare class InternalError extends FoundryError {
 }
 /** The call's `AbortSignal` fired (or the stream was closed): the HTTP request was aborted. */
 export declare class AbortError extends FoundryError {

@@ -5,7 +5,7 @@ export type { NativePayload } from './results';
 export { Stream } from './stream';
 export { DeploymentInfo, SmokeResult } from './catalog';
 export type { NormalizedDeployment, NormalizedSmokeResult } from './catalog';
-export { FoundryError, ConfigError, InvalidRequestError, AuthenticationError, PermissionDeniedError, NotFoundError, RateLimitError, ContentFilterError, OperationUnsupportedError, BadRequestError, ServerError, TimeoutError, ConnectionError, StreamError, ReasoningExhaustedError, InvalidResponseError, CredentialError, AbortError, } from './errors';
+export { FoundryError, ConfigError, InvalidRequestError, AuthenticationError, PermissionDeniedError, NotFoundError, RateLimitError, ContentFilterError, OperationUnsupportedError, BadRequestError, ServerError, TimeoutError, ConnectionError, StreamError, ReasoningExhaustedError, InvalidResponseError, CredentialError, InternalError, AbortError, } from './errors';
 export type { FoundryEvent, AttemptEvent, ResultEvent } from './events';
 export type * from './normalized';
 export type * from './openai-types';

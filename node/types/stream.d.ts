@@ -15,6 +15,7 @@ export declare class Stream<Chunk, Final> implements AsyncIterable<Chunk> {
      * call (usage and cost included when the service sent usage).
      */
     finalResult(): Promise<Final>;
-    /** Stops the stream and closes the connection. */
+    /** Stops the stream, closes the connection and removes the stream's listener from the
+     * call's `signal`. */
     abort(): void;
 }

@@ -7,6 +7,7 @@ package still reach the service.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Mapping
 from types import TracebackType
@@ -155,6 +156,12 @@ class _ClientBase:
         """The catalog's deployments, with what the client learned applied. No IO."""
         return [Deployment(d) for d in self._native.deployments()]
 
+    @property
+    def dropped_events(self) -> int:
+        """Events ``on_event`` never received because it fell 1024 events behind the calls
+        (each drop is also logged on ``foundry_client.events``)."""
+        return self._native.dropped_events
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(origin={self.origin!r})"
 
@@ -180,7 +187,9 @@ class Foundry(_ClientBase):
         return [SmokeResult(r) for r in self._native.smoke()]
 
     def close(self) -> None:
-        """Nothing to release eagerly: pooled connections close when the client is collected."""
+        """Delivers the events already queued for ``on_event``, then stops its thread (later
+        events are not delivered). Pooled connections close when the client is collected."""
+        self._native.close()
 
     def __enter__(self) -> Foundry:
         return self
@@ -213,7 +222,10 @@ class AsyncFoundry(_ClientBase):
         return [SmokeResult(r) for r in await self._native.smoke_async()]
 
     async def close(self) -> None:
-        """Nothing to release eagerly: pooled connections close when the client is collected."""
+        """Delivers the events already queued for ``on_event`` (waiting in a worker thread,
+        not on the loop), then stops its thread. Pooled connections close when the client
+        is collected."""
+        await asyncio.get_running_loop().run_in_executor(None, self._native.close)
 
     async def __aenter__(self) -> AsyncFoundry:
         return self

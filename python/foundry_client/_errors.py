@@ -25,6 +25,7 @@ __all__ = [
     "ContentFilterError",
     "CredentialError",
     "FoundryError",
+    "InternalError",
     "InternalServerError",
     "InvalidRequestError",
     "InvalidResponseError",
@@ -221,3 +222,11 @@ class InvalidResponseError(FoundryError):
     """The service answered something the client cannot read."""
 
     _kind = "invalid_response"
+
+
+class InternalError(FoundryError):
+    """A bug in foundry-client (a Rust panic caught at the boundary): the message says where.
+    Not retryable; please report it. A ``FoundryError``, so ``except FoundryError`` and
+    ``except Exception`` catch it, where a bare panic would escape both."""
+
+    _kind = "internal"

@@ -189,6 +189,9 @@ def test_on_event_receives_the_core_events(emulator: Emulator) -> None:
     emulator.scenario("py-events", {"deployments": {"DeepSeek-V3.2": ["status=503", "ok"]}})
     r = c.chat.completions.create(model="DeepSeek-V3.2", messages=HI)
     assert r.attempts == 2
+    # Events reach the callback on the client's event thread, after the fact: close() waits
+    # until every queued event was delivered.
+    c.close()
     assert [e["type"] for e in events] == ["attempt", "attempt", "result"]
     assert events[0]["status"] == 503 and events[0]["error"] == "server" and events[0]["retry_in_ms"] is not None
     assert events[2]["usage"]["total_tokens"] == 6 and events[2]["deployment"] == "DeepSeek-V3.2"
@@ -202,6 +205,7 @@ def test_a_failing_event_callback_never_fails_the_call(emulator: Emulator, monke
     monkeypatch.setattr(sys, "unraisablehook", lambda u: reported.append(u.exc_value))
     c = client(emulator, "py-events-broken", on_event=broken)
     assert c.chat.completions.create(model="DeepSeek-V3.2", messages=HI).text
+    c.close()
     assert len(reported) == 2 and all(str(e) == "observer bug" for e in reported)
 
 

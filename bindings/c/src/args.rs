@@ -123,3 +123,33 @@ pub unsafe extern "C" fn foundry_string_free(s: *mut c_char) {
         unsafe { free_c_string(s) }
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::CStr;
+
+    use super::*;
+    use crate::error::{foundry_error_code, foundry_error_free};
+
+    /// Every entry point runs in `guarded`: a panic inside becomes an internal error with the
+    /// panic's message, never an unwind into C (which would abort the host process).
+    #[test]
+    fn a_panic_in_an_entry_point_is_an_internal_error() {
+        let err = guarded(|| panic!("boom in an entry point"));
+        assert!(!err.is_null());
+        // SAFETY: `err` was just returned by `guarded` and is freed once below.
+        unsafe {
+            assert_eq!((*err).code, foundry_error_code::FOUNDRY_ERROR_INTERNAL);
+            assert_eq!(
+                CStr::from_ptr((*err).message).to_str().unwrap(),
+                "boom in an entry point"
+            );
+            assert!(CStr::from_ptr((*err).details_json)
+                .to_str()
+                .unwrap()
+                .contains("\"kind\":\"internal\""));
+            foundry_error_free(err);
+        }
+        assert!(guarded(|| Ok(())).is_null());
+    }
+}

@@ -368,6 +368,67 @@ static void test_invalid_input(void) {
     foundry_client_free(c);
 }
 
+/* Issue 10, point 6: durations and counts out of range are errors naming the value, never a
+ * panic or a wrapped number. JSON has no NaN or infinity; 1e400 is out of f64's range. */
+static void test_numbers(void) {
+    foundry_client *c = client_for("c_numbers", "emulator-key-0000");
+    char *out = NULL;
+    const char *bad_timeouts[] = {"-1", "0", "1e300"};
+    for (size_t i = 0; i < sizeof bad_timeouts / sizeof *bad_timeouts; i++) {
+        char *req = NULL;
+        CHECK(asprintf(&req,
+                       "{\"model\":\"DeepSeek-V3.2\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],"
+                       "\"timeout\":%s}",
+                       bad_timeouts[i]) > 0);
+        expect_invalid(foundry_chat(c, req, &out), FOUNDRY_ERROR_INVALID_REQUEST,
+                       "timeout must be a positive number of seconds, at most 604800 (a week), got ");
+        free(req);
+    }
+    expect_invalid(foundry_chat(c, "{\"model\":\"DeepSeek-V3.2\",\"messages\":[],\"timeout\":1e400}", &out),
+                   FOUNDRY_ERROR_INVALID_REQUEST, "number out of range");
+    expect_invalid(foundry_chat(c,
+                                "{\"model\":\"DeepSeek-V3.2\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],"
+                                "\"max_tokens\":-1}",
+                                &out),
+                   FOUNDRY_ERROR_INVALID_REQUEST, "max_tokens must be a positive integer, got -1");
+    char *log = request_log("c_numbers");
+    CHECK(log != NULL && strcmp(log, "[]") == 0); /* nothing refused was sent */
+    free(log);
+
+    /* 2^40 fits neither a u32 nor an int: it must reach the service as written. */
+    foundry_error *err = foundry_chat(
+        c, "{\"model\":\"DeepSeek-V3.2\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"max_tokens\":1099511627776}",
+        &out);
+    foundry_error_free(err);
+    foundry_string_free(out);
+    out = NULL;
+    log = request_log("c_numbers");
+    CHECK(CONTAINS(log, "\"max_tokens\":1099511627776"));
+    free(log);
+
+    const char *bad_retries[] = {"-1", "11", "1099511627776"};
+    for (size_t i = 0; i < sizeof bad_retries / sizeof *bad_retries; i++) {
+        char *json = NULL;
+        CHECK(asprintf(&json,
+                       "{\"defaults\":{\"endpoint\":\"%s\",\"retry\":{\"max_retries\":%s}},"
+                       "\"deployments\":[{\"name\":\"x\"}]}",
+                       endpoint, bad_retries[i]) > 0);
+        foundry_client *other = NULL;
+        expect_invalid(foundry_client_new_from_json(json, &other), FOUNDRY_ERROR_CONFIG, "max_retries");
+        CHECK(other == NULL);
+        free(json);
+    }
+    char *json = NULL;
+    CHECK(asprintf(&json,
+                   "{\"defaults\":{\"endpoint\":\"%s\",\"deadline_secs\":-1},\"deployments\":[{\"name\":\"x\"}]}",
+                   endpoint) > 0);
+    foundry_client *other = NULL;
+    expect_invalid(foundry_client_new_from_json(json, &other), FOUNDRY_ERROR_CONFIG,
+                   "defaults.deadline_secs must be a positive number of seconds");
+    free(json);
+    foundry_client_free(c);
+}
+
 static void test_null_arguments(void) {
     foundry_client *c = client_for("c_null", "emulator-key-0000");
     const char *req = "{\"model\":\"DeepSeek-V3.2\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
@@ -541,6 +602,7 @@ int main(void) {
     test_unknown_deployment();
     test_rate_limit();
     test_invalid_input();
+    test_numbers();
     test_null_arguments();
     test_from_path_and_env();
     test_events_and_lists();

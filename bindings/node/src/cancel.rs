@@ -66,11 +66,13 @@ impl Cancellation {
     }
 }
 
-/// Runs `call` to completion, or drops it as soon as `cancel` fires.
+/// Runs `call` to completion, or drops it as soon as `cancel` fires. A panic in it rejects
+/// with `InternalError` (every spawned call goes through here).
 pub(crate) async fn unless_cancelled<T>(
     cancel: Option<Cancellation>,
     call: impl Future<Output = napi::Result<T>>,
 ) -> napi::Result<T> {
+    let call = crate::errors::caught_async(call);
     let Some(mut cancel) = cancel else {
         return call.await;
     };

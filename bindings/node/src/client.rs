@@ -7,7 +7,7 @@ use napi_derive::napi;
 use serde::de::DeserializeOwned;
 
 use crate::cancel::{unless_cancelled, CancelToken};
-use crate::errors::{invalid_request, to_napi};
+use crate::errors::{caught, invalid_request, to_napi};
 use crate::events::EventFunction;
 use crate::options::{CatalogSource, NativeOptions};
 use crate::results::{chat_json, embeddings_json, responses_json, smoke_json};
@@ -25,10 +25,12 @@ fn build(
     options: Option<NativeOptions>,
     on_event: Option<EventFunction>,
 ) -> Result<NativeClient> {
-    let options = options.unwrap_or_default();
-    let catalog = source.load(&options).map_err(to_napi)?;
-    let client = Foundry::new(catalog, options.client_options(on_event)).map_err(to_napi)?;
-    Ok(NativeClient { client })
+    caught(|| {
+        let options = options.unwrap_or_default();
+        let catalog = source.load(&options).map_err(to_napi)?;
+        let client = Foundry::new(catalog, options.client_options(on_event)).map_err(to_napi)?;
+        Ok(NativeClient { client })
+    })
 }
 
 fn parse<T: DeserializeOwned>(what: &str, json: &str) -> Result<T> {
@@ -202,13 +204,15 @@ impl NativeClient {
     /// The catalog's deployments (with what the client learned applied) as a JSON array.
     /// No IO.
     #[napi]
-    pub fn deployments(&self) -> String {
-        let list: Vec<serde_json::Value> = self
-            .client
-            .deployments()
-            .iter()
-            .map(|d| d.to_json())
-            .collect();
-        serde_json::Value::Array(list).to_string()
+    pub fn deployments(&self) -> Result<String> {
+        caught(|| {
+            let list: Vec<serde_json::Value> = self
+                .client
+                .deployments()
+                .iter()
+                .map(|d| d.to_json())
+                .collect();
+            Ok(serde_json::Value::Array(list).to_string())
+        })
     }
 }

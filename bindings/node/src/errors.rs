@@ -2,7 +2,12 @@
 //! builds the class named here from the error's JSON, so `instanceof RateLimitError` works
 //! and every attribute of the core's error is there.
 
+use std::any::Any;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+
 use foundry_client::{Error, ErrorKind};
+use futures_util::FutureExt;
 use napi::Status;
 
 /// The JS class for each kind of core error.
@@ -37,6 +42,50 @@ pub fn to_napi(e: Error) -> napi::Error {
     json["class"] = class_name(e.kind()).into();
     json["display"] = e.to_string().into();
     napi::Error::new(Status::GenericFailure, json.to_string())
+}
+
+/// A panic caught at the boundary (a bug in this library), as the TS wrapper's
+/// `InternalError` (a `FoundryError`). Without this, a panic in a synchronous method would
+/// abort the Node process (it cannot unwind through N-API), and one in a spawned call would
+/// reject with a bare `Error`, missed by `instanceof FoundryError`.
+pub fn internal(panic: &(dyn Any + Send)) -> napi::Error {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_string());
+    let message = format!("internal error in foundry-client: {message}; please report it");
+    let hint = "a bug in foundry-client: please report it with this message";
+    let json = serde_json::json!({
+        "kind": "internal",
+        "message": message,
+        "status": null,
+        "code": null,
+        "deployment": null,
+        "request_id": null,
+        "retryable": false,
+        "hint": hint,
+        "retry_after_ms": null,
+        "content_filter": null,
+        "attempts": [],
+        "class": "InternalError",
+        "display": format!("internal: {message}. Hint: {hint}"),
+    });
+    napi::Error::new(Status::GenericFailure, json.to_string())
+}
+
+/// Runs the body of a synchronous method: a panic becomes [`internal`] instead of aborting
+/// the process.
+pub fn caught<T>(body: impl FnOnce() -> napi::Result<T>) -> napi::Result<T> {
+    std::panic::catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|p| Err(internal(&*p)))
+}
+
+/// Awaits a spawned call: a panic rejects its Promise with [`internal`].
+pub async fn caught_async<T>(call: impl Future<Output = napi::Result<T>>) -> napi::Result<T> {
+    AssertUnwindSafe(call)
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|p| Err(internal(&*p)))
 }
 
 /// The error for a request the core could not even read (wrong types in the arguments).
@@ -91,6 +140,21 @@ mod tests {
                 "node/src/errors.ts does not register {class}"
             );
         }
+    }
+
+    #[test]
+    fn a_panic_is_an_internal_error_and_the_ts_wrapper_has_its_class() {
+        let e = caught::<()>(|| panic!("boom")).unwrap_err();
+        let json: serde_json::Value = serde_json::from_str(&e.reason).unwrap();
+        assert_eq!(json["class"], "InternalError");
+        assert_eq!(json["kind"], "internal");
+        assert_eq!(
+            json["message"],
+            "internal error in foundry-client: boom; please report it"
+        );
+        let ts = include_str!("../../../node/src/errors.ts");
+        assert!(ts.contains("export class InternalError extends FoundryError"));
+        assert!(ts.contains("  InternalError,\n"));
     }
 
     #[test]

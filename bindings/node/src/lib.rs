@@ -17,7 +17,7 @@ mod options;
 mod results;
 mod stream;
 
-pub use bench::{bench_noop, bench_noop_async};
+pub use bench::{bench_noop, bench_noop_async, debug_panic};
 pub use cancel::CancelToken;
 pub use client::NativeClient;
 pub use stream::NativeStream;

@@ -10,7 +10,7 @@ use napi_derive::napi;
 use tokio::sync::Mutex;
 
 use crate::cancel::Cancellation;
-use crate::errors::{aborted, to_napi};
+use crate::errors::{aborted, caught, caught_async, to_napi};
 use crate::results::{chunk_json, stream_result_json};
 
 /// An open streamed answer.
@@ -50,7 +50,7 @@ impl NativeStream {
         let stream = self.stream.clone();
         let mut cancel = self.cancel.clone();
         let chat_view = self.chat_view;
-        env.spawn_future(async move {
+        env.spawn_future(caught_async(async move {
             let mut guard = stream.lock().await;
             let Some(open) = guard.as_mut() else {
                 return Ok(None);
@@ -69,27 +69,35 @@ impl NativeStream {
                 Some(Some(Ok(chunk))) => Ok(Some(chunk_json(&chunk, chat_view))),
                 Some(Some(Err(e))) => Err(to_napi(e)),
             }
-        })
+        }))
     }
 
     /// The whole answer folded from the chunks (usage and cost included when the service
     /// sent usage), as JSON; `null` until the stream has ended cleanly. No IO.
     #[napi]
-    pub fn result(&self) -> Option<String> {
-        let guard = self.stream.try_lock().ok()?;
-        let result = guard.as_ref()?.result()?;
-        Some(stream_result_json(result, self.chat_view))
+    pub fn result(&self) -> Result<Option<String>> {
+        caught(|| {
+            let Ok(guard) = self.stream.try_lock() else {
+                return Ok(None);
+            };
+            let result = guard.as_ref().and_then(|s| s.result());
+            Ok(result.map(|r| stream_result_json(r, self.chat_view)))
+        })
     }
 
     /// Stops the stream and closes its connection (what `break` in `for await` calls).
     /// A pending `next()` resolves as aborted. Idempotent; never blocks.
     #[napi]
-    pub fn close(&self) {
-        if let Ok(mut guard) = self.stream.try_lock() {
-            *guard = None;
-        } else {
-            // A `next()` holds the stream: let it drop the stream when it wakes.
-            self.cancel.fire();
-        }
+    pub fn close(&self) -> Result<()> {
+        caught(|| {
+            if let Ok(mut guard) = self.stream.try_lock() {
+                // Dropping the core stream closes its connection (a drop can run core code).
+                *guard = None;
+            } else {
+                // A `next()` holds the stream: let it drop the stream when it wakes.
+                self.cancel.fire();
+            }
+            Ok(())
+        })
     }
 }

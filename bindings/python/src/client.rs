@@ -15,8 +15,9 @@ use pyo3::types::PyString;
 use serde_json::Value;
 
 use crate::convert::{self, Json, Outcome};
-use crate::errors::to_py_err;
-use crate::events;
+use crate::errors::{self, to_py_err};
+use crate::events::EventQueue;
+use crate::numbers;
 use crate::results::{PyChatResult, PyDeployment, PyEmbeddingsResult};
 use crate::runtime;
 use crate::stream::PyChatStream;
@@ -26,6 +27,8 @@ use crate::stream::PyChatStream;
 struct PerProcess {
     pid: u32,
     client: Foundry,
+    /// The `on_event` thread of this process (a forked child has none of the parent's threads).
+    events: Option<Arc<EventQueue>>,
 }
 
 /// A client over one catalog. Safe to share across threads and asyncio tasks.
@@ -33,7 +36,33 @@ struct PerProcess {
 pub struct PyClient {
     current: Mutex<PerProcess>,
     catalog: Catalog,
+    /// Without `on_event`: each process's callback comes from its own `EventQueue`.
     options: ClientOptions,
+    on_event: Option<Py<PyAny>>,
+}
+
+/// The core client and its event queue for this process.
+fn per_process(
+    py: Python<'_>,
+    catalog: &Catalog,
+    options: &ClientOptions,
+    on_event: Option<&Py<PyAny>>,
+) -> PyResult<PerProcess> {
+    let events = on_event
+        .map(|callback| EventQueue::start(callback.clone_ref(py)))
+        .transpose()?;
+    let options = ClientOptions {
+        on_event: events.as_ref().map(EventQueue::callback),
+        ..options.clone()
+    };
+    let client = errors::caught(py, || {
+        Foundry::new(catalog.clone(), options).map_err(|e| to_py_err(py, &e))
+    })?;
+    Ok(PerProcess {
+        pid: std::process::id(),
+        client,
+        events,
+    })
 }
 
 impl PyClient {
@@ -41,9 +70,10 @@ impl PyClient {
         let mut current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
         let pid = std::process::id();
         if current.pid != pid {
-            current.client = Foundry::new(self.catalog.clone(), self.options.clone())
-                .map_err(|e| to_py_err(py, &e))?;
-            current.pid = pid;
+            if let Some(parents) = current.events.take() {
+                parents.abandon_after_fork();
+            }
+            *current = per_process(py, &self.catalog, &self.options, self.on_event.as_ref())?;
         }
         Ok(current.client.clone())
     }
@@ -137,13 +167,22 @@ impl PyClient {
         api_key: Option<String>,
         api_version: Option<String>,
         default_headers: Option<BTreeMap<String, String>>,
-        timeout: Option<f64>,
-        max_retries: Option<u32>,
+        timeout: Option<&Bound<'_, PyAny>>,
+        max_retries: Option<&Bound<'_, PyAny>>,
         on_event: Option<Py<PyAny>>,
         ca_pem: Option<String>,
         env: Option<HashMap<String, String>>,
     ) -> PyResult<Self> {
         crate::logging::refresh_levels();
+        // Checked first: a bad number is the caller's mistake whatever the catalog says.
+        let timeout = timeout
+            .filter(|t| !t.is_none())
+            .map(|t| numbers::seconds(t, "timeout"))
+            .transpose()?;
+        let max_retries = max_retries
+            .filter(|n| !n.is_none())
+            .map(|n| numbers::max_retries(n, "max_retries"))
+            .transpose()?;
         let env = env_lookup(env);
         let overrides: BTreeMap<&'static str, String> = [
             ("FOUNDRY_ENDPOINT", endpoint),
@@ -164,20 +203,46 @@ impl PyClient {
             catalog.defaults.retry.max_retries = max_retries;
         }
         let options = ClientOptions {
-            on_event: on_event.map(events::callback),
+            on_event: None,
             ca_pem,
             env,
         };
-        let client =
-            Foundry::new(catalog.clone(), options.clone()).map_err(|e| to_py_err(py, &e))?;
+        let current = per_process(py, &catalog, &options, on_event.as_ref())?;
         Ok(PyClient {
-            current: Mutex::new(PerProcess {
-                pid: std::process::id(),
-                client,
-            }),
+            current: Mutex::new(current),
             catalog,
             options,
+            on_event,
         })
+    }
+
+    /// Stops the `on_event` thread: with `wait`, after delivering every event already queued
+    /// (blocks with the GIL released). Events of later calls are not delivered. Calls keep
+    /// working. Idempotent; no IO.
+    #[pyo3(signature = (wait=true))]
+    fn close(&self, py: Python<'_>, wait: bool) -> PyResult<()> {
+        let events = {
+            let current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
+            // A forked child that made no call yet still holds the parent's queue, whose
+            // thread does not exist here: there is nothing to stop or wait for.
+            (current.pid == std::process::id())
+                .then(|| current.events.clone())
+                .flatten()
+        };
+        // Joining can fail only on an OS error, which std reports by panicking.
+        errors::caught(py, || {
+            if let Some(events) = events {
+                events.close(py, wait);
+            }
+            Ok(())
+        })
+    }
+
+    /// Events dropped because the `on_event` callback fell behind (see `events.rs`). No IO.
+    #[getter]
+    fn dropped_events(&self) -> u64 {
+        let current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
+        current.events.as_ref().map_or(0, |e| e.dropped())
     }
 
     /// Where the catalog came from (a file, the environment, code).
@@ -189,7 +254,9 @@ impl PyClient {
     /// The catalog's deployments with what the client has learned applied. No IO.
     fn deployments(&self, py: Python<'_>) -> PyResult<Vec<PyDeployment>> {
         let client = self.client(py)?;
-        Ok(client.deployments().into_iter().map(PyDeployment).collect())
+        errors::caught(py, || {
+            Ok(client.deployments().into_iter().map(PyDeployment).collect())
+        })
     }
 
     fn chat(&self, py: Python<'_>, request: &Bound<'_, PyAny>) -> PyResult<PyChatResult> {

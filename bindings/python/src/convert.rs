@@ -11,6 +11,7 @@ use crate::errors;
 /// A request (`ChatRequest`, `ResponsesRequest`, ...) from the dict of OpenAI-style keyword
 /// arguments. Anything that is not JSON-like is refused as the core refuses bad arguments.
 pub fn request<T: DeserializeOwned>(kwargs: &Bound<'_, PyAny>) -> PyResult<T> {
+    crate::numbers::check_request(kwargs)?;
     pythonize::depythonize(kwargs).map_err(|e| {
         errors::invalid_request(
             kwargs.py(),

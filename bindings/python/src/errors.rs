@@ -58,6 +58,47 @@ fn build(py: Python<'_>, e: &Error) -> PyResult<PyErr> {
     Ok(PyErr::from_value(instance))
 }
 
+/// A panic caught at the boundary (a bug in this library), as `InternalError`: a
+/// `FoundryError`, so `except FoundryError` (and `except Exception`) catch it, where pyo3's own
+/// `PanicException` derives from `BaseException` and escapes both.
+pub fn internal(py: Python<'_>, panic: &(dyn std::any::Any + Send)) -> PyErr {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_string());
+    let message = format!("internal error in foundry-client: {message}; please report it");
+    let hint = "a bug in foundry-client: please report it with this message";
+    let details = serde_json::json!({
+        "kind": "internal",
+        "message": message,
+        "retryable": false,
+        "hint": hint,
+    });
+    // Shown as the core's errors are: `kind: message. Hint: hint`.
+    let shown = format!("internal: {message}. Hint: {hint}");
+    let built = (|| -> PyResult<PyErr> {
+        let module = ERRORS_MODULE.get_or_try_init(py, || {
+            PyModule::import(py, "foundry_client._errors").map(Bound::unbind)
+        })?;
+        let class = module.bind(py).getattr("InternalError")?;
+        let instance = class.call1((&shown, pythonize::pythonize(py, &details)?))?;
+        Ok(PyErr::from_value(instance))
+    })();
+    built.unwrap_or_else(|cause| {
+        let err = PyRuntimeError::new_err(shown);
+        err.set_cause(py, Some(cause));
+        err
+    })
+}
+
+/// Runs a synchronous method's core work (a constructor, `deployments()`): a panic raises
+/// [`internal`], as one in a call does.
+pub fn caught<T>(py: Python<'_>, body: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(body))
+        .unwrap_or_else(|panic| Err(internal(py, panic.as_ref())))
+}
+
 /// A request that cannot become JSON, as the core would report a bad argument.
 pub fn invalid_request(py: Python<'_>, message: String) -> PyErr {
     to_py_err(py, &Error::invalid_request(message))

@@ -10,6 +10,7 @@ mod errors;
 mod events;
 mod logging;
 mod loop_channel;
+mod numbers;
 mod results;
 mod runtime;
 mod stream;
@@ -26,6 +27,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<results::PyChatChunk>()?;
     m.add_class::<results::PyEmbeddingsResult>()?;
     m.add_class::<results::PyDeployment>()?;
+    m.add_function(wrap_pyfunction!(bench::_debug_panic, m)?)?;
     m.add_function(wrap_pyfunction!(bench::_bench_noop, m)?)?;
     m.add_function(wrap_pyfunction!(bench::_bench_noop_blocking, m)?)?;
     m.add_function(wrap_pyfunction!(bench::_bench_noop_async, m)?)?;

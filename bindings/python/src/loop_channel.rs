@@ -217,9 +217,7 @@ where
 {
     match out {
         Ok(result) => result.and_then(|value| value.into_py_any(py)),
-        Err(_) => Err(PyRuntimeError::new_err(
-            "foundry-client panicked (a bug: please report it)",
-        )),
+        Err(panic) => Err(crate::errors::internal(py, panic.as_ref())),
     }
 }
 

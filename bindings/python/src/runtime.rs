@@ -65,7 +65,15 @@ where
         ));
     }
     let rt = runtime()?;
-    py.detach(|| rt.block_on(interruptible(fut)))
+    // A panic in the core unwinds out of `block_on` on this thread: caught here, it raises
+    // `InternalError` (a FoundryError) rather than pyo3's `PanicException`, which derives
+    // from BaseException and escapes `except Exception`.
+    let outcome = py.detach(|| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            rt.block_on(interruptible(fut))
+        }))
+    });
+    outcome.unwrap_or_else(|panic| Err(crate::errors::internal(py, panic.as_ref())))
 }
 
 async fn interruptible<F: Future>(fut: F) -> PyResult<F::Output> {

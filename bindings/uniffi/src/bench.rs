@@ -1,9 +1,34 @@
 //! Benchmark hooks for issue 6, cell 4 ("FFI costs: a no-op sync and async call"): they do
 //! nothing, so timing them from Kotlin measures only what crossing into Rust costs. Not part
-//! of the Kotlin wrapper's API (`Foundry` does not expose them).
+//! of the Kotlin wrapper's API (`Foundry` does not expose them). The `debug_panic` hooks are the
+//! suite's way to cause a panic (issue 10, point 6).
 
 use crate::errors::NativeError;
 use crate::runtime::run;
+
+/// Declared `()`, not `!`, so the code after each call is not flagged as unreachable.
+fn boom(what: &str) {
+    panic!("{what}");
+}
+
+/// Test hook, not public API: panics in a synchronous call, which UniFFI catches and Kotlin
+/// sees as `InternalException`; the `Foundry` wrapper's error map turns it into
+/// `FoundryException.Internal`. No IO.
+#[uniffi::export]
+pub fn debug_panic() {
+    boom("debugPanic()");
+}
+
+/// Test hook, not public API: panics in a task on the binding's runtime, reported through
+/// [`run`] as `FoundryException.Internal`. No IO.
+#[uniffi::export(async_runtime = "tokio")]
+pub async fn debug_panic_async() -> Result<(), NativeError> {
+    run(async {
+        boom("debugPanicAsync()");
+        Ok(())
+    })
+    .await
+}
 
 /// Benchmark hook: returns at once. Times a plain sync UniFFI call (JNA in, Rust, JNA out).
 /// No IO; safe on any thread.

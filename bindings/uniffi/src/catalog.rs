@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use foundry_client::config::Catalog;
+use foundry_client::config::{check_seconds, Catalog, MAX_RETRIES};
 use foundry_client::{ClientOptions, EnvLookup};
 use serde_json::{json, Map, Value};
 
@@ -224,9 +224,57 @@ impl DeploymentSpec {
     }
 }
 
+/// A builder error, worded as the core's catalog errors are.
+fn spec_error(message: String, hint: &str) -> foundry_client::Error {
+    foundry_client::Error::config(format!("Foundry.builder(): {message}")).with_hint(hint)
+}
+
 impl CatalogSpec {
-    /// The spec in the catalog file format.
-    pub(crate) fn to_json(&self) -> Value {
+    /// The numbers JSON would not carry faithfully (issue 10, point 6): `Value::from(f64::NAN)`
+    /// is `null`, which the loader would read as "not set", and a `Long` `maxRetries` could
+    /// be negative or huge. Checked with the core's own ranges, naming the Kotlin argument.
+    fn check_numbers(&self) -> foundry_client::Result<()> {
+        let seconds = [
+            ("timeoutSecs", self.timeout_secs),
+            ("deadlineSecs", self.deadline_secs),
+        ];
+        for (name, value) in seconds {
+            if let Some(v) = value {
+                check_seconds(v, name)
+                    .map_err(|m| spec_error(m, "use a number of seconds such as 60"))?;
+            }
+        }
+        if let Some(n) = self.max_retries {
+            if !(0..=i64::from(MAX_RETRIES)).contains(&n) {
+                return Err(spec_error(
+                    format!("maxRetries must be a whole number from 0 to {MAX_RETRIES} (each retry is a billed request), got {n}"),
+                    "e.g. maxRetries(3)",
+                ));
+            }
+        }
+        for d in &self.deployments {
+            for (name, price) in [
+                ("inputPrice", d.input_price),
+                ("outputPrice", d.output_price),
+            ] {
+                if let Some(p) = price.filter(|p| !p.is_finite() || *p < 0.0) {
+                    return Err(spec_error(
+                        format!("deployment '{}': {name} must be a finite number of USD per 1M tokens, at least 0, got {p}", d.name),
+                        "e.g. pricing(input = 1.25, output = 10.0)",
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The spec in the catalog file format, once its numbers are checked.
+    pub(crate) fn to_json(&self) -> foundry_client::Result<Value> {
+        self.check_numbers()?;
+        Ok(self.to_json_unchecked())
+    }
+
+    fn to_json_unchecked(&self) -> Value {
         let mut defaults = Map::new();
         put(
             &mut defaults,
@@ -312,12 +360,47 @@ mod tests {
             env: Some(HashMap::new()),
             ..ClientSettings::default()
         };
-        let catalog = settings.load(CatalogSource::Value(spec.to_json())).unwrap();
+        let catalog = settings
+            .load(CatalogSource::Value(spec.to_json().unwrap()))
+            .unwrap();
         assert_eq!(catalog.deployments.len(), 2);
         assert_eq!(catalog.deployments[0].to_json()["auth"], "entra");
         assert_eq!(catalog.deployments[0].pricing.output, 16.0);
         assert_eq!(catalog.defaults.retry.max_retries, 1);
         assert_eq!(catalog.routes[0].deployments.len(), 2);
+    }
+
+    #[test]
+    fn numbers_json_cannot_carry_are_refused_naming_the_argument() {
+        let spec = |timeout: f64, retries: i64| CatalogSpec {
+            endpoint: Some("https://res.cognitiveservices.azure.com".into()),
+            auth: None,
+            deployments: vec![deployment("x")],
+            routes: vec![],
+            timeout_secs: Some(timeout),
+            deadline_secs: None,
+            max_retries: Some(retries),
+        };
+        for bad in [f64::NAN, f64::INFINITY, -1.0, 0.0, 1e300] {
+            let e = spec(bad, 1).to_json().unwrap_err();
+            assert!(
+                e.message.starts_with(&format!("Foundry.builder(): timeoutSecs must be a positive number of seconds, at most 604800 (a week), got {bad}")),
+                "{}",
+                e.message
+            );
+        }
+        for bad in [-1, 11, i64::MAX] {
+            let e = spec(30.0, bad).to_json().unwrap_err();
+            assert!(e.message.contains(&format!("maxRetries must be a whole number from 0 to 10 (each retry is a billed request), got {bad}")));
+        }
+        let mut priced = spec(30.0, 1);
+        priced.deployments[0].input_price = Some(f64::NAN);
+        assert!(priced
+            .to_json()
+            .unwrap_err()
+            .message
+            .contains("inputPrice must be a finite number"));
+        assert!(spec(30.0, 10).to_json().is_ok());
     }
 
     #[test]
@@ -341,7 +424,7 @@ mod tests {
             ..ClientSettings::default()
         };
         let e = settings
-            .load(CatalogSource::Value(spec.to_json()))
+            .load(CatalogSource::Value(spec.to_json().unwrap()))
             .unwrap_err();
         assert!(e.message.contains("NOPE_KEY"));
     }

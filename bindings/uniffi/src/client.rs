@@ -60,7 +60,7 @@ impl NativeClient {
         settings: ClientSettings,
         listener: Option<Arc<dyn EventListener>>,
     ) -> Result<Arc<Self>, NativeError> {
-        build(CatalogSource::Value(spec.to_json()), settings, listener)
+        build(CatalogSource::Value(spec.to_json()?), settings, listener)
     }
 
     /// A client from `FOUNDRY_ENDPOINT` / `FOUNDRY_API_KEY` or the Azure SDK names; without a

@@ -6,7 +6,8 @@ use foundry_client::ErrorKind as CoreKind;
 
 use crate::results::{Attempt, ContentFilterReport};
 
-/// What went wrong (the core's `ErrorKind`), plus `Unknown` for a kind newer than the binding.
+/// What went wrong (the core's `ErrorKind`), plus `Internal` for a caught panic and `Unknown`
+/// for a kind newer than the binding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum ErrorKind {
     Config,
@@ -25,6 +26,8 @@ pub enum ErrorKind {
     ReasoningExhausted,
     InvalidResponse,
     Credential,
+    /// A bug in foundry-client: a panic caught at the boundary (never a core kind).
+    Internal,
     /// A kind the core added after this binding was built; `ErrorInfo.kind_name` names it.
     Unknown,
 }
@@ -121,6 +124,34 @@ impl From<foundry_client::Error> for NativeError {
                 attempts: e.attempts.iter().map(Attempt::from).collect(),
             },
         }
+    }
+}
+
+/// A panic caught at the boundary (a bug in this library), as `FoundryException.Internal`. The
+/// message matches what the Kotlin wrapper builds from UniFFI's own `InternalException` (a
+/// panic in a synchronous call), so both read alike.
+pub(crate) fn internal(panic: &(dyn std::any::Any + Send)) -> NativeError {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_string());
+    NativeError::Failed {
+        info: ErrorInfo {
+            kind: ErrorKind::Internal,
+            kind_name: "internal".to_string(),
+            message: format!("internal error in foundry-client: {message}; please report it"),
+            hint: "a bug in foundry-client: please report it with this message".to_string(),
+            status: None,
+            code: None,
+            deployment: None,
+            request_id: None,
+            retryable: false,
+            retry_after_ms: None,
+            categories: Vec::new(),
+            content_filter: None,
+            attempts: Vec::new(),
+        },
     }
 }
 

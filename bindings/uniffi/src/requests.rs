@@ -141,6 +141,19 @@ fn params(
     Ok(map)
 }
 
+/// A float parameter as JSON. `Value::from(f64::NAN)` is `null`, which would silently drop
+/// the parameter: a NaN or infinite value is refused instead, naming the Kotlin argument.
+/// Counts (`Long`) need no check here: JSON holds every `Long`, and the core and the service
+/// judge their range (`max_tokens` must be positive).
+fn finite(name: &str, value: Option<f64>) -> Result<Option<Value>, NativeError> {
+    match value {
+        Some(v) if !v.is_finite() => Err(invalid_request(format!(
+            "{name} must be a finite number, got {v}"
+        ))),
+        v => Ok(v.map(Value::from)),
+    }
+}
+
 fn headers(h: &HashMap<String, String>) -> Map<String, Value> {
     h.iter().map(|(k, v)| (k.clone(), json!(v))).collect()
 }
@@ -152,8 +165,8 @@ impl ChatRequest {
         let typed = [
             ("messages", messages),
             ("max_tokens", self.max_tokens.map(Value::from)),
-            ("temperature", self.temperature.map(Value::from)),
-            ("top_p", self.top_p.map(Value::from)),
+            ("temperature", finite("temperature", self.temperature)?),
+            ("top_p", finite("topP", self.top_p)?),
             ("stop", (!self.stop.is_empty()).then(|| json!(self.stop))),
         ];
         Ok(core::ChatRequest {
@@ -172,7 +185,7 @@ impl ResponsesRequest {
             ("input", self.input.clone().map(Value::from)),
             ("instructions", self.instructions.clone().map(Value::from)),
             ("max_output_tokens", self.max_output_tokens.map(Value::from)),
-            ("temperature", self.temperature.map(Value::from)),
+            ("temperature", finite("temperature", self.temperature)?),
         ];
         Ok(core::ResponsesRequest {
             model: self.model.clone(),
@@ -248,6 +261,20 @@ mod tests {
             let NativeError::Failed { info } = chat(Some(bad)).to_core().unwrap_err();
             assert_eq!(info.kind_name, "invalid_request");
             assert!(info.message.contains("paramsJson"));
+        }
+    }
+
+    #[test]
+    fn a_float_that_is_not_finite_is_refused_not_sent_as_null() {
+        for bad in [f64::NAN, f64::INFINITY] {
+            let mut r = chat(None);
+            r.top_p = Some(bad);
+            let NativeError::Failed { info } = r.to_core().unwrap_err();
+            assert_eq!(info.kind_name, "invalid_request");
+            assert_eq!(
+                info.message,
+                format!("topP must be a finite number, got {bad}")
+            );
         }
     }
 

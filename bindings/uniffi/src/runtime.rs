@@ -49,8 +49,10 @@ where
     let mut task = AbortOnDrop(runtime()?.spawn(call));
     match (&mut task.0).await {
         Ok(outcome) => outcome,
-        // A panic in the core is a bug: let UniFFI report it (Kotlin: InternalException).
-        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        // A panic in the core is a bug: reported as `FoundryException.Internal` with its
+        // message, rather than resumed here (UniFFI would raise a bare `InternalException`,
+        // which is no `FoundryException`).
+        Err(e) if e.is_panic() => Err(crate::errors::internal(e.into_panic().as_ref())),
         Err(_) => Err(foundry_client::Error::new(
             foundry_client::ErrorKind::Connection,
             "the call was cancelled: the IO runtime is shutting down",

@@ -344,15 +344,15 @@ fn resolve(raw: RawCatalog, origin: &str, lookup: Lookup) -> Result<Catalog> {
 
 /// The longest timeout or deadline accepted, in seconds (a week): anything longer is a typo,
 /// and every value must convert to a `Duration` and add to an `Instant` without overflow.
-pub(crate) const MAX_SECONDS: f64 = 7.0 * 24.0 * 3600.0;
+pub const MAX_SECONDS: f64 = 7.0 * 24.0 * 3600.0;
 /// The most retries per deployment: each one is a new billed request.
-pub(crate) const MAX_RETRIES: u32 = 10;
+pub const MAX_RETRIES: u32 = 10;
 /// The longest wait, in milliseconds, a retry setting may name (an hour).
 pub(crate) const MAX_WAIT_MS: u64 = 3_600_000;
 
 /// Checks a number of seconds from a file, a builder or a request: finite, positive and at
 /// most [`MAX_SECONDS`], so no conversion to a `Duration` can panic.
-pub(crate) fn check_seconds(value: f64, what: &str) -> std::result::Result<(), String> {
+pub fn check_seconds(value: f64, what: &str) -> std::result::Result<(), String> {
     if value.is_finite() && value > 0.0 && value <= MAX_SECONDS {
         Ok(())
     } else {

@@ -15,7 +15,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use builder::CatalogBuilder;
-pub(crate) use load::{check_seconds, validate_defaults};
+pub(crate) use load::validate_defaults;
+pub use load::{check_seconds, MAX_RETRIES, MAX_SECONDS};
 pub use secret::Secret;
 
 /// How a deployment's endpoint is addressed (FOUNDRY.md, "Endpoint shapes").

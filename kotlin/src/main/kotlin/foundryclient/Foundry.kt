@@ -119,7 +119,7 @@ class Foundry private constructor(private val native: NativeClient) : AutoClosea
     suspend fun info(model: String): String = mapErrors { native.info(model) }
 
     /** The catalog's deployments with what the client has learned applied. No IO. */
-    fun deployments(): List<DeploymentInfo> = native.deployments()
+    fun deployments(): List<DeploymentInfo> = mapErrors { native.deployments() }
 
     /** Releases the native client (also done by the garbage collector). */
     override fun close() = native.close()

@@ -99,6 +99,10 @@ sealed class FoundryException(val info: ErrorInfo) : Exception(info.message) {
     /** Entra ID credentials could not be obtained. */
     class Credential(info: ErrorInfo) : FoundryException(info)
 
+    /** A bug in foundry-client (a Rust panic caught at the boundary): not retryable; please
+     *  report it with its message. */
+    class Internal(info: ErrorInfo) : FoundryException(info)
+
     /** A kind newer than this binding ([kindName] names it). */
     class Unknown(info: ErrorInfo) : FoundryException(info)
 
@@ -121,15 +125,38 @@ sealed class FoundryException(val info: ErrorInfo) : Exception(info.message) {
             ErrorKind.REASONING_EXHAUSTED -> ReasoningExhausted(info)
             ErrorKind.INVALID_RESPONSE -> InvalidResponse(info)
             ErrorKind.CREDENTIAL -> Credential(info)
+            ErrorKind.INTERNAL -> Internal(info)
             ErrorKind.UNKNOWN -> Unknown(info)
         }
     }
 }
 
-/** Runs a native call, rethrowing its error as the matching [FoundryException]. */
+/** Runs a native call, rethrowing its error as the matching [FoundryException]. UniFFI reports
+ *  a panic in a synchronous Rust call as its own [InternalException], which is no
+ *  [FoundryException]: it becomes [FoundryException.Internal], so `catch (e: FoundryException)`
+ *  sees every failure of the library (a panic in a suspend call already arrives as one). */
 internal inline fun <T> mapErrors(call: () -> T): T =
     try {
         call()
     } catch (e: NativeException.Failed) {
         throw FoundryException.from(e.info)
+    } catch (e: InternalException) {
+        throw FoundryException.Internal(internalInfo(e.message ?: "a panic without a message")).apply { initCause(e) }
     }
+
+/** The [ErrorInfo] of a caught panic, worded as the Rust side words one (`errors::internal`). */
+internal fun internalInfo(panic: String) = ErrorInfo(
+    kind = ErrorKind.INTERNAL,
+    kindName = "internal",
+    message = "internal error in foundry-client: $panic; please report it",
+    hint = "a bug in foundry-client: please report it with this message",
+    status = null,
+    code = null,
+    deployment = null,
+    requestId = null,
+    retryable = false,
+    retryAfterMs = null,
+    categories = emptyList(),
+    contentFilter = null,
+    attempts = emptyList(),
+)

@@ -10,13 +10,13 @@ import kotlinx.coroutines.flow.flow
  */
 class FoundryStream internal constructor(private val native: NativeStream) : AutoCloseable {
     /** The deployment streaming the answer. */
-    val deployment: String get() = native.deployment()
+    val deployment: String get() = mapErrors { native.deployment() }
 
     /** The next chunk, `null` at the end. Suspends on network IO; never blocks a thread. */
     suspend fun next(): ChatChunk? = mapErrors { native.next() }
 
     /** The whole answer (usage and cost included when the service sent them), once ended. */
-    val result: ChatResult? get() = native.result()
+    val result: ChatResult? get() = mapErrors { native.result() }
 
     /** The remaining chunks; the stream is closed when collection ends, fails or is cancelled. */
     fun chunks(): Flow<ChatChunk> = flow {
@@ -34,5 +34,5 @@ class FoundryStream internal constructor(private val native: NativeStream) : Aut
      * Stops the stream and closes its connection. Idempotent; never blocks; [result] stays
      * readable (the native handle itself is freed by the garbage collector's cleaner).
      */
-    override fun close() = native.cancel()
+    override fun close() = mapErrors { native.cancel() }
 }

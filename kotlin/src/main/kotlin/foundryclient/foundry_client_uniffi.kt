@@ -708,6 +708,10 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_foundry_client_uniffi_checksum_func_bench_noop_async(
     ): Int
+    external fun uniffi_foundry_client_uniffi_checksum_func_debug_panic(
+    ): Int
+    external fun uniffi_foundry_client_uniffi_checksum_func_debug_panic_async(
+    ): Int
     external fun uniffi_foundry_client_uniffi_checksum_method_nativeclient_chat(
     ): Int
     external fun uniffi_foundry_client_uniffi_checksum_method_nativeclient_deployments(
@@ -814,6 +818,10 @@ internal object UniffiLib {
     external fun uniffi_foundry_client_uniffi_fn_func_bench_noop(uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_foundry_client_uniffi_fn_func_bench_noop_async(
+    ): Long
+    external fun uniffi_foundry_client_uniffi_fn_func_debug_panic(uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_foundry_client_uniffi_fn_func_debug_panic_async(
     ): Long
     external fun ffi_foundry_client_uniffi_rustbuffer_alloc(`size`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -938,6 +946,12 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_foundry_client_uniffi_checksum_func_bench_noop_async() and 0xFFFF) != 10823) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_foundry_client_uniffi_checksum_func_debug_panic() and 0xFFFF) != 23575) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_foundry_client_uniffi_checksum_func_debug_panic_async() and 0xFFFF) != 9705) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_foundry_client_uniffi_checksum_method_nativeclient_chat() and 0xFFFF) != 55011) {
@@ -4655,7 +4669,8 @@ public object FfiConverterTypeAuthSpec : FfiConverterRustBuffer<AuthSpec>{
 
 
 /**
- * What went wrong (the core's `ErrorKind`), plus `Unknown` for a kind newer than the binding.
+ * What went wrong (the core's `ErrorKind`), plus `Internal` for a caught panic and `Unknown`
+ * for a kind newer than the binding.
  */
 
 enum class ErrorKind {
@@ -4676,6 +4691,10 @@ enum class ErrorKind {
     REASONING_EXHAUSTED,
     INVALID_RESPONSE,
     CREDENTIAL,
+    /**
+     * A bug in foundry-client: a panic caught at the boundary (never a core kind).
+     */
+    INTERNAL,
     /**
      * A kind the core added after this binding was built; `ErrorInfo.kind_name` names it.
      */
@@ -5698,6 +5717,40 @@ public object FfiConverterMapStringString: FfiConverterRustBuffer<Map<kotlin.Str
      suspend fun `benchNoopAsync`() {
         return uniffiRustCallAsync(
         UniffiLib.uniffi_foundry_client_uniffi_fn_func_bench_noop_async(),
+        { future, callback, continuation -> UniffiLib.ffi_foundry_client_uniffi_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_foundry_client_uniffi_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_foundry_client_uniffi_rust_future_free_void(future) },
+        // lift function
+        { },
+        
+        // Error FFI converter
+        NativeException.ErrorHandler,
+    )
+    }
+
+        /**
+         * Test hook, not public API: panics in a synchronous call, which UniFFI catches and Kotlin
+         * sees as `InternalException`; the `Foundry` wrapper's error map turns it into
+         * `FoundryException.Internal`. No IO.
+         */ fun `debugPanic`()
+        = 
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_foundry_client_uniffi_fn_func_debug_panic(
+    
+        _status)
+}
+    
+    
+
+        /**
+         * Test hook, not public API: panics in a task on the binding's runtime, reported through
+         * [`run`] as `FoundryException.Internal`. No IO.
+         */
+    @Throws(NativeException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+     suspend fun `debugPanicAsync`() {
+        return uniffiRustCallAsync(
+        UniffiLib.uniffi_foundry_client_uniffi_fn_func_debug_panic_async(),
         { future, callback, continuation -> UniffiLib.ffi_foundry_client_uniffi_rust_future_poll_void(future, callback, continuation) },
         { future, continuation -> UniffiLib.ffi_foundry_client_uniffi_rust_future_complete_void(future, continuation) },
         { future -> UniffiLib.ffi_foundry_client_uniffi_rust_future_free_void(future) },
