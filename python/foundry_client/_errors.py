@@ -224,6 +224,13 @@ class InvalidResponseError(FoundryError):
     _kind = "invalid_response"
 
 
+class APIUserAbortError(FoundryError):
+    """The caller cancelled or closed the call (a stream read after ``close()``) before its
+    end, so the answer is incomplete. openai's name for the same case."""
+
+    _kind = "cancelled"
+
+
 class InternalError(FoundryError):
     """A bug in foundry-client (a Rust panic caught at the boundary): the message says where.
     Not retryable; please report it. A ``FoundryError``, so ``except FoundryError`` and

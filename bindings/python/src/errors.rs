@@ -29,6 +29,7 @@ fn class_name(kind: ErrorKind) -> &'static str {
         ErrorKind::ReasoningExhausted => "ReasoningExhaustedError",
         ErrorKind::InvalidResponse => "InvalidResponseError",
         ErrorKind::Credential => "CredentialError",
+        ErrorKind::Cancelled => "APIUserAbortError",
         // A kind added to the core after this binding: still a FoundryError, with its
         // `kind` attribute naming it.
         _ => "FoundryError",
