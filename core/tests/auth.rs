@@ -4,51 +4,16 @@
 //! Every setting reaches the credentials through `ClientOptions::env`, never the process
 //! environment, so these tests run concurrently and never touch a real Azure host or IMDS.
 
-use std::collections::HashMap;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
-
 use foundry_client::config::{AuthConfig, EntraConfig};
 use foundry_client::{Catalog, ChatRequest, ClientOptions, EnvLookup, ErrorKind, Foundry, Secret};
 use foundry_emulator::{Emulator, EmulatorConfig, DEFAULT_API_KEY};
 use serde_json::{json, Value};
 
+mod common;
+use common::fixtures::{lookup, TempDir};
+
 const FAKE_KEY: &str = "test-key-abc123-not-real";
 const SECRET: &str = "client-secret-not-real";
-
-fn lookup(pairs: &[(&str, &str)]) -> EnvLookup {
-    let map: HashMap<String, String> = pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    Arc::new(move |name| map.get(name).cloned())
-}
-
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> TempDir {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-        let dir = std::env::temp_dir().join(format!("foundry-auth-it-{}-{n}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        TempDir(dir)
-    }
-
-    fn write(&self, name: &str, text: &str) -> PathBuf {
-        let path = self.0.join(name);
-        std::fs::write(&path, text).expect("write");
-        path
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// A client over a catalog whose deployments all use `auth`, loaded through the file format.
 fn client(emulator: &Emulator, dir: &TempDir, auth: Value, env: EnvLookup) -> Foundry {

@@ -4,9 +4,6 @@
 //! calls arrive, a throttling one has its Retry-After capped, and a 401 refreshes once per call.
 //! Timing bounds are correctness bounds with a generous margin, never benchmarks.
 
-use std::collections::HashMap;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -14,41 +11,12 @@ use foundry_client::{Catalog, ChatRequest, ClientOptions, EnvLookup, ErrorKind, 
 use foundry_emulator::{Emulator, EmulatorConfig};
 use serde_json::{json, Value};
 
+mod common;
+use common::fixtures::{lookup, TempDir};
+
 const SECRET: &str = "client-secret-not-real";
 /// Slack for a loaded CI machine on top of a deadline that must hold.
 const MARGIN: Duration = Duration::from_secs(5);
-
-fn lookup(pairs: &[(&str, &str)]) -> EnvLookup {
-    let map: HashMap<String, String> = pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    Arc::new(move |name| map.get(name).cloned())
-}
-
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> TempDir {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-        let dir = std::env::temp_dir().join(format!("foundry-token-it-{}-{n}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        TempDir(dir)
-    }
-
-    fn write(&self, name: &str, text: &str) -> PathBuf {
-        let path = self.0.join(name);
-        std::fs::write(&path, text).expect("write");
-        path
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 struct Setup {
     emulator: Emulator,
