@@ -148,6 +148,80 @@ impl fmt::Display for ErrorKind {
     }
 }
 
+/// The failure an [`Error`] came from (an IO, TLS, JSON or identity error), kept as its message
+/// chain rather than the original value: the chain is cloneable, serializable, crosses every
+/// FFI boundary as text, and is redacted of secrets where it is captured. Each binding turns
+/// it into its language's cause (`__cause__` in Python, `cause` in Node and Kotlin).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Cause {
+    pub message: String,
+    /// What this cause came from, in turn.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<Box<Cause>>,
+}
+
+impl Cause {
+    pub fn new(message: impl Into<String>) -> Cause {
+        Cause {
+            message: message.into(),
+            cause: None,
+        }
+    }
+
+    /// The message chain of `error` and its sources, each passed through `clean` (a redactor).
+    /// A message that repeats its source's text, as wrappers often do, stays whole: the chain
+    /// is for reading, not for parsing.
+    pub fn chain(
+        error: &(dyn std::error::Error + 'static),
+        clean: &dyn Fn(&str) -> String,
+    ) -> Cause {
+        // Bounded: a self-referencing source chain must not loop.
+        const MAX_DEPTH: usize = 16;
+        let mut messages = Vec::new();
+        let mut current = Some(error);
+        while let Some(e) = current {
+            if messages.len() == MAX_DEPTH {
+                break;
+            }
+            messages.push(clean(&e.to_string()));
+            current = e.source();
+        }
+        let mut chain: Option<Box<Cause>> = None;
+        for message in messages.into_iter().rev() {
+            chain = Some(Box::new(Cause {
+                message,
+                cause: chain,
+            }));
+        }
+        chain.map(|c| *c).unwrap_or_else(|| Cause::new(""))
+    }
+
+    /// The outermost message first.
+    pub fn messages(&self) -> Vec<&str> {
+        let mut out = vec![self.message.as_str()];
+        let mut next = self.cause.as_deref();
+        while let Some(c) = next {
+            out.push(c.message.as_str());
+            next = c.cause.as_deref();
+        }
+        out
+    }
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Cause {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.cause
+            .as_deref()
+            .map(|c| c as &(dyn std::error::Error + 'static))
+    }
+}
+
 /// Everything known about one failure. Boxed inside [`Error`] so `Result` stays small.
 #[derive(Debug, Clone, Serialize)]
 pub struct ErrorDetails {
@@ -173,6 +247,9 @@ pub struct ErrorDetails {
     /// connection): retrying it could be billed twice.
     #[serde(skip)]
     pub unanswered: bool,
+    /// The failure this error came from, when there was one below the client.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<Cause>,
 }
 
 fn ser_ms<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
@@ -204,6 +281,7 @@ impl Error {
             content_filter: None,
             attempts: Vec::new(),
             unanswered: false,
+            cause: None,
         }))
     }
 
@@ -273,6 +351,17 @@ impl Error {
         self
     }
 
+    pub fn with_cause(mut self, cause: Cause) -> Self {
+        self.0.cause = Some(cause);
+        self
+    }
+
+    /// Keeps `source`'s message chain as this error's cause. For sources that cannot hold a
+    /// secret (IO, JSON, TLS); credential code uses [`Cause::chain`] with its redactor.
+    pub fn with_source(self, source: &(dyn std::error::Error + 'static)) -> Self {
+        self.with_cause(Cause::chain(source, &|m| m.to_string()))
+    }
+
     pub fn with_attempts(mut self, attempts: Vec<Attempt>) -> Self {
         self.0.attempts = attempts;
         self
@@ -324,11 +413,45 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0
+            .cause
+            .as_ref()
+            .map(|c| c as &(dyn std::error::Error + 'static))
+    }
+}
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cause_is_the_source_chain_as_text() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        let err = Error::config("cannot read the catalog").with_source(&io);
+        let source = std::error::Error::source(&err).expect("a source");
+        assert_eq!(source.to_string(), "no such file");
+        assert_eq!(err.cause.as_ref().unwrap().messages(), vec!["no such file"]);
+        assert_eq!(err.to_json()["cause"]["message"], "no such file");
+        let plain = Error::config("no cause");
+        assert!(std::error::Error::source(&plain).is_none());
+        assert!(plain.to_json().get("cause").is_none());
+    }
+
+    #[test]
+    fn a_cause_chain_is_redacted_where_captured() {
+        let inner = Cause::new("token s3cr3t refused");
+        let outer = Cause {
+            message: "wrapped: token s3cr3t refused".into(),
+            cause: Some(Box::new(inner)),
+        };
+        let chain = Cause::chain(&outer, &|m| m.replace("s3cr3t", "***"));
+        assert_eq!(
+            chain.messages(),
+            vec!["wrapped: token *** refused", "token *** refused"]
+        );
+    }
 
     #[test]
     fn every_kind_is_listed_once_with_the_name_it_serializes_to() {

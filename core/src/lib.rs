@@ -19,9 +19,9 @@ pub mod stream;
 pub mod wire;
 
 pub use client::{
-    CatalogSource, ChatStream, ClientOptions, ClientSettings, EnvLookup, Foundry, SmokeResult,
-    StreamHandle,
+    CallOverrides, CatalogSource, ChatStream, ClientOptions, ClientSettings, EnvLookup, Foundry,
+    SmokeResult, StreamHandle,
 };
 pub use config::{Catalog, Deployment, Secret, Shape};
-pub use error::{Error, ErrorDetails, ErrorKind, Result};
+pub use error::{Cause, Error, ErrorDetails, ErrorKind, Result};
 pub use types::*;

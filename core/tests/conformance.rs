@@ -3,10 +3,14 @@
 
 mod common;
 
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use foundry_client::config::Catalog;
-use foundry_client::{ChatRequest, ClientOptions, EmbeddingsRequest, Foundry, ResponsesRequest};
+use foundry_client::{
+    CallOverrides, CatalogSource, ChatRequest, ClientOptions, ClientSettings, EmbeddingsRequest,
+    Foundry, ResponsesRequest,
+};
 use serde_json::{json, Value};
 
 use common::matcher::matches;
@@ -97,6 +101,74 @@ async fn run_call(client: &Foundry, op: &str, request: Value) -> Result<Value, V
     }
 }
 
+/// The client a vector describes: through `ClientSettings` when it has `client` (the
+/// constructor arguments every language maps to its own names), else from its catalog or
+/// environment with the scenario header added to the catalog.
+fn build_client(
+    fx: &Fixture,
+    v: &Value,
+    name: &str,
+    env: HashMap<String, String>,
+) -> foundry_client::Result<Foundry> {
+    if let Some(client) = v.get("client") {
+        let mut headers: BTreeMap<String, String> =
+            serde_json::from_value(client["default_headers"].clone()).unwrap_or_default();
+        headers.insert("x-emulator-scenario".into(), name.to_string());
+        let text = |key: &str| client[key].as_str().map(str::to_string);
+        let settings = ClientSettings {
+            catalog: v.get("catalog").map(|c| CatalogSource::Value {
+                value: c.clone(),
+                origin: format!("{name}.catalog"),
+            }),
+            endpoint: text("endpoint"),
+            api_key: text("api_key"),
+            api_version: text("api_version"),
+            deployment: text("deployment"),
+            default_headers: headers,
+            timeout: client["timeout"].as_f64(),
+            max_retries: client["max_retries"].as_i64(),
+            env: Some(env),
+            ca_pem: Some(fx.ca_pem.clone()),
+            on_event: None,
+        };
+        return Foundry::from_settings(settings);
+    }
+    let lookup = |name: &str| env.get(name).cloned();
+    let catalog = match v.get("catalog") {
+        Some(c) => {
+            let mut c = c.clone();
+            if c.get("model_list").is_none() {
+                c["defaults"]["headers"]["x-emulator-scenario"] = json!(name);
+            }
+            Catalog::from_value_with_env(c, &format!("{name}.catalog"), &lookup)
+        }
+        None => Catalog::from_env_lookup(&lookup).map(|mut c| {
+            c.defaults
+                .headers
+                .insert("x-emulator-scenario".into(), name.to_string());
+            c
+        }),
+    }?;
+    let options = ClientOptions {
+        ca_pem: Some(fx.ca_pem.clone()),
+        env: Some(std::sync::Arc::new(move |n: &str| env.get(n).cloned())),
+        ..Default::default()
+    };
+    Foundry::new(catalog, options)
+}
+
+/// `call.with_options`: the client the call is made on, derived as openai's `with_options`.
+fn with_options(client: &Foundry, call: &Value) -> foundry_client::Result<Foundry> {
+    let Some(o) = call.get("with_options") else {
+        return Ok(client.clone());
+    };
+    client.with_options(CallOverrides {
+        default_headers: serde_json::from_value(o["default_headers"].clone()).unwrap_or_default(),
+        timeout: o["timeout"].as_f64(),
+        max_retries: o["max_retries"].as_i64(),
+    })
+}
+
 async fn run_vector(fx: &Fixture, path: &Path) -> Result<(), String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
     let mut v: Value = serde_json::from_str(&text).map_err(|e| format!("bad vector JSON: {e}"))?;
@@ -118,7 +190,7 @@ async fn run_vector(fx: &Fixture, path: &Path) -> Result<(), String> {
         ));
     }
 
-    let env: std::collections::HashMap<String, String> = v
+    let env: HashMap<String, String> = v
         .get("env")
         .and_then(Value::as_object)
         .map(|m| {
@@ -127,50 +199,26 @@ async fn run_vector(fx: &Fixture, path: &Path) -> Result<(), String> {
                 .collect()
         })
         .unwrap_or_default();
-    let lookup = |name: &str| env.get(name).cloned();
-    let catalog = match v.get("catalog") {
-        Some(c) => {
-            let mut c = c.clone();
-            if c.get("model_list").is_none() {
-                c["defaults"]["headers"]["x-emulator-scenario"] = json!(name);
-            }
-            Catalog::from_value_with_env(c, &format!("{name}.catalog"), &lookup)
-        }
-        None => Catalog::from_env_lookup(&lookup).map(|mut c| {
-            c.defaults
-                .headers
-                .insert("x-emulator-scenario".into(), name.clone());
-            c
-        }),
-    };
     let expect = &v["expect"];
     let op = v["call"]["op"].as_str().unwrap_or("chat");
-    let actual = match catalog {
+    let actual = match build_client(fx, &v, &name, env) {
         Err(e) => Err(e.to_json()),
-        Ok(catalog) => {
-            let env = env.clone();
-            let options = ClientOptions {
-                ca_pem: Some(fx.ca_pem.clone()),
-                env: Some(std::sync::Arc::new(move |n: &str| env.get(n).cloned())),
-                ..Default::default()
-            };
-            match Foundry::new(catalog, options) {
+        Ok(client) => {
+            let started = std::time::Instant::now();
+            let outcome = match with_options(&client, &v["call"]) {
+                Ok(client) => run_call(&client, op, v["call"]["request"].clone()).await,
                 Err(e) => Err(e.to_json()),
-                Ok(client) => {
-                    let started = std::time::Instant::now();
-                    let outcome = run_call(&client, op, v["call"]["request"].clone()).await;
-                    let took = started.elapsed().as_millis();
-                    // A correctness bound (the call ended by its deadline), not a benchmark.
-                    if let Some(bound) = v.get("within_ms").and_then(Value::as_u64) {
-                        if took > u128::from(bound) {
-                            return Err(format!(
-                                "the call took {took} ms, more than within_ms {bound}"
-                            ));
-                        }
-                    }
-                    outcome
+            };
+            let took = started.elapsed().as_millis();
+            // A correctness bound (the call ended by its deadline), not a benchmark.
+            if let Some(bound) = v.get("within_ms").and_then(Value::as_u64) {
+                if took > u128::from(bound) {
+                    return Err(format!(
+                        "the call took {took} ms, more than within_ms {bound}"
+                    ));
                 }
             }
+            outcome
         }
     };
     match (actual, expect.get("result"), expect.get("error")) {

@@ -38,6 +38,7 @@ impl NativeOptions {
             on_event: on_event.map(event_callback),
             ca_pem: self.ca_pem,
             env,
+            deployment: None,
         }
     }
 }

@@ -206,6 +206,7 @@ impl PyClient {
             on_event: None,
             ca_pem,
             env,
+            deployment: None,
         };
         let current = per_process(py, &catalog, &options, on_event.as_ref())?;
         Ok(PyClient {

@@ -62,6 +62,7 @@ impl ClientSettings {
             on_event: listener.map(callback),
             ca_pem: self.ca_pem.clone(),
             env,
+            deployment: None,
         }
     }
 }

@@ -80,14 +80,15 @@ impl AppServiceIdentity {
             .timeout(FETCH_TIMEOUT)
             .send()
             .await
-            .map_err(|e| fail(format!("the identity endpoint could not be reached: {e}")))?;
+            .map_err(|e| {
+                fail(format!("the identity endpoint could not be reached: {e}")).with_source(&e)
+            })?;
         let status = response.status();
         // Capped by the token cache (defaults.token_fetch.max_retry_after_secs).
         let retry_after = crate::wire::retry_after(response.headers());
-        let body = response
-            .text()
-            .await
-            .map_err(|e| fail(format!("the identity endpoint's answer broke off: {e}")))?;
+        let body = response.text().await.map_err(|e| {
+            fail(format!("the identity endpoint's answer broke off: {e}")).with_source(&e)
+        })?;
         if !status.is_success() {
             let excerpt: String = body.chars().take(MAX_ERROR_BODY).collect();
             let mut error = fail(format!(
@@ -103,6 +104,7 @@ impl AppServiceIdentity {
             fail(format!(
                 "the identity endpoint's answer is not a token: {e}"
             ))
+            .with_source(&e)
         })?;
         let expires_in = expires_in(&token).ok_or_else(|| {
             fail("the identity endpoint's answer has no usable expires_on".into())

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::{Error, ErrorKind};
+use crate::{Cause, Error, ErrorKind};
 
 /// Which kind of Entra credential failed, for messages and hints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,6 +74,7 @@ pub(crate) fn from_azure(
     );
     // The token cache caps the hint at defaults.token_fetch.max_retry_after_secs.
     Error::new(kind, message)
+        .with_cause(Cause::chain(error, &|m| redact(m, secrets)))
         .with_code(code)
         .with_retry_after(retry_after)
         .with_hint(name.hint())

@@ -115,7 +115,8 @@ struct Relearned {
 impl Foundry {
     pub(crate) async fn send(&self, payload: Payload<'_>, stream: bool) -> Result<Sent> {
         let catalog = &self.inner.catalog;
-        let target = catalog.resolve(payload.model())?;
+        let model = self.inner.pinned.as_deref().unwrap_or(payload.model());
+        let target = catalog.resolve(model)?;
         let deadline = deadline_after(self.call_budget(payload)?)?;
         let correlation_id = format!("{:032x}", fastrand::u128(..));
         let mut tried = Vec::new();
@@ -639,7 +640,9 @@ fn transport_error(e: reqwest::Error, d: &Deployment) -> Error {
     } else {
         format!("{what} {host} failed: {cause}")
     };
-    let err = Error::new(kind, message).with_deployment(d.name.clone());
+    let err = Error::new(kind, message)
+        .with_source(&e)
+        .with_deployment(d.name.clone());
     // Only a failed connect is known not to have reached the service.
     if e.is_connect() {
         err

@@ -25,7 +25,7 @@ use crate::{normalize, wire, Error, ErrorKind, Result};
 use tracing::Instrument;
 
 pub use handle::StreamHandle;
-pub use settings::{CatalogSource, ClientSettings};
+pub use settings::{CallOverrides, CatalogSource, ClientSettings};
 pub use smoke::SmokeResult;
 pub use stream::ChatStream;
 use stream::StreamBounds;
@@ -43,17 +43,21 @@ pub struct Foundry {
     inner: Arc<Inner>,
 }
 
+/// Everything but the catalog is shared with the clients [`Foundry::with_options`] derives, so
+/// a derived client draws on the same pool, tokens, retry budget and breakers.
 #[derive(Debug)]
 struct Inner {
     catalog: Catalog,
     http: reqwest::Client,
-    auth: AuthRegistry,
-    learned: Learned,
+    auth: Arc<AuthRegistry>,
+    learned: Arc<Learned>,
     events: EventSink,
     /// One retry budget for every call and deployment of the client.
-    retry_budget: RetryBucket,
+    retry_budget: Arc<RetryBucket>,
     /// One circuit breaker per deployment.
-    breakers: Breakers,
+    breakers: Arc<Breakers>,
+    /// Every call goes here, whatever its `model` says ([`ClientOptions::deployment`]).
+    pinned: Option<String>,
 }
 
 /// Options beyond the catalog.
@@ -66,6 +70,10 @@ pub struct ClientOptions {
     /// Where credentials read their environment (`AZURE_CLIENT_ID`, `IDENTITY_ENDPOINT`, ...);
     /// the process environment when unset. Lets tests and hosts inject settings safely.
     pub env: Option<EnvLookup>,
+    /// Sends every call to this deployment or route, whatever the request's `model` names:
+    /// openai's `azure_deployment` / `deployment`, so code ported from the SDK keeps working.
+    /// It must exist in the catalog.
+    pub deployment: Option<String>,
 }
 
 /// Reads one environment variable.
@@ -77,6 +85,7 @@ impl std::fmt::Debug for ClientOptions {
             .field("on_event", &self.on_event.is_some())
             .field("ca_pem", &self.ca_pem.is_some())
             .field("env", &self.env.is_some())
+            .field("deployment", &self.deployment)
             .finish()
     }
 }
@@ -109,18 +118,31 @@ impl Foundry {
             .build()
             .map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))?;
         let events = EventSink::new(options.on_event);
+        if let Some(name) = &options.deployment {
+            // Fails now, not at the first call, when the name is not in the catalog.
+            catalog.resolve(name).map_err(|e| {
+                let message = format!("deployment '{name}': {}", e.message);
+                Error::config(message).with_hint(e.hint.clone())
+            })?;
+        }
         Ok(Foundry {
             inner: Arc::new(Inner {
-                retry_budget: RetryBucket::new(catalog.defaults.retry_budget),
-                breakers: Breakers::new(catalog.defaults.circuit_breaker, events.clone()),
-                auth: match options.env {
-                    Some(env) => AuthRegistry::with_env(http.clone(), env),
-                    None => AuthRegistry::new(http.clone()),
-                }
-                .with_token_fetch(&catalog.defaults.token_fetch),
+                retry_budget: Arc::new(RetryBucket::new(catalog.defaults.retry_budget)),
+                breakers: Arc::new(Breakers::new(
+                    catalog.defaults.circuit_breaker,
+                    events.clone(),
+                )),
+                auth: Arc::new(
+                    match options.env {
+                        Some(env) => AuthRegistry::with_env(http.clone(), env),
+                        None => AuthRegistry::new(http.clone()),
+                    }
+                    .with_token_fetch(&catalog.defaults.token_fetch),
+                ),
                 http,
                 catalog,
-                learned: Learned::default(),
+                learned: Arc::default(),
+                pinned: options.deployment,
                 events,
             }),
         })
@@ -134,6 +156,28 @@ impl Foundry {
     /// A client from `FOUNDRY_ENDPOINT`/`FOUNDRY_API_KEY` or the Azure SDK variable names.
     pub fn from_env() -> Result<Foundry> {
         Foundry::new(Catalog::from_env()?, ClientOptions::default())
+    }
+
+    /// A client with other call settings over this one's connections, tokens, learned quirks,
+    /// retry budget, breakers and event callback (openai's `with_options` / `withOptions`).
+    /// The overrides are checked like [`ClientSettings`]' and apply to every call of the
+    /// returned client; this client is unchanged.
+    pub fn with_options(&self, overrides: CallOverrides) -> Result<Foundry> {
+        let mut catalog = self.inner.catalog.clone();
+        overrides.apply(&mut catalog, "with_options")?;
+        let inner = &self.inner;
+        Ok(Foundry {
+            inner: Arc::new(Inner {
+                catalog,
+                http: inner.http.clone(),
+                auth: inner.auth.clone(),
+                learned: inner.learned.clone(),
+                events: inner.events.clone(),
+                retry_budget: inner.retry_budget.clone(),
+                breakers: inner.breakers.clone(),
+                pinned: inner.pinned.clone(),
+            }),
+        })
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -285,6 +329,7 @@ impl Foundry {
                 ErrorKind::InvalidResponse,
                 format!("/info answered non-JSON: {e}"),
             )
+            .with_source(&e)
             .with_deployment(sent.deployment)
         })
     }

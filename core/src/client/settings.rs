@@ -24,7 +24,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::{ClientOptions, EnvLookup, Foundry};
-use crate::config::{validate_defaults, Catalog, RedactedHeaders};
+use crate::config::{check_seconds, validate_defaults, Catalog, RedactedHeaders, MAX_RETRIES};
 use crate::events::EventCallback;
 use crate::{Error, Result};
 
@@ -51,6 +51,8 @@ pub struct ClientSettings {
     pub endpoint: Option<String>,
     pub api_key: Option<String>,
     pub api_version: Option<String>,
+    /// Every call goes to this deployment or route ([`ClientOptions::deployment`]).
+    pub deployment: Option<String>,
     /// Sent with every request (`default_headers` / `defaultHeaders`).
     pub default_headers: BTreeMap<String, String>,
     /// The deadline of each call in seconds, retries included.
@@ -77,6 +79,7 @@ impl std::fmt::Debug for ClientSettings {
             .field("endpoint", &self.endpoint)
             .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
             .field("api_version", &self.api_version)
+            .field("deployment", &self.deployment)
             .field("default_headers", &RedactedHeaders(&self.default_headers))
             .field("timeout", &self.timeout)
             .field("max_retries", &self.max_retries)
@@ -93,6 +96,52 @@ fn source_name(source: &CatalogSource) -> String {
         CatalogSource::File(path) => path.display().to_string(),
         CatalogSource::Text { origin, .. } | CatalogSource::Value { origin, .. } => origin.clone(),
         CatalogSource::Built(catalog) => catalog.origin.clone(),
+    }
+}
+
+/// The call settings a client can change without a new catalog: the constructor's
+/// `default_headers`, `timeout` and `max_retries`, and all of `with_options`.
+#[derive(Clone, Default)]
+pub struct CallOverrides {
+    pub default_headers: BTreeMap<String, String>,
+    /// Seconds.
+    pub timeout: Option<f64>,
+    pub max_retries: Option<i64>,
+}
+
+impl std::fmt::Debug for CallOverrides {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallOverrides")
+            .field("default_headers", &RedactedHeaders(&self.default_headers))
+            .field("timeout", &self.timeout)
+            .field("max_retries", &self.max_retries)
+            .finish()
+    }
+}
+
+impl CallOverrides {
+    /// Rules 3 and 4 of the module docs; `origin` names the caller in messages.
+    pub(crate) fn apply(self, catalog: &mut Catalog, origin: &str) -> Result<()> {
+        catalog.defaults.headers.extend(self.default_headers);
+        if let Some(timeout) = self.timeout {
+            // Checked under the caller's own name: `defaults.deadline_secs` is not what they typed.
+            check_seconds(timeout, "timeout").map_err(|m| {
+                Error::config(format!("{origin}: {m}"))
+                    .with_hint("pass the whole call's deadline in seconds, such as 60")
+            })?;
+            catalog.defaults.deadline_secs = timeout;
+        }
+        if let Some(max_retries) = self.max_retries {
+            let allowed = 0..=i64::from(MAX_RETRIES);
+            if !allowed.contains(&max_retries) {
+                return Err(Error::config(format!(
+                    "{origin}: max_retries must be between 0 and {MAX_RETRIES}, got {max_retries}"
+                ))
+                .with_hint("pass a small count such as 2 (each retry is a billed request)"));
+            }
+            catalog.defaults.retry.max_retries = max_retries as u32;
+        }
+        validate_defaults(&catalog.defaults, origin)
     }
 }
 
@@ -152,23 +201,17 @@ impl ClientSettings {
             }
             CatalogSource::Built(catalog) => *catalog,
         };
-        catalog.defaults.headers.extend(self.default_headers);
-        if let Some(timeout) = self.timeout {
-            catalog.defaults.deadline_secs = timeout;
+        CallOverrides {
+            default_headers: self.default_headers,
+            timeout: self.timeout,
+            max_retries: self.max_retries,
         }
-        if let Some(max_retries) = self.max_retries {
-            catalog.defaults.retry.max_retries = u32::try_from(max_retries).map_err(|_| {
-                Error::config(format!(
-                    "client settings: max_retries must be between 0 and 10, got {max_retries}"
-                ))
-                .with_hint("pass a small count such as 2 (each retry is a billed request)")
-            })?;
-        }
-        validate_defaults(&catalog.defaults, "client settings")?;
+        .apply(&mut catalog, "client settings")?;
         let options = ClientOptions {
             on_event: self.on_event,
             ca_pem: self.ca_pem,
             env: lookup,
+            deployment: self.deployment,
         };
         Ok((catalog, options))
     }
@@ -244,7 +287,7 @@ mod tests {
             (Some(f64::NAN), None, "must be a positive number of seconds"),
             (Some(1e300), None, "at most 604800"),
             (None, Some(-1), "between 0 and 10, got -1"),
-            (None, Some(11), "at most 10 are allowed"),
+            (None, Some(11), "between 0 and 10, got 11"),
         ] {
             let settings = ClientSettings {
                 catalog: text_source(),
@@ -276,6 +319,38 @@ mod tests {
         let lookup = options.env.expect("the env map is the lookup");
         assert_eq!(lookup("MY_KEY").as_deref(), Some("made-up"));
         assert_eq!(lookup("PATH"), None, "the process environment is not read");
+    }
+
+    #[test]
+    fn with_options_derives_a_client_and_leaves_the_original() {
+        let settings = ClientSettings {
+            catalog: text_source(),
+            env: env(&[("MY_KEY", "made-up")]),
+            ..ClientSettings::default()
+        };
+        let base = Foundry::from_settings(settings).expect("client");
+        let derived = base
+            .with_options(CallOverrides {
+                default_headers: BTreeMap::from([("x-team".into(), "ads".into())]),
+                timeout: Some(3.0),
+                max_retries: Some(1),
+            })
+            .expect("overrides are valid");
+        assert_eq!(derived.catalog().defaults.deadline_secs, 3.0);
+        assert_eq!(derived.catalog().defaults.retry.max_retries, 1);
+        assert_eq!(derived.catalog().defaults.headers["x-team"], "ads");
+        assert_ne!(base.catalog().defaults.deadline_secs, 3.0);
+        assert!(!base.catalog().defaults.headers.contains_key("x-team"));
+        let err = base
+            .with_options(CallOverrides {
+                max_retries: Some(-2),
+                ..CallOverrides::default()
+            })
+            .expect_err("refused");
+        assert!(
+            err.message.starts_with("with_options: max_retries"),
+            "{err}"
+        );
     }
 
     #[test]

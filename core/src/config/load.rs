@@ -105,9 +105,11 @@ struct RawRoute {
 pub(crate) fn from_path(path: &Path, lookup: Lookup) -> Result<Catalog> {
     let origin = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| {
-        Error::config(format!("{origin}: cannot read the catalog: {e}")).with_hint(
-            "pass the path of a foundry.yaml (see the README), or use Foundry::from_env()",
-        )
+        Error::config(format!("{origin}: cannot read the catalog: {e}"))
+            .with_hint(
+                "pass the path of a foundry.yaml (see the README), or use Foundry::from_env()",
+            )
+            .with_source(&e)
     })?;
     from_text(&text, &origin, lookup)
 }
@@ -116,6 +118,7 @@ pub(crate) fn from_text(text: &str, origin: &str, lookup: Lookup) -> Result<Cata
     let value: Value = serde_yaml::from_str(text).map_err(|e| {
         Error::config(format!("{origin}: not valid YAML or JSON: {e}"))
             .with_hint("fix the syntax at the line and column named")
+            .with_source(&e)
     })?;
     from_json_value(value, origin, lookup)
 }

@@ -164,6 +164,7 @@ fn parse_json(api: &str, ev: &SseEvent) -> Result<serde_json::Value> {
                 "the {api} stream sent an event '{name}' whose data is not JSON ({e}): {start:?}"
             ),
         )
+        .with_source(&e)
     })
 }
 
