@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use foundry_client::config::Catalog;
 use foundry_client::{
     CallOverrides, CatalogSource, ChatRequest, ClientOptions, ClientSettings, EmbeddingsRequest,
-    Foundry, ResponsesRequest,
+    ErrorKind, Foundry, ResponsesRequest,
 };
 use serde_json::{json, Value};
 
@@ -130,6 +130,7 @@ fn build_client(
             env: Some(env),
             ca_pem: Some(fx.ca_pem.clone()),
             on_event: None,
+            token_provider: client.get("token_provider").map(token_provider),
         };
         return Foundry::from_settings(settings);
     }
@@ -155,6 +156,23 @@ fn build_client(
         ..Default::default()
     };
     Foundry::new(catalog, options)
+}
+
+/// `client.token_provider`: a token to return, or `{"error": message}` to fail with.
+fn token_provider(spec: &Value) -> foundry_client::TokenProvider {
+    let outcome = match spec.as_str() {
+        Some(token) => Ok(token.to_string()),
+        None => Err(spec["error"]
+            .as_str()
+            .unwrap_or("no error text")
+            .to_string()),
+    };
+    std::sync::Arc::new(move || {
+        let outcome = outcome
+            .clone()
+            .map_err(|m| foundry_client::Error::new(ErrorKind::Credential, m));
+        Box::pin(async move { outcome })
+    })
 }
 
 /// `call.with_options`: the client the call is made on, derived as openai's `with_options`.

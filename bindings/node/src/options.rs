@@ -39,6 +39,7 @@ impl NativeOptions {
             ca_pem: self.ca_pem,
             env,
             deployment: None,
+            token_provider: None,
         }
     }
 }

@@ -207,6 +207,7 @@ impl PyClient {
             ca_pem,
             env,
             deployment: None,
+            token_provider: None,
         };
         let current = per_process(py, &catalog, &options, on_event.as_ref())?;
         Ok(PyClient {

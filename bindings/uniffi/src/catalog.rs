@@ -63,6 +63,7 @@ impl ClientSettings {
             ca_pem: self.ca_pem.clone(),
             env,
             deployment: None,
+            token_provider: None,
         }
     }
 }

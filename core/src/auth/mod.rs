@@ -44,6 +44,12 @@ use token_cache::{FetchPolicy, TokenCache};
 /// Reads one environment variable.
 pub(crate) type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 
+/// The caller's own source of Entra bearer tokens (openai's `azure_ad_token_provider`): asked
+/// before every attempt of a deployment whose auth is `entra`, in place of the credential that
+/// setting names. The caller caches; a failure is a `credential` error carrying its cause.
+pub type TokenProvider =
+    Arc<dyn Fn() -> futures_util::future::BoxFuture<'static, Result<String>> + Send + Sync>;
+
 /// Builds and caches one credential per distinct auth setting; shared by all calls of a client.
 pub(crate) struct AuthRegistry {
     http: reqwest::Client,
@@ -56,6 +62,7 @@ pub(crate) struct AuthRegistry {
     /// `secret_may_travel_to` per endpoint: a client calls few endpoints, and parsing the
     /// URL on every call cost about 1.6 µs (tests/bench/RESULTS.md).
     endpoint_checks: RwLock<HashMap<String, bool>>,
+    token_provider: Option<TokenProvider>,
 }
 
 /// The header one attempt carries, and which Entra token it is (None for an API key).
@@ -100,7 +107,14 @@ impl AuthRegistry {
             entra: Mutex::new(Vec::new()),
             fetch_policy: FetchPolicy::default(),
             endpoint_checks: RwLock::new(HashMap::new()),
+            token_provider: None,
         }
+    }
+
+    /// Entra deployments take their tokens from `provider` instead of their credential.
+    pub fn with_token_provider(mut self, provider: Option<TokenProvider>) -> Self {
+        self.token_provider = provider;
+        self
     }
 
     /// Token fetches follow `settings` (`defaults.token_fetch`) instead of the defaults.
@@ -140,7 +154,10 @@ impl AuthRegistry {
                     token: None,
                 })
             }
-            AuthConfig::Entra(config) => self.entra_header(d, config, request).await,
+            AuthConfig::Entra(config) => match &self.token_provider {
+                Some(provider) => provided_header(provider, request).await,
+                None => self.entra_header(d, config, request).await,
+            },
         };
         header
             .map(Some)
@@ -272,4 +289,52 @@ impl AuthRegistry {
         self.cli_executor = Some(executor);
         self
     }
+}
+
+/// `Authorization: Bearer` from the caller's provider, waited for no longer than the attempt
+/// may wait for a token.
+async fn provided_header(provider: &TokenProvider, request: BearerRequest) -> Result<AuthHeader> {
+    let asked = provider();
+    let token = match request.wait_until {
+        Some(until) => tokio::time::timeout_at(until.into(), asked)
+            .await
+            .map_err(|_| {
+                Error::new(
+                    crate::ErrorKind::Timeout,
+                    "the token provider gave no token before the attempt's deadline",
+                )
+                .with_hint("make the token provider return sooner (cache its token), or raise timeout_secs")
+            })?,
+        None => asked.await,
+    }
+    .map_err(|e| {
+        // The provider's own failure (a Python exception, a rejected JS promise) is the cause.
+        let cause = crate::Cause {
+            message: e.message.clone(),
+            cause: e.details().cause.clone().map(Box::new),
+        };
+        Error::new(
+            crate::ErrorKind::Credential,
+            format!("the token provider failed: {}", e.message),
+        )
+        .with_hint("the token provider passed to the client raised an error: see its cause")
+        .with_cause(cause)
+    })?;
+    let token = token.trim();
+    let mut value = HeaderValue::from_str(&format!("Bearer {token}"))
+        .ok()
+        .filter(|_| !token.is_empty())
+        .ok_or_else(|| {
+            Error::new(
+                crate::ErrorKind::Credential,
+                "the token provider returned an empty token or one with characters a header cannot carry",
+            )
+            .with_hint("return the access token itself (an Entra JWT), without 'Bearer ' or line breaks")
+        })?;
+    value.set_sensitive(true);
+    Ok(AuthHeader {
+        name: AUTHORIZATION,
+        value,
+        token: None,
+    })
 }

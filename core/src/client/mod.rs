@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::auth::AuthRegistry;
+pub use crate::auth::TokenProvider;
 use crate::config::{Catalog, Deployment};
 use crate::events::{call_span, EventCallback, EventSink, ResultEvent};
 use crate::types::{
@@ -74,6 +75,8 @@ pub struct ClientOptions {
     /// openai's `azure_deployment` / `deployment`, so code ported from the SDK keeps working.
     /// It must exist in the catalog.
     pub deployment: Option<String>,
+    /// Entra deployments ask this for their bearer token ([`TokenProvider`]).
+    pub token_provider: Option<TokenProvider>,
 }
 
 /// Reads one environment variable.
@@ -86,6 +89,7 @@ impl std::fmt::Debug for ClientOptions {
             .field("ca_pem", &self.ca_pem.is_some())
             .field("env", &self.env.is_some())
             .field("deployment", &self.deployment)
+            .field("token_provider", &self.token_provider.is_some())
             .finish()
     }
 }
@@ -137,7 +141,8 @@ impl Foundry {
                         Some(env) => AuthRegistry::with_env(http.clone(), env),
                         None => AuthRegistry::new(http.clone()),
                     }
-                    .with_token_fetch(&catalog.defaults.token_fetch),
+                    .with_token_fetch(&catalog.defaults.token_fetch)
+                    .with_token_provider(options.token_provider),
                 ),
                 http,
                 catalog,

@@ -14,7 +14,10 @@
 //! 4. `timeout` replaces `defaults.deadline_secs` and `max_retries` replaces
 //!    `defaults.retry.max_retries`; the defaults are then validated again, exactly as a file's
 //!    are, so a bad value fails here and not at the first call.
-//! 5. `env` is where `${NAME}` references, the environment catalog and the credentials read
+//! 5. `token_provider` (openai's `azure_ad_token_provider`) gives the bearer token of every
+//!    deployment whose auth is `entra`; the environment catalog then ignores
+//!    `FOUNDRY_API_KEY`/`AZURE_OPENAI_API_KEY`, and an `api_key` with it is an error.
+//! 6. `env` is where `${NAME}` references, the environment catalog and the credentials read
 //!    their variables; without it, the process environment.
 
 use std::collections::{BTreeMap, HashMap};
@@ -23,7 +26,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::{ClientOptions, EnvLookup, Foundry};
+use super::{ClientOptions, EnvLookup, Foundry, TokenProvider};
 use crate::config::{check_seconds, validate_defaults, Catalog, RedactedHeaders, MAX_RETRIES};
 use crate::events::EventCallback;
 use crate::{Error, Result};
@@ -64,6 +67,8 @@ pub struct ClientSettings {
     /// Extra PEM CA certificates to trust.
     pub ca_pem: Option<String>,
     pub on_event: Option<EventCallback>,
+    /// Bearer tokens for `entra` deployments from the caller (rule 5).
+    pub token_provider: Option<TokenProvider>,
 }
 
 impl std::fmt::Debug for ClientSettings {
@@ -86,6 +91,7 @@ impl std::fmt::Debug for ClientSettings {
             .field("env", &env_names)
             .field("ca_pem", &self.ca_pem.is_some())
             .field("on_event", &self.on_event.is_some())
+            .field("token_provider", &self.token_provider.is_some())
             .finish()
     }
 }
@@ -170,6 +176,19 @@ impl ClientSettings {
         .into_iter()
         .filter_map(|(name, value)| value.as_ref().map(|v| (name, v)))
         .collect();
+        if self.token_provider.is_some() && self.api_key.is_some() {
+            return Err(
+                Error::config("both an api_key and a token provider were given").with_hint(
+                    "pass one credential: the api_key, or the token provider for Entra ID tokens",
+                ),
+            );
+        }
+        // With a token provider the environment catalog is an Entra one, whatever key is set.
+        let ignored: &[&str] = if self.token_provider.is_some() {
+            &["FOUNDRY_API_KEY", "AZURE_OPENAI_API_KEY"]
+        } else {
+            &[]
+        };
         let source = self.catalog.clone().unwrap_or(CatalogSource::Environment);
         if !overrides.is_empty() && !matches!(source, CatalogSource::Environment) {
             return Err(Error::config(format!(
@@ -188,7 +207,7 @@ impl ClientSettings {
                         .iter()
                         .find(|(n, _)| *n == name)
                         .map(|(_, v)| v.to_string())
-                        .or_else(|| read(name))
+                        .or_else(|| read(name).filter(|_| !ignored.contains(&name)))
                 };
                 Catalog::from_env_lookup(&overlay)?
             }
@@ -212,6 +231,7 @@ impl ClientSettings {
             ca_pem: self.ca_pem,
             env: lookup,
             deployment: self.deployment,
+            token_provider: self.token_provider,
         };
         Ok((catalog, options))
     }
