@@ -8,13 +8,16 @@ package still reach the service.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
-from collections.abc import Mapping
+import threading
+from collections.abc import Awaitable, Mapping
 from types import TracebackType
 from typing import Any, Callable, TypeVar, Union
 
 from . import _native
 from ._chat import ChatCompletion
+from ._errors import InvalidRequestError
 from ._results import CreateEmbeddingResponse, Deployment, Response, SmokeResult
 from ._streaming import AsyncResponseStream, AsyncStream, ResponseStream, Stream
 
@@ -22,6 +25,7 @@ __all__ = ["AsyncFoundry", "Foundry"]
 
 Config = Union[str, "os.PathLike[str]", Mapping[str, Any]]
 EventCallback = Callable[[dict[str, Any]], None]
+TokenProvider = Callable[[], Union[str, Awaitable[str]]]
 
 
 def _request(params: dict[str, Any]) -> dict[str, Any]:
@@ -111,14 +115,68 @@ class _AsyncEmbeddings:
 _C = TypeVar("_C", bound="_ClientBase")
 
 
+class _LoopThread:
+    """One event loop on a daemon thread, where an async ``azure_ad_token_provider`` runs: the
+    core asks for tokens from its own threads, and one loop for every call keeps the
+    provider's sessions (``azure.identity.aio``) on the loop they were made on."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pid = 0
+
+    def run(self, awaitable: Awaitable[Any]) -> Any:
+        async def wait() -> Any:
+            return await awaitable
+
+        return asyncio.run_coroutine_threadsafe(wait(), self._running()).result()
+
+    def _running(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            # A forked child has the loop object without its thread: start another.
+            if self._loop is None or self._pid != os.getpid():
+                loop = asyncio.new_event_loop()
+                threading.Thread(target=loop.run_forever, name="foundry-token-provider", daemon=True).start()
+                self._loop, self._pid = loop, os.getpid()
+            return self._loop
+
+
+def _token_provider(provider: TokenProvider | None) -> Callable[[], Any] | None:
+    """``azure_ad_token_provider`` as the synchronous callable the native module calls (on a
+    worker thread): a coroutine it returns is awaited on the provider's own loop thread."""
+    if provider is None:
+        return None
+    loop = _LoopThread()
+
+    def token() -> Any:
+        got = provider()
+        return loop.run(got) if inspect.isawaitable(got) else got
+
+    return token
+
+
+def _endpoint(azure_endpoint: str | None, endpoint: str | None) -> str | None:
+    if azure_endpoint is not None and endpoint is not None and azure_endpoint != endpoint:
+        raise InvalidRequestError(
+            f"both azure_endpoint ({azure_endpoint!r}) and its alias endpoint ({endpoint!r}) were given: pass one",
+            {"kind": "invalid_request", "hint": "pass azure_endpoint (openai's name) only", "retryable": False},
+        )
+    return azure_endpoint if azure_endpoint is not None else endpoint
+
+
 class _ClientBase:
+    _native: _native.Client
+
     def __init__(
         self,
         config: Config | None = None,
         *,
+        azure_endpoint: str | None = None,
         endpoint: str | None = None,
         api_key: str | None = None,
         api_version: str | None = None,
+        azure_deployment: str | None = None,
+        azure_ad_token_provider: TokenProvider | None = None,
         default_headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -130,9 +188,11 @@ class _ClientBase:
             config = os.fspath(config)
         self._native = _native.Client(
             config=config,
-            endpoint=endpoint,
+            endpoint=_endpoint(azure_endpoint, endpoint),
             api_key=api_key,
             api_version=api_version,
+            deployment=azure_deployment,
+            token_provider=_token_provider(azure_ad_token_provider),
             default_headers=None if default_headers is None else dict(default_headers),
             timeout=timeout,
             max_retries=max_retries,
@@ -140,6 +200,29 @@ class _ClientBase:
             ca_pem=ca_pem,
             env=None if env is None else dict(env),
         )
+        self._bind()
+
+    def _bind(self) -> None:
+        """Sets the resource attributes (``chat``, ``responses``, ...) over ``self._native``."""
+
+    def with_options(
+        self: _C,
+        *,
+        default_headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+    ) -> _C:
+        """A client sharing this one's auth, budget, breakers and event thread, with these
+        call settings changed (openai's ``with_options``). ``default_headers`` join the
+        current ones. No IO."""
+        derived = object.__new__(type(self))
+        derived._native = self._native.with_options(
+            default_headers=None if default_headers is None else dict(default_headers),
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+        derived._bind()
+        return derived
 
     @classmethod
     def from_config(cls: type[_C], config: Config, **options: Any) -> _C:
@@ -170,8 +253,7 @@ class Foundry(_ClientBase):
     """The synchronous client. Calls block with the GIL released, so other threads run
     meanwhile; one client is safe to share across threads."""
 
-    def __init__(self, config: Config | None = None, **options: Any) -> None:
-        super().__init__(config, **options)
+    def _bind(self) -> None:
         self.chat = _Chat(self._native)
         self.responses = _Responses(self._native)
         self.embeddings = _Embeddings(self._native)
@@ -208,8 +290,7 @@ class AsyncFoundry(_ClientBase):
     call); cancelling the awaiting task aborts the HTTP request. One client is safe to share
     across tasks and threads."""
 
-    def __init__(self, config: Config | None = None, **options: Any) -> None:
-        super().__init__(config, **options)
+    def _bind(self) -> None:
         self.chat = _AsyncChat(self._native)
         self.responses = _AsyncResponses(self._native)
         self.embeddings = _AsyncEmbeddings(self._native)

@@ -2,7 +2,7 @@
 argument to the core as an OpenAI parameter; ``None`` means "not given")."""
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Callable, Literal, TypeVar, overload
 
@@ -17,6 +17,11 @@ Config = str | os.PathLike[str] | Mapping[str, Any]
 EventCallback = Callable[[dict[str, Any]], None]
 """Receives each core event as a dict with a ``type`` of ``attempt`` or ``result``; called on
 a client thread before the call returns, so it must be quick and thread-safe."""
+TokenProvider = Callable[[], str | Awaitable[str]]
+"""openai's ``azure_ad_token_provider``: returns (or, async, resolves to) an Entra ID bearer
+token for every deployment whose auth is ``entra``; called on a worker thread, a coroutine on
+the provider's own loop thread. An exception fails the call with ``CredentialError``, its
+``__cause__`` the exception's message chain."""
 
 _C = TypeVar("_C", bound="_ClientBase")
 
@@ -461,13 +466,23 @@ class _AsyncEmbeddings:
     ) -> CreateEmbeddingResponse: ...
 
 class _ClientBase:
+    """Built from the core's ``ClientSettings``: ``config`` (a file path, catalog text or a
+    dict) or, without it, the environment catalog described by ``azure_endpoint`` (alias
+    ``endpoint``), ``api_key`` and ``api_version``; giving both is a ``ConfigError``.
+    ``azure_deployment`` pins every call to one deployment or route; ``default_headers`` join
+    the catalog's; ``timeout`` (seconds) and ``max_retries`` replace its defaults and are checked
+    here (``ConfigError``); ``env`` replaces the process environment."""
+
     def __init__(
         self,
         config: Config | None = ...,
         *,
+        azure_endpoint: str | None = ...,
         endpoint: str | None = ...,
         api_key: str | None = ...,
         api_version: str | None = ...,
+        azure_deployment: str | None = ...,
+        azure_ad_token_provider: TokenProvider | None = ...,
         default_headers: Mapping[str, str] | None = ...,
         timeout: float | None = ...,
         max_retries: int | None = ...,
@@ -480,9 +495,12 @@ class _ClientBase:
         cls: type[_C],
         config: Config,
         *,
+        azure_endpoint: str | None = ...,
         endpoint: str | None = ...,
         api_key: str | None = ...,
         api_version: str | None = ...,
+        azure_deployment: str | None = ...,
+        azure_ad_token_provider: TokenProvider | None = ...,
         default_headers: Mapping[str, str] | None = ...,
         timeout: float | None = ...,
         max_retries: int | None = ...,
@@ -490,6 +508,15 @@ class _ClientBase:
         ca_pem: str | None = ...,
         env: Mapping[str, str] | None = ...,
     ) -> _C: ...
+    def with_options(
+        self: _C,
+        *,
+        default_headers: Mapping[str, str] | None = ...,
+        timeout: float | None = ...,
+        max_retries: int | None = ...,
+    ) -> _C:
+        """A client sharing this one's auth, budget, breakers and event thread, with these call
+        settings changed (openai's ``with_options``). No IO."""
     @property
     def origin(self) -> str: ...
     @property

@@ -5,7 +5,10 @@ Classes carry the names ``openai`` users already catch where the meaning matches
 ``except`` clauses port unchanged. Every error has the same attributes, filled from the core's
 error: ``kind``, ``message``, ``status``, ``code``, ``deployment``, ``request_id``,
 ``retryable``, ``hint``, ``retry_after`` and ``attempts``; ``to_dict()`` gives the core's error
-JSON. Errors pickle with all their attributes (multiprocessing, Celery).
+JSON. ``kind`` is the core's kind and ``code`` the service's own code. The failure an error came
+from (the core's ``cause``: an IO or TLS error, a token provider's exception) is its
+``__cause__``, an ``ErrorCause`` chain. Errors pickle with all their attributes
+(multiprocessing, Celery).
 """
 
 from __future__ import annotations
@@ -14,16 +17,42 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
+class ErrorCause(Exception):
+    """The failure a ``FoundryError`` came from, as its message (the core keeps causes as
+    text): a ``FoundryError``'s ``__cause__``, itself chained to its own cause."""
+
+    def __init__(self, message: str, cause: Mapping[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if cause is not None:
+            self.__cause__ = ErrorCause(str(cause.get("message", "")), cause.get("cause"))
+
+    def __reduce__(self) -> tuple[type[ErrorCause], tuple[str, dict[str, Any] | None]]:
+        return (type(self), (self.message, _cause_json(self.__cause__)))
+
+
+def _cause_json(cause: BaseException | None) -> dict[str, Any] | None:
+    """A ``__cause__`` chain as the core's ``{"message", "cause"}``."""
+    if cause is None:
+        return None
+    out: dict[str, Any] = {"message": str(cause)}
+    inner = _cause_json(cause.__cause__)
+    if inner is not None:
+        out["cause"] = inner
+    return out
+
 __all__ = [
     "APIConnectionError",
     "APIError",
     "APIStatusError",
     "APITimeoutError",
+    "APIUserAbortError",
     "AuthenticationError",
     "BadRequestError",
     "ConfigError",
     "ContentFilterError",
     "CredentialError",
+    "ErrorCause",
     "FoundryError",
     "InternalError",
     "InternalServerError",
@@ -84,6 +113,9 @@ class FoundryError(Exception):
         retry_after_ms = fields.get("retry_after_ms")
         self.retry_after = None if retry_after_ms is None else retry_after_ms / 1000.0
         self.attempts = list(fields.get("attempts") or [])
+        cause = fields.get("cause")
+        if cause is not None:
+            self.__cause__ = ErrorCause(str(cause.get("message", "")), cause.get("cause"))
 
     @property
     def status_code(self) -> int | None:
@@ -237,3 +269,31 @@ class InternalError(FoundryError):
     ``except Exception`` catch it, where a bare panic would escape both."""
 
     _kind = "internal"
+
+
+_CLASSES: dict[str, type[FoundryError]] = {
+    "config": ConfigError,
+    "invalid_request": InvalidRequestError,
+    "authentication": AuthenticationError,
+    "permission_denied": PermissionDeniedError,
+    "not_found": NotFoundError,
+    "rate_limit": RateLimitError,
+    "content_filter": ContentFilterError,
+    "operation_unsupported": OperationUnsupportedError,
+    "bad_request": BadRequestError,
+    "server": InternalServerError,
+    "timeout": APITimeoutError,
+    "connection": APIConnectionError,
+    "stream": StreamError,
+    "reasoning_exhausted": ReasoningExhaustedError,
+    "invalid_response": InvalidResponseError,
+    "credential": CredentialError,
+    "cancelled": APIUserAbortError,
+}
+"""The one table from the core's error kinds to classes. ``test_errors`` walks the core's
+``ErrorKind::ALL`` (``_native.ERROR_KINDS``) through it: a kind without a class fails it."""
+
+
+def _from_core(message: str, details: dict[str, Any]) -> FoundryError:
+    """The exception for a core error (``details`` is its JSON); called by the native module."""
+    return _CLASSES.get(str(details.get("kind")), FoundryError)(message, details)

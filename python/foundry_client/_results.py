@@ -161,55 +161,52 @@ class CreateEmbeddingResponse:
 
 
 class Pricing:
-    """USD per 1M tokens."""
+    """USD per 1M tokens: a view over the ``pricing`` object of the core's deployment JSON."""
 
     __slots__ = ("input", "cached_input", "output")
 
-    def __init__(self, input: float, cached_input: float | None, output: float) -> None:
-        self.input = input
-        self.cached_input = cached_input
-        self.output = output
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self.input: float = data["input"]
+        self.cached_input: float | None = data.get("cached_input")
+        self.output: float = data["output"]
 
     def __repr__(self) -> str:
         return f"Pricing(input={self.input}, cached_input={self.cached_input}, output={self.output})"
 
 
 class Deployment:
-    """One deployment of the catalog as the client uses it (what it learned applied). Never
-    holds a credential: ``auth`` names its kind (``api_key``, ``entra``, ``none``)."""
+    """One deployment of the catalog as the client uses it (what it learned applied): a typed
+    view over the core's ``Deployment::to_json``, which defines every field. Never holds a
+    credential: ``auth`` names its kind (``api_key``, ``entra``, ``none``) and ``credential``
+    the Entra credential kind."""
 
-    __slots__ = (
-        "name",
-        "deployment",
-        "model",
-        "endpoint",
-        "shape",
-        "api_version",
-        "auth",
-        "thinking",
-        "responses_only",
-        "max_tokens_param",
-        "pricing",
-        "tpm",
-        "rpm",
-        "tags",
-    )
+    name: str
+    deployment: str
+    model: str | None
+    endpoint: str
+    shape: str
+    api_version: str
+    responses_api_version: str
+    auth: str
+    credential: str | None
+    thinking: bool
+    responses_only: bool
+    max_tokens_param: str
+    min_max_tokens: int | None
+    extra_parameters: str | None
+    pricing: Pricing
+    tpm: int | None
+    rpm: int | None
+    tags: dict[str, str]
 
-    def __init__(self, native: _native.Deployment) -> None:
-        self.name: str = native.name
-        self.deployment: str = native.deployment
-        self.model: str | None = native.model
-        self.endpoint: str = native.endpoint
-        self.shape: str = native.shape
-        self.api_version: str = native.api_version
-        self.auth: str = native.auth
-        self.thinking: bool = native.thinking
-        self.responses_only: bool = native.responses_only
-        self.max_tokens_param: str = native.max_tokens_param
-        self.pricing = Pricing(*native.pricing)
-        self.tpm: int | None = native.tpm
-        self.rpm: int | None = native.rpm
-        self.tags: dict[str, str] = native.tags
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self._data = dict(data)
+        for key, value in self._data.items():
+            setattr(self, key, Pricing(value) if key == "pricing" else value)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The core's deployment JSON."""
+        return dict(self._data)
 
     def __repr__(self) -> str:
         return f"Deployment(name={self.name!r}, shape={self.shape!r}, endpoint={self.endpoint!r})"

@@ -1,6 +1,9 @@
 """Streams: an iterator (``Foundry``) or an async iterator (``AsyncFoundry``) of
-``ChatCompletionChunk``. Leaving the loop with ``break`` and closing the stream (``with``,
-``close()``), or cancelling the task that reads it, aborts the HTTP request."""
+``ChatCompletionChunk`` over the core's ``StreamHandle``, which decides every case: a clean end
+stops the iteration, a failure raises its error on every later read too, and a read after
+``close()`` raises ``APIUserAbortError`` (the answer is incomplete). Leaving the loop with
+``break`` and closing the stream (``with``, ``close()``), or cancelling the task that reads it,
+aborts the HTTP request."""
 
 from __future__ import annotations
 
@@ -8,19 +11,15 @@ from types import TracebackType
 
 from . import _native
 from ._chat import ChatCompletion, ChatCompletionChunk
-from ._errors import StreamError
 from ._results import Response
 
 __all__ = ["AsyncResponseStream", "AsyncStream", "ResponseStream", "Stream"]
 
 
 def _final(native: _native.ChatStream) -> _native.ChatResult:
+    # Only reached after a read returned the clean end, where the handle always has the result.
     result = native.result()
-    if result is None:
-        raise StreamError(
-            "the stream was closed before its end: no final result",
-            {"kind": "stream", "hint": "read the stream to its end before asking for the result", "retryable": False},
-        )
+    assert result is not None, "StreamHandle: a clean end has its result"
     return result
 
 
@@ -49,7 +48,8 @@ class Stream:
         return ChatCompletionChunk(chunk)
 
     def close(self) -> None:
-        """Closes the stream and its HTTP connection (idempotent)."""
+        """Cancels the stream and closes its HTTP connection (idempotent); later reads raise
+        ``APIUserAbortError``."""
         self._native.close()
 
     def __enter__(self) -> Stream:
@@ -105,18 +105,15 @@ class AsyncStream:
         return self
 
     async def __anext__(self) -> ChatCompletionChunk:
-        try:
-            chunk = await self._native.next_chunk_async()
-        except BaseException:
-            # Cancelled (or failed): the read is abandoned, so is the connection.
-            self._native.close()
-            raise
+        # A cancelled read cancels the stream (natively), which closes the connection.
+        chunk = await self._native.next_chunk_async()
         if chunk is None:
             raise StopAsyncIteration
         return ChatCompletionChunk(chunk)
 
     async def close(self) -> None:
-        """Closes the stream and its HTTP connection (idempotent; never waits)."""
+        """Cancels the stream and closes its HTTP connection (idempotent; never waits); later
+        reads raise ``APIUserAbortError``."""
         self._native.close()
 
     async def __aenter__(self) -> AsyncStream:

@@ -50,11 +50,53 @@ def load(path: Path, fx: Emulator) -> dict[str, Any]:
     return substitute(vector)  # type: ignore[no-any-return]
 
 
-def client_options(vector: dict[str, Any], fx: Emulator) -> dict[str, Any]:
+# `client` keys (tests/conformance/README.md) under their Python names: openai's AzureOpenAI.
+PYTHON_NAMES = {
+    "endpoint": "azure_endpoint",
+    "api_key": "api_key",
+    "api_version": "api_version",
+    "deployment": "azure_deployment",
+    "timeout": "timeout",
+    "max_retries": "max_retries",
+}
+
+
+def token_provider(spec: Any, is_async: bool) -> Any:
+    """`client.token_provider`: a token, or `{"error": text}` for a provider that raises."""
+
+    def outcome() -> str:
+        if isinstance(spec, str):
+            return spec
+        raise RuntimeError(spec["error"])
+
+    if not is_async:
+        return outcome
+
+    async def provider() -> str:
+        await asyncio.sleep(0)
+        return outcome()
+
+    return provider
+
+
+def client_options(vector: dict[str, Any], fx: Emulator, is_async: bool = False) -> dict[str, Any]:
     """The constructor arguments: the catalog dict (or the environment alone), the vector's
-    variables as the environment, the emulator's CA, and the scenario header."""
+    variables as the environment, the emulator's CA, and the scenario header; with `client`,
+    its settings under the Python names (the catalog left as written, the header added to
+    `default_headers`)."""
     env = {k: str(v) for k, v in (vector.get("env") or {}).items()}
     options: dict[str, Any] = {"env": env, "ca_pem": fx.ca_pem}
+    settings = vector.get("client")
+    if settings is not None:
+        if "catalog" in vector:
+            options["config"] = vector["catalog"]
+        for key, name in PYTHON_NAMES.items():
+            if key in settings:
+                options[name] = settings[key]
+        if "token_provider" in settings:
+            options["azure_ad_token_provider"] = token_provider(settings["token_provider"], is_async)
+        options["default_headers"] = {**(settings.get("default_headers") or {}), "x-emulator-scenario": vector["name"]}
+        return options
     if "catalog" in vector:
         catalog = copy.deepcopy(vector["catalog"])
         if "model_list" not in catalog:
@@ -64,6 +106,33 @@ def client_options(vector: dict[str, Any], fx: Emulator) -> dict[str, Any]:
     else:
         options["default_headers"] = {"x-emulator-scenario": vector["name"]}
     return options
+
+
+def with_options(client: Any, vector: dict[str, Any]) -> Any:
+    """`call.with_options`: the client derived as openai's `with_options`."""
+    overrides = vector["call"].get("with_options")
+    return client if overrides is None else client.with_options(**overrides)
+
+
+def cause_chain(error: BaseException | None) -> dict[str, Any] | None:
+    """`__cause__` as the vectors' `{"message", "cause"}`."""
+    if error is None:
+        return None
+    chain: dict[str, Any] = {"message": str(error)}
+    inner = cause_chain(error.__cause__)
+    if inner is not None:
+        chain["cause"] = inner
+    return chain
+
+
+def error_json(e: FoundryError) -> dict[str, Any]:
+    """The error compared: its JSON with `cause` rebuilt from the exception's `__cause__`."""
+    found = e.to_dict()
+    found.pop("cause", None)
+    cause = cause_chain(e.__cause__)
+    if cause is not None:
+        found["cause"] = cause
+    return found
 
 
 def request_of(vector: dict[str, Any]) -> dict[str, Any]:
@@ -76,7 +145,7 @@ def run_sync(vector: dict[str, Any], fx: Emulator) -> Outcome:
     op = vector["call"]["op"]
     request = request_of(vector)
     try:
-        client = Foundry(**client_options(vector, fx))
+        client = with_options(Foundry(**client_options(vector, fx)), vector)
         if op == "chat":
             return True, client.chat.completions.create(**request).to_dict()
         if op == "chat_stream":
@@ -101,14 +170,14 @@ def run_sync(vector: dict[str, Any], fx: Emulator) -> Outcome:
             return True, {"deployments": [d.name for d in client.deployments()]}
         raise AssertionError(f"unknown op {op}")
     except FoundryError as e:
-        return False, e.to_dict()
+        return False, error_json(e)
 
 
 async def run_async(vector: dict[str, Any], fx: Emulator) -> Outcome:
     op = vector["call"]["op"]
     request = request_of(vector)
     try:
-        client = AsyncFoundry(**client_options(vector, fx))
+        client = with_options(AsyncFoundry(**client_options(vector, fx, is_async=True)), vector)
         if op == "chat":
             return True, (await client.chat.completions.create(**request)).to_dict()
         if op == "chat_stream":
@@ -137,7 +206,7 @@ async def run_async(vector: dict[str, Any], fx: Emulator) -> Outcome:
             return True, {"deployments": [d.name for d in client.deployments()]}
         raise AssertionError(f"unknown op {op}")
     except FoundryError as e:
-        return False, e.to_dict()
+        return False, error_json(e)
 
 
 def verdict(vector: dict[str, Any], outcome: Outcome, log: Any, took_ms: float) -> list[str]:

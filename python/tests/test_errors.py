@@ -36,15 +36,34 @@ def fault(spec: str) -> dict[str, Any]:
     return {"x-emulator-fault": spec}
 
 
-def test_every_core_kind_has_its_class() -> None:
-    source = (REPO / "core/src/error.rs").read_text()
-    # The kinds as `error_kinds!` declares them (`Name => "name",`), ErrorKind::ALL's source.
-    block = source[source.index("error_kinds! {") :]
-    kinds = re.findall(r'^\s+\w+ => "(\w+)",$', block[: block.index("\n}\n")], re.M)
-    assert len(kinds) >= 17
-    classes = {cls._kind: cls for cls in vars(fc).values() if isinstance(cls, type) and issubclass(cls, fc.FoundryError)}
-    missing = [k for k in kinds if k not in classes]
-    assert not missing, f"no exception class for core kinds {missing}"
+def test_every_core_kind_maps_to_its_own_class() -> None:
+    from foundry_client import _errors, _native
+
+    kinds = _native.ERROR_KINDS  # the core's ErrorKind::ALL
+    assert len(kinds) >= 17 and "cancelled" in kinds
+    assert sorted(kinds) == sorted(_errors._CLASSES), "the kind -> class table is not the core's kinds"
+    classes = [_errors._CLASSES[k] for k in kinds]
+    assert len(set(classes)) == len(classes), "two kinds share a class"
+    for kind in kinds:
+        error = _errors._from_core(f"{kind}: x", {"kind": kind, "message": "x"})
+        assert type(error) is _errors._CLASSES[kind] and error.kind == kind
+        assert getattr(fc, type(error).__name__) is type(error), f"{type(error).__name__} is not exported"
+
+
+def test_kind_is_the_core_kind_and_code_the_service_code() -> None:
+    e = fc._errors._from_core("rate_limit: slow", {"kind": "rate_limit", "message": "slow", "code": "429", "status": 429})
+    assert (e.kind, e.code, e.status) == ("rate_limit", "429", 429)
+
+
+def test_the_core_cause_is_a_real_cause_chain() -> None:
+    details = {"kind": "credential", "message": "m", "cause": {"message": "outer", "cause": {"message": "inner"}}}
+    e = fc._errors._from_core("credential: m", details)
+    assert isinstance(e.__cause__, fc.ErrorCause) and str(e.__cause__) == "outer"
+    assert isinstance(e.__cause__.__cause__, fc.ErrorCause) and str(e.__cause__.__cause__) == "inner"
+    assert e.__cause__.__cause__.__cause__ is None
+    again = pickle.loads(pickle.dumps(e))
+    assert str(again.__cause__) == "outer" and str(again.__cause__.__cause__) == "inner"
+    assert fc.RateLimitError("no cause").__cause__ is None
 
 
 def test_openai_names_and_hierarchy() -> None:

@@ -1,24 +1,26 @@
-//! `Client`: the core `Foundry` behind the Python `Foundry` and `AsyncFoundry`. Each method
-//! converts its arguments, calls the core (blocking with the GIL released, or as an asyncio
-//! awaitable) and maps the outcome.
+//! `Client`: the core `Foundry` behind the Python `Foundry` and `AsyncFoundry`. The constructor
+//! converts its arguments into the core's `ClientSettings` (precedence, validation and messages
+//! are the core's); each method converts its arguments, calls the core (blocking with the GIL
+//! released, or as an asyncio awaitable) and maps the outcome.
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use foundry_client::config::Catalog;
 use foundry_client::{
-    ChatRequest, ClientOptions, EmbeddingsRequest, EnvLookup, Foundry, ResponsesRequest,
+    CallOverrides, CatalogSource, ChatRequest, ClientSettings, EmbeddingsRequest, Error,
+    ErrorKind, Foundry, ResponsesRequest, TokenProvider,
 };
 use pyo3::prelude::*;
-use pyo3::types::PyString;
+use pyo3::types::{PyMapping, PyString};
 use serde_json::Value;
 
 use crate::convert::{self, Json, Outcome};
 use crate::errors::{self, to_py_err};
 use crate::events::EventQueue;
 use crate::numbers;
-use crate::results::{PyChatResult, PyDeployment, PyEmbeddingsResult};
+use crate::results::{PyChatResult, PyEmbeddingsResult};
 use crate::runtime;
 use crate::stream::PyChatStream;
 
@@ -31,32 +33,42 @@ struct PerProcess {
     events: Option<Arc<EventQueue>>,
 }
 
+/// How to build this client again in a forked child: the settings (without the event
+/// callback, which each process gets from its own `EventQueue`) and the `with_options`
+/// overrides applied since, in order.
+#[derive(Clone)]
+struct Recipe {
+    settings: ClientSettings,
+    overrides: Vec<CallOverrides>,
+    on_event: Option<Arc<Py<PyAny>>>,
+}
+
 /// A client over one catalog. Safe to share across threads and asyncio tasks.
 #[pyclass(frozen, module = "foundry_client._native", name = "Client")]
 pub struct PyClient {
     current: Mutex<PerProcess>,
-    catalog: Catalog,
-    /// Without `on_event`: each process's callback comes from its own `EventQueue`.
-    options: ClientOptions,
-    on_event: Option<Py<PyAny>>,
+    recipe: Recipe,
 }
 
 /// The core client and its event queue for this process.
-fn per_process(
-    py: Python<'_>,
-    catalog: &Catalog,
-    options: &ClientOptions,
-    on_event: Option<&Py<PyAny>>,
-) -> PyResult<PerProcess> {
-    let events = on_event
+fn per_process(py: Python<'_>, recipe: &Recipe) -> PyResult<PerProcess> {
+    let events = recipe
+        .on_event
+        .as_ref()
         .map(|callback| EventQueue::start(callback.clone_ref(py)))
         .transpose()?;
-    let options = ClientOptions {
+    let settings = ClientSettings {
         on_event: events.as_ref().map(EventQueue::callback),
-        ..options.clone()
+        ..recipe.settings.clone()
     };
     let client = errors::caught(py, || {
-        Foundry::new(catalog.clone(), options).map_err(|e| to_py_err(py, &e))
+        let built = Foundry::from_settings(settings).and_then(|client| {
+            recipe
+                .overrides
+                .iter()
+                .try_fold(client, |c, o| c.with_options(o.clone()))
+        });
+        built.map_err(|e| to_py_err(py, &e))
     })?;
     Ok(PerProcess {
         pid: std::process::id(),
@@ -73,7 +85,7 @@ impl PyClient {
             if let Some(parents) = current.events.take() {
                 parents.abandon_after_fork();
             }
-            *current = per_process(py, &self.catalog, &self.options, self.on_event.as_ref())?;
+            *current = per_process(py, &self.recipe)?;
         }
         Ok(current.client.clone())
     }
@@ -103,62 +115,133 @@ impl PyClient {
     }
 }
 
-/// Where the catalog and the credentials read variables: `env` when given, else the process.
-fn env_lookup(env: Option<HashMap<String, String>>) -> Option<EnvLookup> {
-    env.map(|vars| {
-        let vars = Arc::new(vars);
-        Arc::new(move |name: &str| vars.get(name).cloned()) as EnvLookup
+/// `config`: a catalog file path (`str` without a newline, or any `os.PathLike`), catalog text
+/// (YAML or JSON, a `str` with a newline), or a mapping in the file format.
+fn catalog_source(config: &Bound<'_, PyAny>) -> PyResult<CatalogSource> {
+    const ORIGIN: &str = "Foundry(config=...)";
+    if let Ok(text) = config.cast::<PyString>() {
+        let text = text.to_cow()?;
+        return Ok(if text.contains('\n') {
+            CatalogSource::Text {
+                text: text.into_owned(),
+                origin: ORIGIN.into(),
+            }
+        } else {
+            CatalogSource::File(PathBuf::from(text.as_ref()))
+        });
+    }
+    if config.is_instance_of::<PyMapping>() || config.cast::<pyo3::types::PyDict>().is_ok() {
+        let value: Value = convert::request(config)?;
+        return Ok(CatalogSource::Value {
+            value,
+            origin: ORIGIN.into(),
+        });
+    }
+    match config.extract::<PathBuf>() {
+        Ok(path) => Ok(CatalogSource::File(path)),
+        Err(_) => Err(errors::invalid_request(
+            config.py(),
+            format!(
+                "config must be a catalog file path, catalog text or a dict in the file format, got {}",
+                config.get_type().name()?
+            ),
+        )),
+    }
+}
+
+/// The text of a Python exception and of its `__cause__` chain, as the core's `Cause`.
+fn cause_of(py: Python<'_>, err: &PyErr) -> foundry_client::Cause {
+    let message = err
+        .value(py)
+        .str()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let message = if message.is_empty() {
+        err.get_type(py)
+            .name()
+            .map(|n| n.to_string())
+            .unwrap_or_else(|_| "an exception".into())
+    } else {
+        message
+    };
+    foundry_client::Cause {
+        message,
+        cause: err.cause(py).map(|c| Box::new(cause_of(py, &c))),
+    }
+}
+
+/// `azure_ad_token_provider` as the core's `TokenProvider`: the Python callable (already made
+/// synchronous by `foundry_client._client`, which runs a coroutine to its end) is called on a
+/// blocking thread with the GIL; an exception becomes a `credential` error whose cause is the
+/// exception's chain.
+fn token_provider(callable: Py<PyAny>) -> TokenProvider {
+    let callable = Arc::new(callable);
+    Arc::new(move || {
+        let callable = callable.clone();
+        Box::pin(async move {
+            let asked = tokio::task::spawn_blocking(move || {
+                Python::attach(|py| {
+                    let returned = callable.call0(py).map_err(|e| {
+                        // The exception is the provider's failure; its own chain, its cause.
+                        let failure = cause_of(py, &e);
+                        let error = Error::new(ErrorKind::Credential, failure.message);
+                        match failure.cause {
+                            Some(cause) => error.with_cause(*cause),
+                            None => error,
+                        }
+                    })?;
+                    returned.extract::<String>(py).map_err(|_| {
+                        let got = returned
+                            .bind(py)
+                            .get_type()
+                            .name()
+                            .map(|n| n.to_string())
+                            .unwrap_or_default();
+                        Error::new(
+                            ErrorKind::Credential,
+                            format!("azure_ad_token_provider must return the token as a str, got {got}"),
+                        )
+                    })
+                })
+            })
+            .await;
+            asked.unwrap_or_else(|_| {
+                Err(Error::new(
+                    ErrorKind::Credential,
+                    "azure_ad_token_provider could not be called (its thread panicked)",
+                ))
+            })
+        })
     })
 }
 
-fn lookup_var(env: &Option<EnvLookup>, name: &str) -> Option<String> {
-    match env {
-        Some(lookup) => lookup(name),
-        None => std::env::var(name).ok(),
-    }
-}
-
-/// The catalog from a file path, a dict in the file format, or the environment with the
-/// explicit `endpoint` / `api_key` / `api_version` taking precedence. File IO only.
-fn load_catalog(
-    config: Option<&Bound<'_, PyAny>>,
-    overrides: BTreeMap<&'static str, String>,
-    env: &Option<EnvLookup>,
-) -> PyResult<foundry_client::Result<Catalog>> {
-    let lookup = |name: &str| lookup_var(env, name);
-    let Some(config) = config.filter(|c| !c.is_none()) else {
-        let overlay = |name: &str| overrides.get(name).cloned().or_else(|| lookup(name));
-        return Ok(Catalog::from_env_lookup(&overlay));
-    };
-    if !overrides.is_empty() {
-        return Ok(Err(foundry_client::Error::config(
-            "pass either `config` or `endpoint`/`api_key`/`api_version`, not both",
-        )
-        .with_hint(
-            "put the endpoint and key in the catalog (or ${NAME} references to them)",
-        )));
-    }
-    if let Ok(path) = config.cast::<PyString>() {
-        let path = path.to_cow()?;
-        return Ok(Catalog::from_path_with_env(path.as_ref(), &lookup));
-    }
-    let value: Value = convert::request(config)?;
-    Ok(Catalog::from_value_with_env(
-        value,
-        "Foundry(config=...)",
-        &lookup,
-    ))
+/// `timeout` and `max_retries` as numbers; the core checks their range.
+fn call_overrides(
+    default_headers: Option<BTreeMap<String, String>>,
+    timeout: Option<&Bound<'_, PyAny>>,
+    max_retries: Option<&Bound<'_, PyAny>>,
+) -> PyResult<CallOverrides> {
+    Ok(CallOverrides {
+        default_headers: default_headers.unwrap_or_default(),
+        timeout: timeout
+            .filter(|t| !t.is_none())
+            .map(|t| numbers::float(t, "timeout"))
+            .transpose()?,
+        max_retries: max_retries
+            .filter(|n| !n.is_none())
+            .map(|n| numbers::whole(n, "max_retries"))
+            .transpose()?,
+    })
 }
 
 #[pymethods]
 impl PyClient {
-    /// Builds a client. `config` is a catalog file path or a dict in the file format; without
-    /// it the catalog comes from the environment (`FOUNDRY_ENDPOINT`, `FOUNDRY_API_KEY`, or the
-    /// Azure SDK names), overridden by `endpoint`, `api_key` and `api_version`. Reads the file
-    /// and the environment; no network IO.
+    /// Builds a client from the core's `ClientSettings` (`core/src/client/settings.rs` holds
+    /// the precedence rule and every message). Reads the file and the environment; no network.
     #[new]
     #[pyo3(signature = (*, config=None, endpoint=None, api_key=None, api_version=None,
-        default_headers=None, timeout=None, max_retries=None, on_event=None, ca_pem=None, env=None))]
+        deployment=None, token_provider=None, default_headers=None, timeout=None,
+        max_retries=None, on_event=None, ca_pem=None, env=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -166,6 +249,8 @@ impl PyClient {
         endpoint: Option<String>,
         api_key: Option<String>,
         api_version: Option<String>,
+        deployment: Option<String>,
+        token_provider: Option<Py<PyAny>>,
         default_headers: Option<BTreeMap<String, String>>,
         timeout: Option<&Bound<'_, PyAny>>,
         max_retries: Option<&Bound<'_, PyAny>>,
@@ -174,47 +259,67 @@ impl PyClient {
         env: Option<HashMap<String, String>>,
     ) -> PyResult<Self> {
         crate::logging::refresh_levels();
-        // Checked first: a bad number is the caller's mistake whatever the catalog says.
-        let timeout = timeout
-            .filter(|t| !t.is_none())
-            .map(|t| numbers::seconds(t, "timeout"))
-            .transpose()?;
-        let max_retries = max_retries
-            .filter(|n| !n.is_none())
-            .map(|n| numbers::max_retries(n, "max_retries"))
-            .transpose()?;
-        let env = env_lookup(env);
-        let overrides: BTreeMap<&'static str, String> = [
-            ("FOUNDRY_ENDPOINT", endpoint),
-            ("FOUNDRY_API_KEY", api_key),
-            ("OPENAI_API_VERSION", api_version),
-        ]
-        .into_iter()
-        .filter_map(|(name, value)| value.map(|v| (name, v)))
-        .collect();
-        let mut catalog = load_catalog(config, overrides, &env)?.map_err(|e| to_py_err(py, &e))?;
-        if let Some(headers) = default_headers {
-            catalog.defaults.headers.extend(headers);
-        }
-        if let Some(timeout) = timeout {
-            catalog.defaults.deadline_secs = timeout;
-        }
-        if let Some(max_retries) = max_retries {
-            catalog.defaults.retry.max_retries = max_retries;
-        }
-        let options = ClientOptions {
-            on_event: None,
-            ca_pem,
+        let overrides = call_overrides(default_headers, timeout, max_retries)?;
+        let settings = ClientSettings {
+            catalog: config
+                .filter(|c| !c.is_none())
+                .map(catalog_source)
+                .transpose()?,
+            endpoint,
+            api_key,
+            api_version,
+            deployment,
+            default_headers: overrides.default_headers,
+            timeout: overrides.timeout,
+            max_retries: overrides.max_retries,
             env,
-            deployment: None,
-            token_provider: None,
+            ca_pem,
+            on_event: None,
+            token_provider: token_provider.map(self::token_provider),
         };
-        let current = per_process(py, &catalog, &options, on_event.as_ref())?;
+        let recipe = Recipe {
+            settings,
+            overrides: Vec::new(),
+            on_event: on_event.map(Arc::new),
+        };
+        let current = per_process(py, &recipe)?;
         Ok(PyClient {
             current: Mutex::new(current),
-            catalog,
-            options,
-            on_event,
+            recipe,
+        })
+    }
+
+    /// A client sharing this one's auth, budget, breakers and event thread, with these call
+    /// settings changed (openai's `with_options`; the core's `Foundry::with_options`). No IO.
+    #[pyo3(signature = (*, default_headers=None, timeout=None, max_retries=None))]
+    fn with_options(
+        &self,
+        py: Python<'_>,
+        default_headers: Option<BTreeMap<String, String>>,
+        timeout: Option<&Bound<'_, PyAny>>,
+        max_retries: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let overrides = call_overrides(default_headers, timeout, max_retries)?;
+        let base = self.client(py)?;
+        let client = errors::caught(py, || {
+            base.with_options(overrides.clone())
+                .map_err(|e| to_py_err(py, &e))
+        })?;
+        let events = self
+            .current
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .events
+            .clone();
+        let mut recipe = self.recipe.clone();
+        recipe.overrides.push(overrides);
+        Ok(PyClient {
+            current: Mutex::new(PerProcess {
+                pid: std::process::id(),
+                client,
+                events,
+            }),
+            recipe,
         })
     }
 
@@ -249,16 +354,18 @@ impl PyClient {
 
     /// Where the catalog came from (a file, the environment, code).
     #[getter]
-    fn origin(&self) -> &str {
-        &self.catalog.origin
+    fn origin(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(self.client(py)?.catalog().origin.clone())
     }
 
-    /// The catalog's deployments with what the client has learned applied. No IO.
-    fn deployments(&self, py: Python<'_>) -> PyResult<Vec<PyDeployment>> {
+    /// The catalog's deployments with what the client has learned applied, each as the
+    /// core's `Deployment::to_json`. No IO.
+    fn deployments<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let client = self.client(py)?;
-        errors::caught(py, || {
-            Ok(client.deployments().into_iter().map(PyDeployment).collect())
-        })
+        let listed: Vec<Value> = errors::caught(py, || {
+            Ok(client.deployments().iter().map(|d| d.to_json()).collect())
+        })?;
+        convert::to_py(py, &listed)
     }
 
     fn chat(&self, py: Python<'_>, request: &Bound<'_, PyAny>) -> PyResult<PyChatResult> {

@@ -1,8 +1,9 @@
-//! The one map from the core's error kinds to the Python exception classes, which are written
-//! in Python (`foundry_client/_errors.py`: documented, picklable) and instantiated here with the
-//! core error's fields.
+//! Core errors as Python exceptions. The one table from kind to class is in Python
+//! (`foundry_client/_errors.py`, `_CLASSES`: documented, picklable classes), and a test walks
+//! the core's `ErrorKind::ALL` (`_native.ERROR_KINDS`) through it, so a kind added to the core
+//! without a class fails the suite. The core's `cause` becomes `__cause__` there too.
 
-use foundry_client::{Error, ErrorKind};
+use foundry_client::Error;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -10,33 +11,15 @@ use pyo3::types::PyModule;
 
 static ERRORS_MODULE: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
 
-/// The Python class for `kind`.
-fn class_name(kind: ErrorKind) -> &'static str {
-    match kind {
-        ErrorKind::Config => "ConfigError",
-        ErrorKind::InvalidRequest => "InvalidRequestError",
-        ErrorKind::Authentication => "AuthenticationError",
-        ErrorKind::PermissionDenied => "PermissionDeniedError",
-        ErrorKind::NotFound => "NotFoundError",
-        ErrorKind::RateLimit => "RateLimitError",
-        ErrorKind::ContentFilter => "ContentFilterError",
-        ErrorKind::OperationUnsupported => "OperationUnsupportedError",
-        ErrorKind::BadRequest => "BadRequestError",
-        ErrorKind::Server => "InternalServerError",
-        ErrorKind::Timeout => "APITimeoutError",
-        ErrorKind::Connection => "APIConnectionError",
-        ErrorKind::Stream => "StreamError",
-        ErrorKind::ReasoningExhausted => "ReasoningExhaustedError",
-        ErrorKind::InvalidResponse => "InvalidResponseError",
-        ErrorKind::Credential => "CredentialError",
-        ErrorKind::Cancelled => "APIUserAbortError",
-        // A kind added to the core after this binding: still a FoundryError, with its
-        // `kind` attribute naming it.
-        _ => "FoundryError",
-    }
+/// The core's kind names, in `ErrorKind::ALL` order (`_native.ERROR_KINDS`).
+pub fn kind_names() -> Vec<&'static str> {
+    foundry_client::ErrorKind::ALL
+        .iter()
+        .map(|k| k.as_str())
+        .collect()
 }
 
-/// The Python exception for a core error: `cls(str(error), error.to_json())`.
+/// The Python exception for a core error: `_errors._from_core(str(error), error.to_json())`.
 pub fn to_py_err(py: Python<'_>, e: &Error) -> PyErr {
     match build(py, e) {
         Ok(err) => err,
@@ -53,9 +36,11 @@ fn build(py: Python<'_>, e: &Error) -> PyResult<PyErr> {
     let module = ERRORS_MODULE.get_or_try_init(py, || {
         PyModule::import(py, "foundry_client._errors").map(Bound::unbind)
     })?;
-    let class = module.bind(py).getattr(class_name(e.kind()))?;
     let details = pythonize::pythonize(py, &e.to_json())?;
-    let instance = class.call1((e.to_string(), details))?;
+    let instance = module
+        .bind(py)
+        .getattr("_from_core")?
+        .call1((e.to_string(), details))?;
     Ok(PyErr::from_value(instance))
 }
 

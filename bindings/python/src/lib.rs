@@ -26,7 +26,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<results::PyChatResult>()?;
     m.add_class::<results::PyChatChunk>()?;
     m.add_class::<results::PyEmbeddingsResult>()?;
-    m.add_class::<results::PyDeployment>()?;
+    m.add("ERROR_KINDS", errors::kind_names())?;
     m.add_function(wrap_pyfunction!(bench::_debug_panic, m)?)?;
     m.add_function(wrap_pyfunction!(bench::_bench_noop, m)?)?;
     m.add_function(wrap_pyfunction!(bench::_bench_noop_blocking, m)?)?;

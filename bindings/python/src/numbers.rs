@@ -5,7 +5,7 @@
 //! is an `InvalidRequestError` (a `FoundryError` and a `ValueError`) naming the argument, the
 //! allowed range and the value given; the ranges are the core's.
 
-use foundry_client::config::{check_seconds, MAX_RETRIES};
+use foundry_client::config::check_seconds;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt};
 
@@ -46,20 +46,30 @@ pub fn seconds(value: &Bound<'_, PyAny>, name: &str) -> PyResult<f64> {
     Ok(seconds)
 }
 
-/// `max_retries`: a whole number from 0 to the core's `MAX_RETRIES`.
-pub fn max_retries(value: &Bound<'_, PyAny>, name: &str) -> PyResult<u32> {
-    let py = value.py();
+/// A constructor's or `with_options`' number of seconds as a float; its range is the core's
+/// to check (`ClientSettings`), so a bad value fails there under the caller's name.
+pub fn float(value: &Bound<'_, PyAny>, name: &str) -> PyResult<f64> {
+    if value.is_instance_of::<PyBool>()
+        || !(value.is_instance_of::<PyInt>() || value.is_instance_of::<PyFloat>())
+    {
+        return Err(errors::invalid_request(
+            value.py(),
+            format!("{name} must be a number of seconds, got {}", shown(value)),
+        ));
+    }
+    // An int too large for a float (10**400) becomes infinity, which the core refuses.
+    Ok(value.extract::<f64>().unwrap_or(f64::INFINITY))
+}
+
+/// A whole number (`max_retries`) as an `i64`; its range is the core's to check.
+pub fn whole(value: &Bound<'_, PyAny>, name: &str) -> PyResult<i64> {
     let n = (!value.is_instance_of::<PyBool>() && value.is_instance_of::<PyInt>())
-        .then(|| value.extract::<u32>().ok())
-        .flatten()
-        .filter(|n| *n <= MAX_RETRIES);
+        .then(|| value.extract::<i64>().ok())
+        .flatten();
     n.ok_or_else(|| {
         errors::invalid_request(
-            py,
-            format!(
-                "{name} must be a whole number from 0 to {MAX_RETRIES} (each retry is a billed request), got {}",
-                shown(value)
-            ),
+            value.py(),
+            format!("{name} must be a whole number (a 64-bit int), got {}", shown(value)),
         )
     })
 }

@@ -3,7 +3,7 @@
 //! for converting the raw answer.
 
 use foundry_client::wire::{chat_chunk_view, chat_completion_view};
-use foundry_client::{ChatChunk, ChatResult, Deployment, EmbeddingsResult, Usage};
+use foundry_client::{ChatChunk, ChatResult, EmbeddingsResult, Usage};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
@@ -221,79 +221,5 @@ impl PyEmbeddingsResult {
     }
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_py(py, &self.0)
-    }
-}
-
-/// One deployment of the catalog, as the client uses it (learned quirks applied). Holds no
-/// credential: `auth` names its kind only.
-#[pyclass(frozen, module = "foundry_client._native", name = "Deployment")]
-pub struct PyDeployment(pub Deployment);
-
-#[pymethods]
-impl PyDeployment {
-    #[getter]
-    fn name(&self) -> &str {
-        &self.0.name
-    }
-    #[getter]
-    fn deployment(&self) -> &str {
-        &self.0.deployment
-    }
-    #[getter]
-    fn model(&self) -> Option<&str> {
-        self.0.model.as_deref()
-    }
-    #[getter]
-    fn endpoint(&self) -> &str {
-        &self.0.endpoint
-    }
-    #[getter]
-    fn shape(&self) -> &'static str {
-        self.0.shape.as_str()
-    }
-    #[getter]
-    fn api_version(&self) -> &str {
-        &self.0.api_version
-    }
-    #[getter]
-    fn auth(&self) -> &'static str {
-        match &self.0.auth {
-            foundry_client::config::AuthConfig::ApiKey(_) => "api_key",
-            foundry_client::config::AuthConfig::Entra(_) => "entra",
-            foundry_client::config::AuthConfig::None => "none",
-        }
-    }
-    #[getter]
-    fn thinking(&self) -> bool {
-        self.0.thinking
-    }
-    #[getter]
-    fn responses_only(&self) -> bool {
-        self.0.responses_only
-    }
-    #[getter]
-    fn max_tokens_param(&self) -> &'static str {
-        match self.0.max_tokens_param {
-            foundry_client::config::TokensParam::MaxTokens => "max_tokens",
-            foundry_client::config::TokensParam::MaxCompletionTokens => "max_completion_tokens",
-        }
-    }
-    /// USD per 1M tokens: `(input, cached_input, output)`.
-    #[getter]
-    fn pricing(&self) -> (f64, Option<f64>, f64) {
-        let p = &self.0.pricing;
-        (p.input, p.cached_input, p.output)
-    }
-    #[getter]
-    fn tpm(&self) -> Option<u64> {
-        self.0.tpm
-    }
-    #[getter]
-    fn rpm(&self) -> Option<u64> {
-        self.0.rpm
-    }
-    #[getter]
-    fn tags(&self) -> std::collections::BTreeMap<String, String> {
-        self.0.tags.clone()
     }
 }
