@@ -16,6 +16,7 @@ pub mod normalize;
 mod retry;
 pub mod sse;
 pub mod stream;
+pub mod view;
 pub mod wire;
 
 pub use client::{
