@@ -12,6 +12,7 @@ mod client;
 pub mod events;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod govern;
 pub mod normalize;
 mod retry;
 pub mod sse;

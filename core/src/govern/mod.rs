@@ -1,0 +1,20 @@
+//! Governance in the client: budgets that cannot overshoot, counted in exact money on a
+//! ledger every process of a fleet can share. One concern a file:
+//!
+//! - [`money`]: nano-dollar amounts and pico-dollar token prices (integers, no drift);
+//! - [`window`]: calendar windows in an IANA zone and rolling windows, as ledger keys;
+//! - [`ledger`]: the reserve / settle / release interface and its guarantees;
+//! - [`memory`]: the in-memory ledger.
+
+pub mod ledger;
+pub mod memory;
+pub mod money;
+pub mod window;
+
+#[cfg(test)]
+mod ledger_tests;
+
+pub use ledger::{Alert, Balance, Hold, Ledger, LedgerError, Line, Overdraft, ReservationId};
+pub use memory::MemoryLedger;
+pub use money::{Nanos, TokenPrice};
+pub use window::{Period, Window, Zone};
