@@ -31,8 +31,8 @@ struct Open {
 /// Random reserve / settle / release / crash / clock steps against a model of the books:
 /// after every step each line's settled and reserved sums match the model exactly (no lost or
 /// doubled record) and no settled sum is above its cap.
-pub(crate) fn random_interleavings(make: &dyn Fn() -> Box<dyn Ledger>) {
-    for seed in 0..300 {
+pub(crate) fn random_interleavings(make: &dyn Fn() -> Box<dyn Ledger>, seeds: u64) {
+    for seed in 0..seeds {
         let mut rng = fastrand::Rng::with_seed(seed);
         let ledger = make();
         let mut now = start();

@@ -239,7 +239,7 @@ mod tests {
 
     #[test]
     fn random_interleavings_never_overshoot_or_lose_a_record() {
-        ledger_tests::random_interleavings(&|| Box::new(MemoryLedger::new()));
+        ledger_tests::random_interleavings(&|| Box::new(MemoryLedger::new()), 300);
     }
 
     #[test]

@@ -4,11 +4,14 @@
 //! - [`money`]: nano-dollar amounts and pico-dollar token prices (integers, no drift);
 //! - [`window`]: calendar windows in an IANA zone and rolling windows, as ledger keys;
 //! - [`ledger`]: the reserve / settle / release interface and its guarantees;
-//! - [`memory`]: the in-memory ledger.
+//! - [`memory`]: the in-memory ledger;
+//! - [`sqlite`]: the embedded ledger, one SQLite file in WAL mode shared by the machine's
+//!   processes.
 
 pub mod ledger;
 pub mod memory;
 pub mod money;
+pub mod sqlite;
 pub mod window;
 
 #[cfg(test)]
@@ -17,4 +20,5 @@ mod ledger_tests;
 pub use ledger::{Alert, Balance, Hold, Ledger, LedgerError, Line, Overdraft, ReservationId};
 pub use memory::MemoryLedger;
 pub use money::{Nanos, TokenPrice};
+pub use sqlite::{Durability, SqliteLedger};
 pub use window::{Period, Window, Zone};
