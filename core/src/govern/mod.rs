@@ -2,12 +2,15 @@
 //! ledger every process of a fleet can share. One concern a file:
 //!
 //! - [`money`]: nano-dollar amounts and pico-dollar token prices (integers, no drift);
+//! - [`estimate`]: a call's reservation before it is sent and its charge after, by Azure's
+//!   billing rules;
 //! - [`window`]: calendar windows in an IANA zone and rolling windows, as ledger keys;
 //! - [`ledger`]: the reserve / settle / release interface and its guarantees;
 //! - [`memory`]: the in-memory ledger;
 //! - [`sqlite`]: the embedded ledger, one SQLite file in WAL mode shared by the machine's
 //!   processes.
 
+pub mod estimate;
 pub mod ledger;
 pub mod memory;
 pub mod money;
