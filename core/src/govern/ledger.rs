@@ -55,6 +55,27 @@ pub struct Overdraft {
     pub amount: Nanos,
 }
 
+impl Overdraft {
+    /// The admission rule every ledger applies to a capped line: `committed + amount <= cap`.
+    pub(crate) fn check(
+        line: &Line,
+        committed: Nanos,
+        cap: Nanos,
+        amount: Nanos,
+    ) -> Result<(), ReserveError> {
+        if committed.saturating_add(amount) <= cap {
+            return Ok(());
+        }
+        Err(ReserveError::Overdraft(Overdraft {
+            scope: line.scope.clone(),
+            period: line.period.key.clone(),
+            committed,
+            cap,
+            amount,
+        }))
+    }
+}
+
 /// A soft threshold crossed by a settle, reported once per (scope, period, threshold).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Alert {

@@ -131,15 +131,7 @@ impl Ledger for MemoryLedger {
             let committed = account
                 .settled_since(line.period.since)
                 .saturating_add(account.reserved);
-            if committed.saturating_add(hold.amount) > cap {
-                return Err(ReserveError::Overdraft(Overdraft {
-                    scope: line.scope.clone(),
-                    period: line.period.key.clone(),
-                    committed,
-                    cap,
-                    amount: hold.amount,
-                }));
-            }
+            Overdraft::check(line, committed, cap, hold.amount)?;
         }
         for line in &hold.lines {
             let account = state.accounts.entry(key(line)).or_default();

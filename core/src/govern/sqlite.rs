@@ -226,16 +226,8 @@ impl Ledger for SqliteLedger {
                     Ok(s.saturating_add(reserved_in(&tx, &line.scope, &line.period.key)?))
                 })
                 .map_err(store)?;
-            if committed.saturating_add(hold.amount) > cap {
-                // Dropping the transaction rolls back the expiry too; the next step redoes it.
-                return Err(ReserveError::Overdraft(Overdraft {
-                    scope: line.scope.clone(),
-                    period: line.period.key.clone(),
-                    committed,
-                    cap,
-                    amount: hold.amount,
-                }));
-            }
+            // Dropping the transaction rolls back the expiry too; the next step redoes it.
+            Overdraft::check(line, committed, cap, hold.amount)?;
         }
         let expires = now.checked_add(hold.lease).unwrap_or(now);
         tx.execute(
