@@ -8,17 +8,18 @@ use serde::Serialize;
 
 use crate::types::{Attempt, ContentFilterReport};
 
-/// Declares [`ErrorKind`], its stable names and [`ErrorKind::ALL`] from one list, so a new
-/// kind cannot be left out of `ALL` (every binding's tests walk it to prove each kind has its
-/// own class).
+/// Declares [`ErrorKind`], its stable names, its docs and [`ErrorKind::ALL`] from one list, so
+/// a new kind cannot be left out of `ALL` (every binding's tests walk it to prove each kind has
+/// its own class), and exports [`for_each_error_kind!`] so a binding can generate its own
+/// per-kind type (a UniFFI variant, a class table) from the same list, docs included.
 macro_rules! error_kinds {
-    ($($(#[$doc:meta])* $kind:ident => $name:literal,)+) => {
+    ($d:tt $($(#[doc = $doc:literal])* $kind:ident => $name:literal,)+) => {
         /// What went wrong, in the terms a caller acts on.
         #[non_exhaustive]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
         #[serde(rename_all = "snake_case")]
         pub enum ErrorKind {
-            $($(#[$doc])* $kind,)+
+            $($(#[doc = $doc])* $kind,)+
         }
 
         impl ErrorKind {
@@ -39,11 +40,29 @@ macro_rules! error_kinds {
                     _ => None,
                 }
             }
+
+            /// The kind's one-sentence description: its doc comment here, which every
+            /// binding shows as its error class's docs instead of retyping it.
+            pub fn doc(self) -> &'static str {
+                match self {
+                    $(ErrorKind::$kind => concat!($($doc),*).trim_ascii(),)+
+                }
+            }
+        }
+
+        /// Calls `$callback! { $( #[doc = "..."] Kind => "name", )+ }` with every error kind,
+        /// so a binding's per-kind code is generated from the core's list and cannot miss one.
+        #[macro_export]
+        macro_rules! for_each_error_kind {
+            ($d callback:ident) => {
+                $d callback! { $($(#[doc = $doc])* $kind => $name,)+ }
+            };
         }
     };
 }
 
 error_kinds! {
+    $
     /// The catalog (file, environment or builder) is unusable.
     Config => "config",
     /// The caller's request was refused before anything was sent.
@@ -464,6 +483,25 @@ mod tests {
             assert!(!kind.default_hint().is_empty());
         }
         assert_eq!(ErrorKind::from_name("aborted"), None);
+    }
+
+    #[test]
+    fn the_kind_list_generates_docs_and_per_kind_code() {
+        // What a binding does with the exported list: one item per kind, docs carried.
+        macro_rules! collect {
+            ($($(#[doc = $doc:literal])* $kind:ident => $name:literal,)+) => {
+                vec![$((ErrorKind::$kind, $name, concat!($($doc),*).trim()),)+]
+            };
+        }
+        let generated = for_each_error_kind!(collect);
+        assert_eq!(generated.len(), ErrorKind::ALL.len());
+        for ((kind, name, doc), &listed) in generated.into_iter().zip(ErrorKind::ALL) {
+            assert_eq!(kind, listed);
+            assert_eq!(name, kind.as_str());
+            assert_eq!(doc, kind.doc());
+            assert!(doc.len() > 10 && !doc.starts_with(' '), "{name}: {doc:?}");
+        }
+        assert!(ErrorKind::RateLimit.doc().starts_with("429"));
     }
 
     #[test]

@@ -12,10 +12,12 @@ mod client;
 pub mod events;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod govern;
 pub mod normalize;
 mod retry;
 pub mod sse;
 pub mod stream;
+pub mod view;
 pub mod wire;
 
 pub use client::{

@@ -1,11 +1,10 @@
 //! `Foundry`, the client: resolves a `model` to deployments, sends through the retry and
 //! fallback loop, and hands back normalized results.
 
-mod breaker;
-mod budget;
-mod call;
+mod exchange;
 mod handle;
-mod learned;
+mod payload;
+mod route;
 mod settings;
 mod smoke;
 mod stream;
@@ -31,10 +30,11 @@ pub use smoke::SmokeResult;
 pub use stream::ChatStream;
 use stream::StreamBounds;
 
-use breaker::Breakers;
-use budget::RetryBucket;
-use call::{Payload, Sent};
-use learned::Learned;
+use exchange::Sent;
+use payload::Payload;
+use route::breaker::Breakers;
+use route::budget::RetryBucket;
+use route::learned::Learned;
 
 /// The client. Cheap to clone and safe to share across threads and tasks: clones share the
 /// connection pool, the token cache, what was learned about deployments, the retry budget
@@ -106,7 +106,7 @@ impl Foundry {
         let mut builder = reqwest::Client::builder()
             .pool_idle_timeout(Duration::from_secs(90))
             // Never follow a redirect: the request's headers, the key among them, would reach
-            // the other host. A 3xx becomes an error naming it (call.rs).
+            // the other host. A 3xx becomes an error naming it (exchange.rs).
             .redirect(reqwest::redirect::Policy::none())
             // A connect that hangs fails on its own, as a retryable never-sent error, instead
             // of using up the attempt's timeout (after which a retry could double-bill).
@@ -241,7 +241,7 @@ impl Foundry {
         match self.send(payload, true).await {
             Ok(sent) => {
                 let defaults = &self.inner.catalog.defaults;
-                let idle = call::seconds(
+                let idle = route::seconds(
                     defaults.timeout_secs,
                     "defaults.timeout_secs",
                     ErrorKind::Config,
@@ -250,7 +250,7 @@ impl Foundry {
                 // forever still ends; `stream_timeout` is the way to allow a longer answer.
                 let (whole, setting) = match payload.stream_timeout() {
                     Some(t) => (
-                        call::seconds(t, "stream_timeout", ErrorKind::InvalidRequest)?,
+                        route::seconds(t, "stream_timeout", ErrorKind::InvalidRequest)?,
                         "stream_timeout",
                     ),
                     None => (self.call_budget(payload)?, "timeout"),

@@ -12,7 +12,7 @@ use bytes::Bytes;
 use futures_util::stream::BoxStream;
 use futures_util::{Stream, StreamExt};
 
-use super::call::Sent;
+use super::exchange::Sent;
 use super::reasoning_exhausted_error;
 use crate::config::Pricing;
 use crate::events::{EventSink, ResultEvent};
@@ -277,7 +277,7 @@ impl Stream for ChatStream {
                     this.received = this.received.saturating_add(bytes.len() as u64);
                     if this.received > this.bounds.max_bytes {
                         // An endless or huge stream must not fill memory with folded totals.
-                        let e = super::call::over_limit(
+                        let e = super::exchange::over_limit(
                             &this.deployment,
                             "streamed",
                             this.bounds.max_bytes,

@@ -559,7 +559,7 @@ pub(crate) fn validate_deployment(d: &Deployment, key: &str, origin: &str) -> Re
         }
     }
     let has_credential = !matches!(d.auth, AuthConfig::None);
-    if has_credential && !crate::auth::secret_may_travel_to(&d.endpoint) {
+    if has_credential && !super::endpoint::secret_may_travel_to(&d.endpoint) {
         return Err(Error::config(format!(
             "{origin}: {key}.endpoint: '{}' is plain http and the deployment has a credential",
             d.endpoint

@@ -4,6 +4,7 @@
 
 mod builder;
 mod describe;
+pub(crate) mod endpoint;
 mod env;
 mod litellm;
 mod load;
