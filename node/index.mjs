@@ -34,8 +34,18 @@ export const {
   ReasoningExhaustedError,
   InvalidResponseError,
   CredentialError,
+  APIUserAbortError,
   InternalError,
+  ConflictError,
+  UnprocessableEntityError,
+  APIError,
+  APIConnectionError,
+  APIConnectionTimeoutError,
+  InternalServerError,
   AbortError,
+  OpenAIError,
+  CLASSES,
+  errorKinds,
 } = cjs;
 
 export default cjs;

@@ -89,8 +89,17 @@ export class RateLimitError extends FoundryError {
   }
 }
 
-/** Azure's content filter refused the prompt or cut the completion. */
-export class ContentFilterError extends FoundryError {
+/** Any other 4xx the service refused (openai-node's `BadRequestError`, and the base of its
+ * `ConflictError` and `UnprocessableEntityError` here). */
+export class BadRequestError extends FoundryError {}
+/** 409 (openai-node's name): a `bad_request` error. */
+export class ConflictError extends BadRequestError {}
+/** 422 (openai-node's name): a `bad_request` error. */
+export class UnprocessableEntityError extends BadRequestError {}
+
+/** Azure's content filter refused the prompt or cut the completion (a 400 for openai-node:
+ * a `BadRequestError`). */
+export class ContentFilterError extends BadRequestError {
   /** The categories that fired (`hate`, `violence`, `jailbreak`, ...). */
   readonly categories: string[];
   /** Every verdict the service reported. */
@@ -104,9 +113,7 @@ export class ContentFilterError extends FoundryError {
 }
 
 /** 400 `OperationNotSupported`: the deployment does not serve this API. */
-export class OperationUnsupportedError extends FoundryError {}
-/** Any other 4xx the service refused. */
-export class BadRequestError extends FoundryError {}
+export class OperationUnsupportedError extends BadRequestError {}
 /** 5xx from the service (openai-node's `InternalServerError`). */
 export class ServerError extends FoundryError {}
 /** The connection could not be made or broke before an answer (openai-node's
@@ -138,6 +145,7 @@ export {
   TimeoutError as APIConnectionTimeoutError,
   ServerError as InternalServerError,
   APIUserAbortError as AbortError,
+  FoundryError as OpenAIError,
 };
 
 type ErrorClass = new (error: NormalizedError, message?: string) => FoundryError;
@@ -163,6 +171,8 @@ export const CLASSES: Readonly<Record<string, ErrorClass>> = {
   cancelled: APIUserAbortError,
   internal: InternalError,
 };
+
+const BY_STATUS: Readonly<Record<number, ErrorClass>> = { 409: ConflictError, 422: UnprocessableEntityError };
 
 /** A request argument refused before it reaches the addon, worded as the core words its own
  * refusals (`invalid_request`, nothing sent). */
@@ -196,6 +206,8 @@ export function fromNative(e: unknown): unknown {
     return e;
   }
   const { display, ...normalized } = parsed;
-  const Class = CLASSES[normalized.kind] ?? FoundryError;
+  let Class = CLASSES[normalized.kind] ?? FoundryError;
+  // openai-node's status classes, where the core's kind is the general `bad_request`.
+  if (Class === BadRequestError) Class = BY_STATUS[normalized.status ?? 0] ?? Class;
   return new Class(normalized, display);
 }

@@ -131,6 +131,13 @@ export interface NormalizedError {
     categories?: string[];
     content_filter: ContentFilterReport | null;
     attempts: NormalizedAttempt[];
+    /** The failure the error came from, as a chain (`FoundryError.cause` in JavaScript). */
+    cause?: NormalizedCause;
+}
+/** One link of an error's cause chain. */
+export interface NormalizedCause {
+    message: string;
+    cause?: NormalizedCause;
 }
 /** Token counts in camelCase (events, smoke results). */
 export interface Usage {

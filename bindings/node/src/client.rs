@@ -36,8 +36,9 @@ impl NativeClient {
         #[napi(ts_arg_type = "((event: string) => void) | undefined | null")] on_event: Option<
             EventFunction,
         >,
-        #[napi(ts_arg_type = "(() => Promise<string>) | undefined | null")]
-        token_provider: Option<TokenFunction>,
+        #[napi(ts_arg_type = "(() => Promise<string>) | undefined | null")] token_provider: Option<
+            TokenFunction,
+        >,
     ) -> Result<Self> {
         caught(|| {
             let settings = settings
@@ -126,7 +127,10 @@ impl NativeClient {
         let cancel = cancel.map(CancelToken::watch);
         env.spawn_future(unless_cancelled(cancel, async move {
             let stream = client.responses_stream(request).await.map_err(to_napi)?;
-            Ok(NativeStream::new(Arc::new(StreamHandle::new(stream)), false))
+            Ok(NativeStream::new(
+                Arc::new(StreamHandle::new(stream)),
+                false,
+            ))
         }))
     }
 

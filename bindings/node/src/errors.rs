@@ -15,7 +15,10 @@ use napi_derive::napi;
 /// a class of its own. No IO.
 #[napi]
 pub fn error_kinds() -> Vec<String> {
-    ErrorKind::ALL.iter().map(|k| k.as_str().to_string()).collect()
+    ErrorKind::ALL
+        .iter()
+        .map(|k| k.as_str().to_string())
+        .collect()
 }
 
 /// The napi error carrying `e` as JSON: the core's `to_json()` plus `display` (the full
@@ -78,9 +81,12 @@ pub fn invalid_request(what: &str, e: serde_json::Error) -> napi::Error {
 /// The rejection of a call that its `AbortSignal` cancelled: the core's `cancelled` kind.
 pub fn aborted() -> napi::Error {
     to_napi(
-        Error::new(ErrorKind::Cancelled, "the call was aborted by its AbortSignal")
-            .with_retryable(false)
-            .with_hint("the caller aborted the call: its answer is incomplete"),
+        Error::new(
+            ErrorKind::Cancelled,
+            "the call was aborted by its AbortSignal",
+        )
+        .with_retryable(false)
+        .with_hint("the caller aborted the call: its answer is incomplete"),
     )
 }
 

@@ -84,7 +84,10 @@ fn token_provider(function: TokenFunction) -> foundry_client::TokenProvider {
         let function = function.clone();
         Box::pin(async move {
             let unreachable = |e: napi::Error| {
-                credential(format!("azureADTokenProvider could not be called: {}", e.reason))
+                credential(format!(
+                    "azureADTokenProvider could not be called: {}",
+                    e.reason
+                ))
             };
             let promise = function.call_async_catch(()).await.map_err(unreachable)?;
             let json = promise.await.map_err(unreachable)?;
