@@ -46,6 +46,7 @@ export const {
   OpenAIError,
   CLASSES,
   errorKinds,
+  ERROR_KIND_DOCS,
 } = cjs;
 
 export default cjs;

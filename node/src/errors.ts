@@ -3,6 +3,7 @@
 // `ErrorKind::ALL`) and proves each kind has a class of its own. The classes also answer to
 // openai-node's names (`APIError`, `APIConnectionError`, `RateLimitError`, ...).
 
+import type { ErrorKindName } from './generated/error-kinds';
 import { attemptFrom, type Attempt, type ContentFilterReport, type NormalizedCause, type NormalizedError } from './normalized';
 
 /** The addon's error JSON: the core's `to_json()` plus the full sentence. */
@@ -150,8 +151,9 @@ export {
 
 type ErrorClass = new (error: NormalizedError, message?: string) => FoundryError;
 
-/** The one map from the core's error kinds to classes (`internal` is the boundary's own). */
-export const CLASSES: Readonly<Record<string, ErrorClass>> = {
+/** The one map from the core's error kinds to classes (`internal` is the boundary's own).
+ * Typed over the kinds generated from `ErrorKind::ALL`: tsc fails when one has no class. */
+export const CLASSES: Readonly<Record<ErrorKindName | 'internal', ErrorClass>> = {
   config: ConfigError,
   invalid_request: InvalidRequestError,
   authentication: AuthenticationError,
@@ -206,7 +208,7 @@ export function fromNative(e: unknown): unknown {
     return e;
   }
   const { display, ...normalized } = parsed;
-  let Class = CLASSES[normalized.kind] ?? FoundryError;
+  let Class = (CLASSES as Readonly<Record<string, ErrorClass | undefined>>)[normalized.kind] ?? FoundryError;
   // openai-node's status classes, where the core's kind is the general `bad_request`.
   if (Class === BadRequestError) Class = BY_STATUS[normalized.status ?? 0] ?? Class;
   return new Class(normalized, display);

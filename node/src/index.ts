@@ -47,6 +47,8 @@ export {
 } from './errors';
 /** The core's error kinds (`ErrorKind::ALL`): each has its class in `CLASSES`. */
 export { errorKinds } from './native';
+export { ERROR_KIND_DOCS } from './generated/error-kinds';
+export type { ErrorKindName } from './generated/error-kinds';
 export type { FoundryEvent, AttemptEvent, ResultEvent } from './events';
 export type * from './normalized';
 export type * from './openai-types';

@@ -177,6 +177,7 @@ describe('errors', () => {
       assert.equal(foundry[Class.name], Class, `${Class.name} is not exported`);
     }
     assert.deepEqual(Object.keys(foundry.CLASSES).sort(), [...kinds, 'internal'].sort(), 'a class for a kind the core lacks');
+    assert.deepEqual(Object.keys(foundry.ERROR_KIND_DOCS), kinds, 'node/src/generated/error-kinds.ts is stale');
   });
 
   it("answers to openai-node's names and hierarchy", () => {

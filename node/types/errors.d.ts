@@ -1,3 +1,4 @@
+import type { ErrorKindName } from './generated/error-kinds';
 import { type Attempt, type ContentFilterReport, type NormalizedError } from './normalized';
 /**
  * Every error this package throws (openai-node's `APIError`). `kind` is the core's error kind
@@ -107,8 +108,9 @@ export declare class InternalError extends FoundryError {
 }
 export { FoundryError as APIError, ConnectionError as APIConnectionError, TimeoutError as APIConnectionTimeoutError, ServerError as InternalServerError, APIUserAbortError as AbortError, FoundryError as OpenAIError, };
 type ErrorClass = new (error: NormalizedError, message?: string) => FoundryError;
-/** The one map from the core's error kinds to classes (`internal` is the boundary's own). */
-export declare const CLASSES: Readonly<Record<string, ErrorClass>>;
+/** The one map from the core's error kinds to classes (`internal` is the boundary's own).
+ * Typed over the kinds generated from `ErrorKind::ALL`: tsc fails when one has no class. */
+export declare const CLASSES: Readonly<Record<ErrorKindName | 'internal', ErrorClass>>;
 /** A request argument refused before it reaches the addon, worded as the core words its own
  * refusals (`invalid_request`, nothing sent). */
 export declare function invalidRequest(message: string): InvalidRequestError;

@@ -8,6 +8,8 @@ export type { NormalizedDeployment, NormalizedSmokeResult } from './catalog';
 export { FoundryError, ConfigError, InvalidRequestError, AuthenticationError, PermissionDeniedError, NotFoundError, RateLimitError, ContentFilterError, OperationUnsupportedError, BadRequestError, ServerError, TimeoutError, ConnectionError, StreamError, ReasoningExhaustedError, InvalidResponseError, CredentialError, APIUserAbortError, InternalError, ConflictError, UnprocessableEntityError, APIError, APIConnectionError, APIConnectionTimeoutError, InternalServerError, AbortError, OpenAIError, CLASSES, } from './errors';
 /** The core's error kinds (`ErrorKind::ALL`): each has its class in `CLASSES`. */
 export { errorKinds } from './native';
+export { ERROR_KIND_DOCS } from './generated/error-kinds';
+export type { ErrorKindName } from './generated/error-kinds';
 export type { FoundryEvent, AttemptEvent, ResultEvent } from './events';
 export type * from './normalized';
 export type * from './openai-types';

@@ -13,6 +13,8 @@ mod cancel;
 mod client;
 mod errors;
 mod events;
+#[cfg(test)]
+mod generated;
 mod options;
 mod results;
 mod stream;

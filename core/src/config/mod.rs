@@ -4,6 +4,7 @@
 
 mod builder;
 mod describe;
+pub use describe::DeploymentListing;
 pub(crate) mod endpoint;
 mod env;
 mod litellm;
@@ -23,6 +24,7 @@ pub use secret::Secret;
 /// How a deployment's endpoint is addressed (FOUNDRY.md, "Endpoint shapes").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Shape {
     /// `{endpoint}openai/deployments/{deployment}/chat/completions?api-version=...`
     #[default]
@@ -49,6 +51,7 @@ impl Shape {
 /// Which parameter carries the output-token limit on the chat API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum TokensParam {
     #[default]
     MaxTokens,
@@ -59,6 +62,7 @@ pub enum TokensParam {
 /// The model-inference endpoint's `extra-parameters` header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum ExtraParameters {
     Error,
     PassThrough,
@@ -78,6 +82,7 @@ impl ExtraParameters {
 /// Which Entra ID credential to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum CredentialKind {
     /// The chain users know from the other Azure SDKs: environment service principal,
     /// workload identity, managed identity, Azure CLI.
@@ -127,6 +132,7 @@ pub enum AuthConfig {
 /// Prices in USD per 1M tokens.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Pricing {
     #[serde(default)]
     pub input: f64,
