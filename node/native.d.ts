@@ -125,16 +125,14 @@ export interface NativeCallOptions {
 
 /**
  * The constructor's settings, as the TS wrapper passes them (the `config` option split by
- * type: a path, catalog text, or a catalog object as JSON).
+ * type: a path, or a catalog object as JSON).
  */
 export interface NativeSettings {
   /** `config` given as a string: a YAML or JSON catalog file. */
   configPath?: string
-  /** `config` given as `{text, origin}`: catalog text (YAML or JSON). */
-  configText?: string
   /** `config` given as an object: the catalog (file format or LiteLLM's), as JSON text. */
   configJson?: string
-  /** Names the text or object catalog in errors. */
+  /** Names the catalog object in errors. */
   configOrigin?: string
   endpoint?: string
   apiKey?: string

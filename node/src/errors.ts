@@ -3,7 +3,7 @@
 // `ErrorKind::ALL`) and proves each kind has a class of its own. The classes also answer to
 // openai-node's names (`APIError`, `APIConnectionError`, `RateLimitError`, ...).
 
-import type { ErrorKindName } from './generated/error-kinds';
+import type { ERROR_KIND_DOCS, ErrorKindName } from './generated/error-kinds';
 import { attemptFrom, type Attempt, type ContentFilterReport, type NormalizedCause, type NormalizedError } from './normalized';
 
 /** The addon's error JSON: the core's `to_json()` plus the full sentence. */
@@ -24,11 +24,9 @@ function causeError(cause: NormalizedCause | null | undefined): Error | undefine
  * `code` is the service's own code (`429`, `DeploymentNotFound`, `content_filter`, ...).
  */
 export class FoundryError extends Error {
-  /** The error kind: `config`, `invalid_request`, `authentication`, `permission_denied`,
-   * `not_found`, `rate_limit`, `content_filter`, `operation_unsupported`, `bad_request`,
-   * `server`, `timeout`, `connection`, `stream`, `reasoning_exhausted`, `invalid_response`,
-   * `credential`, `cancelled`, or `internal` (a bug: see {@link InternalError}). */
-  readonly kind: string;
+  /** The core's error kind (one of {@link ERROR_KIND_DOCS}, generated from the core), or
+   * `internal` (a bug: see {@link InternalError}). */
+  readonly kind: ErrorKindName | 'internal';
   /** The service's own error code (`content_filter`, `DeploymentNotFound`, `429`, ...), as
    * openai-node's `code`; `null` when the service gave none. */
   readonly code: string | null;
@@ -51,7 +49,7 @@ export class FoundryError extends Error {
     const cause = causeError(error.cause);
     super(message ?? `${error.kind}: ${error.message}`, cause === undefined ? undefined : { cause });
     this.name = new.target.name;
-    this.kind = error.kind;
+    this.kind = error.kind as ErrorKindName | 'internal';
     this.code = error.code;
     this.status = error.status;
     this.deployment = error.deployment;
@@ -68,9 +66,10 @@ export class FoundryError extends Error {
   }
 }
 
-/** The catalog (file, object or environment) or a constructor setting is unusable. */
+/** The catalog (file, environment or builder) is unusable. Also a bad constructor or
+ * `withOptions` setting. */
 export class ConfigError extends FoundryError {}
-/** The request was refused before anything was sent. */
+/** The caller's request was refused before anything was sent. */
 export class InvalidRequestError extends FoundryError {}
 /** 401: missing, invalid or expired key or token. */
 export class AuthenticationError extends FoundryError {}
@@ -79,7 +78,7 @@ export class PermissionDeniedError extends FoundryError {}
 /** 404: wrong deployment name, endpoint or api-version. */
 export class NotFoundError extends FoundryError {}
 
-/** 429: quota or rate limit. */
+/** 429: quota or rate limit; carries the server's retry hint. */
 export class RateLimitError extends FoundryError {
   /** The server's retry hint in seconds, when it gave one. */
   readonly retryAfter: number | null;
@@ -90,16 +89,16 @@ export class RateLimitError extends FoundryError {
   }
 }
 
-/** Any other 4xx the service refused (openai-node's `BadRequestError`, and the base of its
- * `ConflictError` and `UnprocessableEntityError` here). */
+/** Any other 4xx the service refused. openai-node's `BadRequestError`, and the base of its
+ * `ConflictError` (409) and `UnprocessableEntityError` (422). */
 export class BadRequestError extends FoundryError {}
 /** 409 (openai-node's name): a `bad_request` error. */
 export class ConflictError extends BadRequestError {}
 /** 422 (openai-node's name): a `bad_request` error. */
 export class UnprocessableEntityError extends BadRequestError {}
 
-/** Azure's content filter refused the prompt or cut the completion (a 400 for openai-node:
- * a `BadRequestError`). */
+/** 400 `content_filter`, or a completion that ended in `content_filter`. A `BadRequestError`,
+ * as the 400 is for openai-node. */
 export class ContentFilterError extends BadRequestError {
   /** The categories that fired (`hate`, `violence`, `jailbreak`, ...). */
   readonly categories: string[];
@@ -113,27 +112,30 @@ export class ContentFilterError extends BadRequestError {
   }
 }
 
-/** 400 `OperationNotSupported`: the deployment does not serve this API. */
+/** 400 `OperationNotSupported`: the deployment does not serve this API. A `BadRequestError`, as
+ * the 400 is for openai-node. */
 export class OperationUnsupportedError extends BadRequestError {}
-/** 5xx from the service (openai-node's `InternalServerError`). */
+/** 5xx from the service. openai-node's `InternalServerError`. */
 export class ServerError extends FoundryError {}
-/** The connection could not be made or broke before an answer (openai-node's
- * `APIConnectionError`). */
+/** The connection could not be made or broke before an answer. openai-node's
+ * `APIConnectionError`. */
 export class ConnectionError extends FoundryError {}
-/** The deadline or the per-attempt timeout passed, also 408 (openai-node's
- * `APIConnectionTimeoutError`, which is an `APIConnectionError` there too). */
+/** The deadline or the per-attempt timeout passed (also 408). openai-node's
+ * `APIConnectionTimeoutError`, an `APIConnectionError` there too. */
 export class TimeoutError extends ConnectionError {}
 /** A stream broke or ended without its terminator. */
 export class StreamError extends FoundryError {}
-/** A thinking model spent its whole token budget reasoning: no answer. Raise `max_tokens`. */
+/** A thinking model spent its whole `max_tokens` budget reasoning: no answer. Raise
+ * `max_tokens`. */
 export class ReasoningExhaustedError extends FoundryError {}
 /** The service answered something this client cannot read. */
 export class InvalidResponseError extends FoundryError {}
-/** Credentials could not be obtained (Entra ID, managed identity, Azure CLI, or the
- * `azureADTokenProvider`, whose error is the `cause`). */
+/** Credentials could not be obtained (Entra ID, managed identity, CLI). Also an
+ * `azureADTokenProvider` that rejected: its rejection is the `cause`. */
 export class CredentialError extends FoundryError {}
-/** The caller cancelled: an `AbortSignal` fired, or the stream was aborted or broken out of
- * (the core's `cancelled` kind; openai-node's name). The answer is incomplete. */
+/** The caller cancelled or closed the call (a stream, an aborted request) before its end. An
+ * `AbortSignal` fired, or the stream was aborted or broken out of (openai-node's name): the
+ * answer is incomplete. */
 export class APIUserAbortError extends FoundryError {}
 /** A bug in foundry-client (a Rust panic caught at the boundary): not retryable; please
  * report it with its message. A `FoundryError`, so `instanceof FoundryError` holds. */

@@ -2,6 +2,7 @@
 // retryable, hint; RateLimitError.retryAfter; ContentFilterError.categories; toJSON() gives
 // the core's error JSON.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 
 import * as foundry from '../index.mjs';
@@ -178,6 +179,17 @@ describe('errors', () => {
     }
     assert.deepEqual(Object.keys(foundry.CLASSES).sort(), [...kinds, 'internal'].sort(), 'a class for a kind the core lacks');
     assert.deepEqual(Object.keys(foundry.ERROR_KIND_DOCS), kinds, 'node/src/generated/error-kinds.ts is stale');
+  });
+
+  it("documents each class with the core's ErrorKind::doc(), not a retyped sentence", () => {
+    const source = readFileSync(new URL('../src/errors.ts', import.meta.url), 'utf8');
+    for (const [kind, doc] of Object.entries(foundry.ERROR_KIND_DOCS)) {
+      const name = foundry.CLASSES[kind].name;
+      const m = source.match(new RegExp(`/\\*\\*((?:(?!\\*/)[\\s\\S])*?)\\*/\\nexport class ${name} `));
+      assert.ok(m, `no doc comment on ${name}`);
+      const text = m[1].replace(/\s*\n\s*\*\s*/g, ' ').trim();
+      assert.ok(text.startsWith(doc), `${name}'s doc drifted from ErrorKind::doc(): ${text}`);
+    }
   });
 
   it("answers to openai-node's names and hierarchy", () => {

@@ -7,11 +7,9 @@ import { type Attempt, type ContentFilterReport, type NormalizedError } from './
  */
 export declare class FoundryError extends Error {
     #private;
-    /** The error kind: `config`, `invalid_request`, `authentication`, `permission_denied`,
-     * `not_found`, `rate_limit`, `content_filter`, `operation_unsupported`, `bad_request`,
-     * `server`, `timeout`, `connection`, `stream`, `reasoning_exhausted`, `invalid_response`,
-     * `credential`, `cancelled`, or `internal` (a bug: see {@link InternalError}). */
-    readonly kind: string;
+    /** The core's error kind (one of {@link ERROR_KIND_DOCS}, generated from the core), or
+     * `internal` (a bug: see {@link InternalError}). */
+    readonly kind: ErrorKindName | 'internal';
     /** The service's own error code (`content_filter`, `DeploymentNotFound`, `429`, ...), as
      * openai-node's `code`; `null` when the service gave none. */
     readonly code: string | null;
@@ -31,10 +29,11 @@ export declare class FoundryError extends Error {
     /** The core's error JSON (snake_case), identical in every language. */
     toJSON(): NormalizedError;
 }
-/** The catalog (file, object or environment) or a constructor setting is unusable. */
+/** The catalog (file, environment or builder) is unusable. Also a bad constructor or
+ * `withOptions` setting. */
 export declare class ConfigError extends FoundryError {
 }
-/** The request was refused before anything was sent. */
+/** The caller's request was refused before anything was sent. */
 export declare class InvalidRequestError extends FoundryError {
 }
 /** 401: missing, invalid or expired key or token. */
@@ -46,14 +45,14 @@ export declare class PermissionDeniedError extends FoundryError {
 /** 404: wrong deployment name, endpoint or api-version. */
 export declare class NotFoundError extends FoundryError {
 }
-/** 429: quota or rate limit. */
+/** 429: quota or rate limit; carries the server's retry hint. */
 export declare class RateLimitError extends FoundryError {
     /** The server's retry hint in seconds, when it gave one. */
     readonly retryAfter: number | null;
     constructor(error: NormalizedError, message?: string);
 }
-/** Any other 4xx the service refused (openai-node's `BadRequestError`, and the base of its
- * `ConflictError` and `UnprocessableEntityError` here). */
+/** Any other 4xx the service refused. openai-node's `BadRequestError`, and the base of its
+ * `ConflictError` (409) and `UnprocessableEntityError` (422). */
 export declare class BadRequestError extends FoundryError {
 }
 /** 409 (openai-node's name): a `bad_request` error. */
@@ -62,8 +61,8 @@ export declare class ConflictError extends BadRequestError {
 /** 422 (openai-node's name): a `bad_request` error. */
 export declare class UnprocessableEntityError extends BadRequestError {
 }
-/** Azure's content filter refused the prompt or cut the completion (a 400 for openai-node:
- * a `BadRequestError`). */
+/** 400 `content_filter`, or a completion that ended in `content_filter`. A `BadRequestError`,
+ * as the 400 is for openai-node. */
 export declare class ContentFilterError extends BadRequestError {
     /** The categories that fired (`hate`, `violence`, `jailbreak`, ...). */
     readonly categories: string[];
@@ -71,35 +70,38 @@ export declare class ContentFilterError extends BadRequestError {
     readonly contentFilter: ContentFilterReport | null;
     constructor(error: NormalizedError, message?: string);
 }
-/** 400 `OperationNotSupported`: the deployment does not serve this API. */
+/** 400 `OperationNotSupported`: the deployment does not serve this API. A `BadRequestError`, as
+ * the 400 is for openai-node. */
 export declare class OperationUnsupportedError extends BadRequestError {
 }
-/** 5xx from the service (openai-node's `InternalServerError`). */
+/** 5xx from the service. openai-node's `InternalServerError`. */
 export declare class ServerError extends FoundryError {
 }
-/** The connection could not be made or broke before an answer (openai-node's
- * `APIConnectionError`). */
+/** The connection could not be made or broke before an answer. openai-node's
+ * `APIConnectionError`. */
 export declare class ConnectionError extends FoundryError {
 }
-/** The deadline or the per-attempt timeout passed, also 408 (openai-node's
- * `APIConnectionTimeoutError`, which is an `APIConnectionError` there too). */
+/** The deadline or the per-attempt timeout passed (also 408). openai-node's
+ * `APIConnectionTimeoutError`, an `APIConnectionError` there too. */
 export declare class TimeoutError extends ConnectionError {
 }
 /** A stream broke or ended without its terminator. */
 export declare class StreamError extends FoundryError {
 }
-/** A thinking model spent its whole token budget reasoning: no answer. Raise `max_tokens`. */
+/** A thinking model spent its whole `max_tokens` budget reasoning: no answer. Raise
+ * `max_tokens`. */
 export declare class ReasoningExhaustedError extends FoundryError {
 }
 /** The service answered something this client cannot read. */
 export declare class InvalidResponseError extends FoundryError {
 }
-/** Credentials could not be obtained (Entra ID, managed identity, Azure CLI, or the
- * `azureADTokenProvider`, whose error is the `cause`). */
+/** Credentials could not be obtained (Entra ID, managed identity, CLI). Also an
+ * `azureADTokenProvider` that rejected: its rejection is the `cause`. */
 export declare class CredentialError extends FoundryError {
 }
-/** The caller cancelled: an `AbortSignal` fired, or the stream was aborted or broken out of
- * (the core's `cancelled` kind; openai-node's name). The answer is incomplete. */
+/** The caller cancelled or closed the call (a stream, an aborted request) before its end. An
+ * `AbortSignal` fired, or the stream was aborted or broken out of (openai-node's name): the
+ * answer is incomplete. */
 export declare class APIUserAbortError extends FoundryError {
 }
 /** A bug in foundry-client (a Rust panic caught at the boundary): not retryable; please

@@ -16,17 +16,15 @@ use serde::Deserialize;
 use crate::events::{event_callback, EventFunction};
 
 /// The constructor's settings, as the TS wrapper passes them (the `config` option split by
-/// type: a path, catalog text, or a catalog object as JSON).
+/// type: a path, or a catalog object as JSON).
 #[napi(object)]
 #[derive(Default)]
 pub struct NativeSettings {
     /// `config` given as a string: a YAML or JSON catalog file.
     pub config_path: Option<String>,
-    /// `config` given as `{text, origin}`: catalog text (YAML or JSON).
-    pub config_text: Option<String>,
     /// `config` given as an object: the catalog (file format or LiteLLM's), as JSON text.
     pub config_json: Option<String>,
-    /// Names the text or object catalog in errors.
+    /// Names the catalog object in errors.
     pub config_origin: Option<String>,
     pub endpoint: Option<String>,
     pub api_key: Option<String>,
@@ -137,10 +135,9 @@ impl NativeSettings {
         let origin = self
             .config_origin
             .unwrap_or_else(|| "the config option".into());
-        let catalog = match (self.config_path, self.config_text, self.config_json) {
-            (Some(path), _, _) => Some(CatalogSource::File(PathBuf::from(path))),
-            (_, Some(text), _) => Some(CatalogSource::Text { text, origin }),
-            (_, _, Some(json)) => Some(CatalogSource::Value {
+        let catalog = match (self.config_path, self.config_json) {
+            (Some(path), _) => Some(CatalogSource::File(PathBuf::from(path))),
+            (_, Some(json)) => Some(CatalogSource::Value {
                 value: serde_json::from_str(&json)
                     .map_err(|e| Error::config(format!("{origin} is not JSON: {e}")))?,
                 origin,
