@@ -13,8 +13,6 @@ mod cancel;
 mod client;
 mod errors;
 mod events;
-#[cfg(test)]
-mod generated;
 mod options;
 mod results;
 mod stream;

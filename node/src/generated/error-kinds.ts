@@ -1,4 +1,4 @@
-// Generated from the Rust types by bindings/node/src/generated.rs: do not edit. Regenerate with FOUNDRY_UPDATE_GENERATED=1 scripts/test_node.sh.
+// Generated from the Rust types by bindings/node/tests/generated.rs: do not edit. Regenerate with FOUNDRY_UPDATE_GENERATED=1 scripts/test_node.sh.
 
 /** The core's error kinds (`ErrorKind::ALL`), each with its doc. */
 export const ERROR_KIND_DOCS = {

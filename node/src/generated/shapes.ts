@@ -1,4 +1,4 @@
-// Generated from the Rust types by bindings/node/src/generated.rs: do not edit. Regenerate with FOUNDRY_UPDATE_GENERATED=1 scripts/test_node.sh.
+// Generated from the Rust types by bindings/node/tests/generated.rs: do not edit. Regenerate with FOUNDRY_UPDATE_GENERATED=1 scripts/test_node.sh.
 
 export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]?: JsonValue } | null;
 

@@ -13,7 +13,7 @@ use foundry_client::{
 use ts_rs::TS;
 
 const HEADER: &str =
-    "// Generated from the Rust types by bindings/node/src/generated.rs: do not edit. \
+    "// Generated from the Rust types by bindings/node/tests/generated.rs: do not edit. \
                       Regenerate with FOUNDRY_UPDATE_GENERATED=1 scripts/test_node.sh.\n";
 
 fn declaration<T: TS>() -> String {
