@@ -18,6 +18,7 @@ macro_rules! error_kinds {
         #[non_exhaustive]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
         #[serde(rename_all = "snake_case")]
+        #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
         pub enum ErrorKind {
             $($(#[doc = $doc])* $kind,)+
         }
@@ -172,10 +173,12 @@ impl fmt::Display for ErrorKind {
 /// FFI boundary as text, and is redacted of secrets where it is captured. Each binding turns
 /// it into its language's cause (`__cause__` in Python, `cause` in Node and Kotlin).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "NormalizedCause"))]
 pub struct Cause {
     pub message: String,
     /// What this cause came from, in turn.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub cause: Option<Box<Cause>>,
 }
 
@@ -243,6 +246,7 @@ impl std::error::Error for Cause {
 
 /// Everything known about one failure. Boxed inside [`Error`] so `Result` stays small.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "ErrorDetails"))]
 pub struct ErrorDetails {
     pub kind: ErrorKind,
     pub message: String,
@@ -257,6 +261,7 @@ pub struct ErrorDetails {
     pub hint: String,
     /// The server's retry hint, for rate limits.
     #[serde(rename = "retry_after_ms", serialize_with = "ser_ms")]
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub retry_after: Option<Duration>,
     /// Which categories fired, for content-filter errors.
     pub content_filter: Option<ContentFilterReport>,
@@ -268,6 +273,7 @@ pub struct ErrorDetails {
     pub unanswered: bool,
     /// The failure this error came from, when there was one below the client.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub cause: Option<Cause>,
 }
 

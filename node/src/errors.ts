@@ -49,7 +49,7 @@ export class FoundryError extends Error {
     const cause = causeError(error.cause);
     super(message ?? `${error.kind}: ${error.message}`, cause === undefined ? undefined : { cause });
     this.name = new.target.name;
-    this.kind = error.kind as ErrorKindName | 'internal';
+    this.kind = error.kind;
     this.code = error.code;
     this.status = error.status;
     this.deployment = error.deployment;

@@ -28,31 +28,11 @@ export interface Attempt {
   fallback: boolean;
 }
 
-/** The core's error JSON (what `FoundryError.toJSON()` returns). */
-export interface NormalizedError {
-  kind: string;
-  message: string;
-  status: number | null;
-  /** The service's own code (`content_filter`, `DeploymentNotFound`, `429`, ...). */
-  code: string | null;
-  deployment: string | null;
-  request_id: string | null;
-  retryable: boolean;
-  hint: string;
-  retry_after_ms: number | null;
-  /** Content-filter errors: the categories that fired. */
-  categories?: string[];
-  content_filter: ContentFilterReport | null;
-  attempts: NormalizedAttempt[];
-  /** The failure the error came from, as a chain (`FoundryError.cause` in JavaScript). */
-  cause?: NormalizedCause;
-}
-
-/** One link of an error's cause chain. */
-export interface NormalizedCause {
-  message: string;
-  cause?: NormalizedCause;
-}
+/** The core's error JSON (what `FoundryError.toJSON()` returns): its `ErrorDetails` plus the
+ * content-filter `categories` that `to_json` adds; `internal` is the addon's own kind (a panic). */
+export type NormalizedError = Omit<core.ErrorDetails, 'kind'> & { kind: core.ErrorKind | 'internal'; categories?: string[] };
+/** One link of an error's cause chain (`FoundryError.cause` in JavaScript). */
+export type NormalizedCause = core.NormalizedCause;
 
 /** Token counts in camelCase (events, smoke results). */
 export interface Usage {

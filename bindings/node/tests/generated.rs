@@ -7,8 +7,8 @@ use foundry_client::config::{
     CredentialKind, DeploymentListing, ExtraParameters, Pricing, Shape, TokensParam,
 };
 use foundry_client::{
-    Api, Attempt, CategoryResult, ChatChunk, ChatResult, ContentFilterReport, Embedding,
-    EmbeddingsResult, ErrorKind, ToolCall, ToolCallDelta, Usage,
+    Api, Attempt, CategoryResult, Cause, ChatChunk, ChatResult, ContentFilterReport, Embedding,
+    EmbeddingsResult, ErrorDetails, ErrorKind, ToolCall, ToolCallDelta, Usage,
 };
 use ts_rs::TS;
 
@@ -37,6 +37,9 @@ fn shapes() -> String {
         declaration::<ChatChunk>(),
         declaration::<Embedding>(),
         declaration::<EmbeddingsResult>(),
+        declaration::<ErrorKind>(),
+        declaration::<Cause>(),
+        declaration::<ErrorDetails>(),
         declaration::<Shape>(),
         declaration::<TokensParam>(),
         declaration::<ExtraParameters>(),

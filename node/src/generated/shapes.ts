@@ -150,6 +150,56 @@ embedding: number[] | string, };
 export type EmbeddingsResult = { model: string, deployment: string, data: Array<Embedding>, usage: Usage, cost_usd: number, attempts: number, tried: Array<Attempt>, request_id: string | null, raw: JsonValue, };
 
 /**
+ * What went wrong, in the terms a caller acts on.
+ */
+export type ErrorKind = "config" | "invalid_request" | "authentication" | "permission_denied" | "not_found" | "rate_limit" | "content_filter" | "operation_unsupported" | "bad_request" | "server" | "timeout" | "connection" | "stream" | "reasoning_exhausted" | "invalid_response" | "credential" | "cancelled";
+
+/**
+ * The failure an [`Error`] came from (an IO, TLS, JSON or identity error), kept as its message
+ * chain rather than the original value: the chain is cloneable, serializable, crosses every
+ * FFI boundary as text, and is redacted of secrets where it is captured. Each binding turns
+ * it into its language's cause (`__cause__` in Python, `cause` in Node and Kotlin).
+ */
+export type NormalizedCause = { message: string, 
+/**
+ * What this cause came from, in turn.
+ */
+cause?: NormalizedCause, };
+
+/**
+ * Everything known about one failure. Boxed inside [`Error`] so `Result` stays small.
+ */
+export type ErrorDetails = { kind: ErrorKind, message: string, 
+/**
+ * HTTP status, where the service answered.
+ */
+status: number | null, 
+/**
+ * The service's own code (`content_filter`, `DeploymentNotFound`, `429`, ...).
+ */
+code: string | null, deployment: string | null, request_id: string | null, retryable: boolean, 
+/**
+ * What the user should do about it.
+ */
+hint: string, 
+/**
+ * The server's retry hint, for rate limits.
+ */
+retry_after_ms: number | null, 
+/**
+ * Which categories fired, for content-filter errors.
+ */
+content_filter: ContentFilterReport | null, 
+/**
+ * Every attempt made before giving up.
+ */
+attempts: Array<Attempt>, 
+/**
+ * The failure this error came from, when there was one below the client.
+ */
+cause?: NormalizedCause, };
+
+/**
  * How a deployment's endpoint is addressed (FOUNDRY.md, "Endpoint shapes").
  */
 export type Shape = "azure" | "v1" | "inference" | "openai";
