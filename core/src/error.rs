@@ -97,6 +97,10 @@ error_kinds! {
     Credential => "credential",
     /// The caller cancelled or closed the call (a stream, an aborted request) before its end.
     Cancelled => "cancelled",
+    /// A budget's hard cap would be passed: the call was refused before it was sent.
+    BudgetExceeded => "budget_exceeded",
+    /// The spend ledger could not be read or written: the call was refused unaccounted.
+    Ledger => "ledger",
 }
 
 impl ErrorKind {
@@ -156,6 +160,15 @@ impl ErrorKind {
             }
             ErrorKind::Cancelled => {
                 "the call was cancelled by the caller, so its answer is incomplete"
+            }
+            ErrorKind::BudgetExceeded => {
+                "a hard budget would be passed: wait for its next period, lower `max_tokens` \
+                 (the call reserves its prompt and its whole output bound), or raise the cap \
+                 in `governance.budgets`"
+            }
+            ErrorKind::Ledger => {
+                "the spend ledger failed, so the call was not sent: check that \
+                 `governance.ledger` names a writable file on a local disk"
             }
         }
     }

@@ -35,6 +35,7 @@ use payload::Payload;
 use route::breaker::Breakers;
 use route::budget::RetryBucket;
 use route::learned::Learned;
+use route::spend::Spending;
 
 /// The client. Cheap to clone and safe to share across threads and tasks: clones share the
 /// connection pool, the token cache, what was learned about deployments, the retry budget
@@ -59,6 +60,8 @@ struct Inner {
     breakers: Arc<Breakers>,
     /// Every call goes here, whatever its `model` says ([`ClientOptions::deployment`]).
     pinned: Option<String>,
+    /// Budgets and their ledger, when the catalog has any.
+    spending: Option<Arc<Spending>>,
 }
 
 /// Options beyond the catalog.
@@ -129,8 +132,17 @@ impl Foundry {
                 Error::config(message).with_hint(e.hint.clone())
             })?;
         }
+        let spending = match &options.env {
+            Some(env) => Spending::open(&catalog.governance, env.as_ref(), events.clone())?,
+            None => Spending::open(
+                &catalog.governance,
+                &|name| std::env::var(name).ok(),
+                events.clone(),
+            )?,
+        };
         Ok(Foundry {
             inner: Arc::new(Inner {
+                spending,
                 retry_budget: Arc::new(RetryBucket::new(catalog.defaults.retry_budget)),
                 breakers: Arc::new(Breakers::new(
                     catalog.defaults.circuit_breaker,
@@ -181,6 +193,7 @@ impl Foundry {
                 retry_budget: inner.retry_budget.clone(),
                 breakers: inner.breakers.clone(),
                 pinned: inner.pinned.clone(),
+                spending: inner.spending.clone(),
             }),
         })
     }
@@ -294,9 +307,12 @@ impl Foundry {
     async fn embeddings_in_span(&self, request: EmbeddingsRequest) -> Result<EmbeddingsResult> {
         let started = Instant::now();
         let sent = self.send(Payload::Embeddings(&request), false).await;
-        let outcome = sent.and_then(|sent| {
+        let outcome = sent.and_then(|mut sent| {
             let mut r = wire::parse_embeddings(&sent.body)
                 .map_err(|e| e.with_deployment(sent.deployment.clone()))?;
+            if let Some(hold) = sent.hold.take() {
+                hold.settle_usage(&r.usage);
+            }
             r.deployment = sent.deployment;
             r.cost_usd = normalize::cost_usd(&r.usage, &sent.pricing);
             r.attempts = sent.tried.len() as u32;
@@ -373,7 +389,7 @@ impl Foundry {
         Ok(r)
     }
 
-    fn normalize(&self, sent: Sent) -> Result<ChatResult> {
+    fn normalize(&self, mut sent: Sent) -> Result<ChatResult> {
         let parsed = match sent.api {
             Api::Responses => wire::parse_responses(&sent.body),
             _ => wire::parse_chat(&sent.body),
@@ -383,6 +399,9 @@ impl Foundry {
                 .with_request_id(sent.request_id.clone())
                 .with_attempts(sent.tried.clone())
         })?;
+        if let Some(hold) = sent.hold.take() {
+            hold.settle_usage(&r.usage);
+        }
         r.deployment = sent.deployment;
         r.api = Some(sent.api);
         r.cost_usd = normalize::cost_usd(&r.usage, &sent.pricing);

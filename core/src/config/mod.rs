@@ -6,6 +6,7 @@ mod builder;
 mod describe;
 pub(crate) mod endpoint;
 mod env;
+mod governance;
 mod litellm;
 mod load;
 mod secret;
@@ -16,6 +17,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use builder::CatalogBuilder;
+pub use governance::{Governance, LedgerStore, DEFAULT_OUTPUT_BOUND};
 pub(crate) use load::validate_defaults;
 pub use load::{check_seconds, MAX_RETRIES, MAX_SECONDS};
 pub use secret::Secret;
@@ -400,6 +402,8 @@ pub struct Catalog {
     pub deployments: Vec<Deployment>,
     pub routes: Vec<Route>,
     pub defaults: Defaults,
+    /// Budgets, the client's scope and the spend ledger.
+    pub governance: Governance,
     /// A deployment used as the template for names the catalog does not list
     /// (catalogs built from the environment accept any deployment name).
     pub template: Option<Deployment>,

@@ -85,8 +85,18 @@ impl Foundry {
             let d = self.inner.learned.apply(base);
             let api = ctx.payload.api_for(&d);
             // A request that cannot be built, or no time left, ends the call without an attempt.
-            let body = ctx.payload.body(&d, api, ctx.stream)?;
+            let mut body = ctx.payload.body(&d, api, ctx.stream)?;
             let per_attempt = self.attempt_timeout(ctx, &d)?;
+            // Each attempt is billed on its own, so each reserves before it is sent.
+            let hold = match &self.inner.spending {
+                Some(spending) => spending.hold(
+                    &d,
+                    api,
+                    body.as_mut(),
+                    ctx.deadline.saturating_duration_since(Instant::now()),
+                )?,
+                None => None,
+            };
             let started = Instant::now();
             let request = AttemptRequest {
                 deployment: &d,
@@ -131,13 +141,19 @@ impl Foundry {
                 })
             };
             let err = match outcome {
-                Ok(sent) => {
+                Ok(mut sent) => {
+                    sent.hold = hold;
                     permit.settle(Health::Healthy, None);
                     self.inner.retry_budget.refill();
                     attempt_event(None);
                     return Ok(sent);
                 }
-                Err(e) => e,
+                Err(e) => {
+                    if let Some(hold) = hold {
+                        hold.settle_failure(&e);
+                    }
+                    e
+                }
             };
             if let Settled::Opened(open_for) = permit.settle(Health::of(&err), err.retry_after) {
                 // This failure opened the breaker: no retry (the probe's failure included).
