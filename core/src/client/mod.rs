@@ -35,6 +35,7 @@ use payload::Payload;
 use route::breaker::Breakers;
 use route::budget::RetryBucket;
 use route::learned::Learned;
+pub use route::spend::SpendLine;
 use route::spend::Spending;
 
 /// The client. Cheap to clone and safe to share across threads and tasks: clones share the
@@ -196,6 +197,15 @@ impl Foundry {
                 spending: inner.spending.clone(),
             }),
         })
+    }
+
+    /// Each budget's spend in its current period, from the ledger (empty without budgets).
+    /// No network IO.
+    pub fn spend(&self) -> Result<Vec<SpendLine>> {
+        match &self.inner.spending {
+            Some(spending) => spending.report(),
+            None => Ok(Vec::new()),
+        }
     }
 
     pub fn catalog(&self) -> &Catalog {

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::config::{Deployment, Governance, LedgerStore, TokensParam};
@@ -27,6 +28,22 @@ use crate::{Error, ErrorKind, Result};
 /// How long a reservation outlives its call's deadline before a dead process's hold stops
 /// counting. Long, because a live call settling after its lease could pass a cap.
 const LEASE_MARGIN: Duration = Duration::from_secs(3_600);
+
+/// One budget's spend in its current period (`foundry spend`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SpendLine {
+    pub scope: String,
+    /// The window as configured ("month (Europe/Berlin)", "rolling 3600s").
+    pub window: String,
+    /// The current period's ledger key ("month:2026-12@Europe/Berlin").
+    pub period: String,
+    pub spent_usd: f64,
+    /// Held by calls in flight (and by dead processes, until their lease ends).
+    pub reserved_usd: f64,
+    pub cap_usd: Option<f64>,
+    /// The alert thresholds, as fractions of the cap.
+    pub soft: Vec<f64>,
+}
 
 /// A client's budgets, its ledger and the scopes its calls count for.
 #[derive(Debug)]
@@ -144,6 +161,34 @@ impl Spending {
             }
             Err(ReserveError::Store(e)) => Err(ledger_error(&d.name, &e.0)),
         }
+    }
+
+    /// Each budget's current period: what was settled and what is reserved now.
+    pub fn report(&self) -> Result<Vec<SpendLine>> {
+        let now = SystemTime::now();
+        let ledger = self.governor.ledger();
+        self.governor
+            .budgets()
+            .iter()
+            .map(|b| {
+                let period = b.window.period(now);
+                let balance = ledger.balance(&b.scope, &period, now).map_err(|e| {
+                    Error::new(
+                        ErrorKind::Ledger,
+                        format!("cannot read the ledger: {}", e.0),
+                    )
+                })?;
+                Ok(SpendLine {
+                    scope: b.scope.clone(),
+                    window: b.window.describe(),
+                    period: period.key,
+                    spent_usd: balance.settled.usd(),
+                    reserved_usd: balance.reserved.usd(),
+                    cap_usd: b.hard.map(Nanos::usd),
+                    soft: b.soft.iter().map(|p| f64::from(*p) / 1000.0).collect(),
+                })
+            })
+            .collect()
     }
 
     fn event(
