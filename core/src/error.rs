@@ -101,6 +101,9 @@ error_kinds! {
     BudgetExceeded => "budget_exceeded",
     /// The spend ledger could not be read or written: the call was refused unaccounted.
     Ledger => "ledger",
+    /// A governance policy refused the call before it was sent (an unapproved deployment, a
+    /// prompt over the size limit, a missing correlation id).
+    Policy => "policy",
 }
 
 impl ErrorKind {
@@ -165,6 +168,11 @@ impl ErrorKind {
                 "a hard budget would be passed: wait for its next period, lower `max_tokens` \
                  (the call reserves its prompt and its whole output bound), or raise the cap \
                  in `governance.budgets`"
+            }
+            ErrorKind::Policy => {
+                "the catalog's `governance.policies` refused this call before it was sent: \
+                 the message names the rule; call an approved deployment, shorten the prompt, \
+                 or send the required header"
             }
             ErrorKind::Ledger => {
                 "the spend ledger failed, so the call was not sent: check that \

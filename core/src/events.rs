@@ -27,6 +27,18 @@ pub enum Event {
     Spend(SpendEvent),
     /// A budget's soft threshold was crossed (once per scope, period and threshold).
     BudgetAlert(BudgetAlertEvent),
+    /// The governance policies admitted or refused an attempt, before it was sent.
+    Policy(PolicyEvent),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyEvent {
+    pub deployment: String,
+    pub allowed: bool,
+    /// The rule that refused: `approved`, `require_header` or `max_prompt_tokens`.
+    pub rule: Option<&'static str>,
+    /// The scope whose policy refused (None: a policy for every call).
+    pub scope: Option<String>,
 }
 
 /// What happened to an attempt's budget reservation.
@@ -240,11 +252,16 @@ impl EventSink {
 
     /// Builds and delivers a budget event, gated like the attempt events it accompanies.
     pub fn spend(&self, make: impl FnOnce() -> SpendEvent) {
+        self.decision(|| Event::Spend(make()));
+    }
+
+    /// Delivers a per-attempt governance decision, gated like the attempt events.
+    pub fn decision(&self, make: impl FnOnce() -> Event) {
         if self.callback.is_some()
             || tracing::enabled!(tracing::Level::DEBUG)
             || log::max_level() >= log::LevelFilter::Debug
         {
-            self.emit(Event::Spend(make()));
+            self.emit(make());
         }
     }
 
@@ -333,6 +350,13 @@ impl EventSink {
                 charged_usd = s.charged_usd,
                 scope = s.scope.as_deref(),
                 "budget"
+            ),
+            Event::Policy(p) => tracing::debug!(
+                gen_ai.request.model = %p.deployment,
+                allowed = p.allowed,
+                rule = p.rule,
+                scope = p.scope.as_deref(),
+                "policy"
             ),
             Event::BudgetAlert(a) => tracing::warn!(
                 scope = %a.scope,

@@ -35,6 +35,7 @@ use payload::Payload;
 use route::breaker::Breakers;
 use route::budget::RetryBucket;
 use route::learned::Learned;
+use route::policy::Policies;
 pub use route::spend::SpendLine;
 use route::spend::Spending;
 
@@ -63,6 +64,8 @@ struct Inner {
     pinned: Option<String>,
     /// Budgets and their ledger, when the catalog has any.
     spending: Option<Arc<Spending>>,
+    /// The policies that hold for this client's scope, when the catalog has any.
+    policies: Option<Arc<Policies>>,
 }
 
 /// Options beyond the catalog.
@@ -141,9 +144,16 @@ impl Foundry {
                 events.clone(),
             )?,
         };
+        let policies = Policies::for_client(
+            &catalog.governance.policies,
+            &catalog.governance.client_scopes(),
+            events.clone(),
+        )
+        .map(Arc::new);
         Ok(Foundry {
             inner: Arc::new(Inner {
                 spending,
+                policies,
                 retry_budget: Arc::new(RetryBucket::new(catalog.defaults.retry_budget)),
                 breakers: Arc::new(Breakers::new(
                     catalog.defaults.circuit_breaker,
@@ -195,6 +205,7 @@ impl Foundry {
                 breakers: inner.breakers.clone(),
                 pinned: inner.pinned.clone(),
                 spending: inner.spending.clone(),
+                policies: inner.policies.clone(),
             }),
         })
     }

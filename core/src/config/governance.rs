@@ -51,6 +51,21 @@ pub struct Governance {
     pub ledger: LedgerStore,
     /// Output tokens reserved, and sent as the limit, for a call that names none.
     pub output_bound: u64,
+    /// Rules checked before any I/O, for the scopes they name.
+    pub policies: Vec<Policy>,
+}
+
+/// What a scope's calls must satisfy before they are sent.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Policy {
+    /// The scope the rules hold for (and every scope inside it); None: every call.
+    pub scope: Option<String>,
+    /// The deployments this scope may call; None: any.
+    pub approved: Option<Vec<String>>,
+    /// The longest prompt, in estimated tokens (UTF-8 bytes / 4, rounded up).
+    pub max_prompt_tokens: Option<u64>,
+    /// A header every call must carry (a correlation id), named case-insensitively.
+    pub require_header: Option<String>,
 }
 
 impl Default for Governance {
@@ -60,12 +75,21 @@ impl Default for Governance {
             scope: None,
             ledger: LedgerStore::default(),
             output_bound: DEFAULT_OUTPUT_BOUND,
+            policies: Vec::new(),
         }
     }
 }
 
 impl Governance {
-    /// Whether any call can be refused or counted: without budgets, no ledger is opened.
+    /// The client's scope and the scopes enclosing it, outermost first (none without a scope).
+    pub fn client_scopes(&self) -> Vec<String> {
+        self.scope
+            .as_deref()
+            .map(crate::govern::governor::enclosing_scopes)
+            .unwrap_or_default()
+    }
+
+    /// Whether any call is counted: without budgets, no ledger is opened.
     pub fn is_active(&self) -> bool {
         !self.budgets.is_empty()
     }
@@ -79,6 +103,17 @@ pub(crate) struct RawGovernance {
     output_bound: Option<u64>,
     #[serde(default)]
     budgets: Vec<RawBudget>,
+    #[serde(default)]
+    policies: Vec<RawPolicy>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPolicy {
+    scope: Option<String>,
+    approved: Option<Vec<String>>,
+    max_prompt_tokens: Option<u64>,
+    require_header: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -139,11 +174,70 @@ pub(crate) fn resolve(
             &bad,
         )?);
     }
+    let mut policies = Vec::with_capacity(raw.policies.len());
+    for (i, p) in raw.policies.into_iter().enumerate() {
+        policies.push(resolve_policy(
+            p,
+            &format!("policies[{i}]"),
+            deployments,
+            &bad,
+        )?);
+    }
     Ok(Governance {
         budgets,
         scope: raw.scope,
         ledger,
         output_bound,
+        policies,
+    })
+}
+
+fn resolve_policy(
+    p: RawPolicy,
+    key: &str,
+    deployments: &[Deployment],
+    bad: &dyn Fn(&str, String, &str) -> Error,
+) -> Result<Policy> {
+    if let Some(scope) = &p.scope {
+        check_scope_path(scope).map_err(|m| {
+            bad(
+                &format!("{key}.scope"),
+                m,
+                "a path of teams, such as acme/search",
+            )
+        })?;
+    }
+    for (j, name) in p.approved.iter().flatten().enumerate() {
+        if !deployments.iter().any(|d| &d.name == name) {
+            let names: Vec<&str> = deployments.iter().map(|d| d.name.as_str()).collect();
+            return Err(bad(
+                &format!("{key}.approved[{j}]"),
+                format!("no deployment is named '{name}'"),
+                &format!("name the catalog's deployments: {}", names.join(", ")),
+            ));
+        }
+    }
+    if p.max_prompt_tokens == Some(0) {
+        return Err(bad(
+            &format!("{key}.max_prompt_tokens"),
+            "must be at least 1".into(),
+            "the longest prompt allowed, in tokens, such as 8000",
+        ));
+    }
+    if let Some(header) = &p.require_header {
+        if reqwest::header::HeaderName::from_bytes(header.as_bytes()).is_err() {
+            return Err(bad(
+                &format!("{key}.require_header"),
+                format!("'{header}' is not a header name"),
+                "a header name such as x-correlation-id",
+            ));
+        }
+    }
+    Ok(Policy {
+        scope: p.scope,
+        approved: p.approved,
+        max_prompt_tokens: p.max_prompt_tokens,
+        require_header: p.require_header.map(|h| h.to_ascii_lowercase()),
     })
 }
 

@@ -17,7 +17,7 @@ use serde_json::Value;
 use crate::config::{Deployment, Governance, LedgerStore, TokensParam};
 use crate::events::{BudgetAlertEvent, Event, EventSink, SpendAction, SpendEvent};
 use crate::govern::estimate::{billing_of, input_bound, output_limit, Billing, Prices};
-use crate::govern::governor::{deployment_scope, enclosing_scopes};
+use crate::govern::governor::deployment_scope;
 use crate::govern::ledger::ReserveError;
 use crate::govern::{
     Alert, Durability, Governor, Ledger, MemoryLedger, Nanos, Reservation, SqliteLedger,
@@ -87,7 +87,7 @@ impl Spending {
         };
         Ok(Some(Arc::new(Spending {
             governor: Governor::new(ledger, g.budgets.clone()),
-            client_scopes: g.scope.as_deref().map(enclosing_scopes).unwrap_or_default(),
+            client_scopes: g.client_scopes(),
             output_bound: g.output_bound,
             events,
         })))
