@@ -104,6 +104,8 @@ error_kinds! {
     /// A governance policy refused the call before it was sent (an unapproved deployment, a
     /// prompt over the size limit, a missing correlation id).
     Policy => "policy",
+    /// The scoped handle the call was made through was revoked.
+    Revoked => "revoked",
 }
 
 impl ErrorKind {
@@ -173,6 +175,9 @@ impl ErrorKind {
                 "the catalog's `governance.policies` refused this call before it was sent: \
                  the message names the rule; call an approved deployment, shorten the prompt, \
                  or send the required header"
+            }
+            ErrorKind::Revoked => {
+                "this scoped handle was revoked by its owner: ask for a new one"
             }
             ErrorKind::Ledger => {
                 "the spend ledger failed, so the call was not sent: check that \

@@ -5,8 +5,9 @@
 use std::sync::{Arc, Mutex};
 
 use foundry_client::config::Catalog;
+use foundry_client::config::ScopeBudget;
 use foundry_client::events::{Event, SpendAction};
-use foundry_client::{ChatRequest, ClientOptions, ErrorKind, Foundry};
+use foundry_client::{ChatRequest, ClientOptions, ErrorKind, Foundry, ScopeSpec};
 use foundry_emulator::{Emulator, EmulatorConfig, DEFAULT_API_KEY};
 use futures_util::StreamExt;
 use serde_json::json;
@@ -38,7 +39,7 @@ fn client(fx: &Fixture, scenario: &str, governance: &str) -> (Foundry, Events) {
     let text = format!(
         "defaults:\n  endpoint: {}\n  auth: {{type: api_key, key: {DEFAULT_API_KEY}}}\n  \
          headers: {{x-emulator-scenario: {scenario}}}\n  retry: {{max_retries: 0}}\n\
-         deployments:\n  - name: gpt-4o-mini\n    pricing: {{input: 0.15, output: 0.6}}\n\
+         deployments:\n  - name: gpt-4o-mini\n    pricing: {{input: 0.15, output: 0.6}}\n  - name: DeepSeek-V3.2\n\
          governance:\n{governance}",
         fx.endpoint
     );
@@ -196,4 +197,128 @@ async fn the_embedded_ledger_keeps_spend_across_clients() {
     };
     assert_eq!(refused.kind(), ErrorKind::BudgetExceeded);
     assert!((2..=5).contains(&answered), "{answered}");
+}
+
+fn to(model: &str) -> ChatRequest {
+    let mut r = request(5);
+    r.model = model.to_string();
+    r
+}
+
+#[tokio::test]
+async fn a_scoped_handle_has_its_own_budget_and_its_parents() {
+    let fx = emulator().await;
+    let (client, _) = client(
+        &fx,
+        "handle_budget",
+        "  scope: acme\n  ledger: memory\n  budgets:\n    - {scope: acme, window: month, hard_usd: 0.00005}\n",
+    );
+    let bot = client
+        .scope(ScopeSpec {
+            name: "bot".into(),
+            budget: Some(ScopeBudget {
+                hard_usd: 0.00002,
+                window: Some("day".into()),
+                time_zone: None,
+                soft: None,
+            }),
+            ..ScopeSpec::default()
+        })
+        .expect("handle");
+    assert_eq!(bot.scope_path(), Some("acme/bot"));
+    let mut answered = 0;
+    let refused = loop {
+        match bot.chat(request(5)).await {
+            Ok(_) => answered += 1,
+            Err(e) => break e,
+        }
+        assert!(answered < 20);
+    };
+    assert_eq!(refused.kind(), ErrorKind::BudgetExceeded);
+    assert!(refused.message.contains("budget 'acme/bot'"), "{refused}");
+    // The parent still has room; its own cap then stops it, and the handle with it.
+    let refused = loop {
+        match client.chat(request(5)).await {
+            Ok(_) => answered += 1,
+            Err(e) => break e,
+        }
+        assert!(answered < 40);
+    };
+    assert!(refused.message.contains("budget 'acme'"), "{refused}");
+    let again = bot.chat(request(5)).await.expect_err("the org is spent");
+    assert_eq!(again.kind(), ErrorKind::BudgetExceeded);
+}
+
+#[tokio::test]
+async fn a_scoped_handle_calls_only_its_models_and_can_be_revoked() {
+    let fx = emulator().await;
+    let (client, _) = client(&fx, "handle_models", "  scope: acme\n");
+    let bot = client
+        .scope(ScopeSpec {
+            name: "bot".into(),
+            models: Some(vec!["gpt-4o-mini".into()]),
+            ..ScopeSpec::default()
+        })
+        .expect("handle");
+    bot.chat(to("gpt-4o-mini")).await.expect("approved");
+    let refused = bot
+        .chat(to("DeepSeek-V3.2"))
+        .await
+        .expect_err("not approved");
+    assert_eq!(refused.kind(), ErrorKind::Policy);
+    assert!(refused.hint.contains("gpt-4o-mini"), "{}", refused.hint);
+    client
+        .chat(to("DeepSeek-V3.2"))
+        .await
+        .expect("the parent may");
+
+    let child = bot
+        .scope(ScopeSpec {
+            name: "night-shift".into(),
+            ..ScopeSpec::default()
+        })
+        .expect("a handle of a handle");
+    assert_eq!(child.scope_path(), Some("acme/bot/night-shift"));
+    bot.revoke().expect("a handle can be revoked");
+    for handle in [&bot, &child] {
+        let e = handle.chat(to("gpt-4o-mini")).await.expect_err("revoked");
+        assert_eq!(e.kind(), ErrorKind::Revoked);
+        assert!(e.message.contains("'acme/bot'"), "{e}");
+    }
+    client
+        .chat(to("gpt-4o-mini"))
+        .await
+        .expect("the parent is not revoked");
+    let e = client.revoke().expect_err("the root is no handle");
+    assert_eq!(e.kind(), ErrorKind::InvalidRequest);
+}
+
+#[test]
+fn a_scoped_handle_refuses_bad_settings() {
+    let text = "defaults:\n  endpoint: http://127.0.0.1:9/\n  auth: {type: none}\ndeployments:\n  - name: gpt-4o-mini\n";
+    let catalog = Catalog::from_str_with_env(text, "t.yaml", &|_| None).unwrap();
+    let client = Foundry::new(catalog, ClientOptions::default()).unwrap();
+    let bad = |spec: ScopeSpec| client.scope(spec).expect_err("refused");
+    let e = bad(ScopeSpec {
+        name: "a/b".into(),
+        ..ScopeSpec::default()
+    });
+    assert!(e.message.contains("scope name"), "{e}");
+    let e = bad(ScopeSpec {
+        name: "bot".into(),
+        models: Some(vec!["gpt-5".into()]),
+        ..ScopeSpec::default()
+    });
+    assert!(e.message.contains("scope('bot').models"), "{e}");
+    let e = bad(ScopeSpec {
+        name: "bot".into(),
+        budget: Some(ScopeBudget {
+            hard_usd: f64::NAN,
+            window: Some("fortnight".into()),
+            time_zone: None,
+            soft: None,
+        }),
+        ..ScopeSpec::default()
+    });
+    assert!(e.message.contains("scope('bot').budget.window"), "{e}");
 }

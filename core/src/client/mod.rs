@@ -5,6 +5,7 @@ mod exchange;
 mod handle;
 mod payload;
 mod route;
+mod scope;
 mod settings;
 mod smoke;
 mod stream;
@@ -38,6 +39,8 @@ use route::learned::Learned;
 use route::policy::Policies;
 pub use route::spend::SpendLine;
 use route::spend::Spending;
+use scope::Revocation;
+pub use scope::ScopeSpec;
 
 /// The client. Cheap to clone and safe to share across threads and tasks: clones share the
 /// connection pool, the token cache, what was learned about deployments, the retry budget
@@ -66,6 +69,10 @@ struct Inner {
     spending: Option<Arc<Spending>>,
     /// The policies that hold for this client's scope, when the catalog has any.
     policies: Option<Arc<Policies>>,
+    /// Where credentials and the embedded ledger's path read the environment.
+    env: Env,
+    /// Set when this scoped handle (or one it came from) is revoked.
+    revocation: Revocation,
 }
 
 /// Options beyond the catalog.
@@ -88,6 +95,16 @@ pub struct ClientOptions {
 
 /// Reads one environment variable.
 pub type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+/// An [`EnvLookup`] held by the client; its values are never printed.
+#[derive(Clone)]
+struct Env(EnvLookup);
+
+impl std::fmt::Debug for Env {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Env")
+    }
+}
 
 impl std::fmt::Debug for ClientOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -136,14 +153,11 @@ impl Foundry {
                 Error::config(message).with_hint(e.hint.clone())
             })?;
         }
-        let spending = match &options.env {
-            Some(env) => Spending::open(&catalog.governance, env.as_ref(), events.clone())?,
-            None => Spending::open(
-                &catalog.governance,
-                &|name| std::env::var(name).ok(),
-                events.clone(),
-            )?,
-        };
+        let env = Env(options
+            .env
+            .clone()
+            .unwrap_or_else(|| Arc::new(|name: &str| std::env::var(name).ok())));
+        let spending = Spending::open(&catalog.governance, env.0.as_ref(), events.clone())?;
         let policies = Policies::for_client(
             &catalog.governance.policies,
             &catalog.governance.client_scopes(),
@@ -154,6 +168,8 @@ impl Foundry {
             inner: Arc::new(Inner {
                 spending,
                 policies,
+                env,
+                revocation: Revocation::default(),
                 retry_budget: Arc::new(RetryBucket::new(catalog.defaults.retry_budget)),
                 breakers: Arc::new(Breakers::new(
                     catalog.defaults.circuit_breaker,
@@ -206,6 +222,8 @@ impl Foundry {
                 pinned: inner.pinned.clone(),
                 spending: inner.spending.clone(),
                 policies: inner.policies.clone(),
+                env: inner.env.clone(),
+                revocation: inner.revocation.clone(),
             }),
         })
     }

@@ -241,6 +241,42 @@ fn resolve_policy(
     })
 }
 
+/// A scoped handle's budget ([`crate::Foundry::scope`]): the catalog budget's keys.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScopeBudget {
+    pub hard_usd: f64,
+    /// `day`, `week`, `month` (the default), `total`, or a rolling `30m` / `12h` / `30d`.
+    pub window: Option<String>,
+    pub time_zone: Option<String>,
+    /// Alert thresholds as fractions of `hard_usd` (default `[0.8]`).
+    pub soft: Option<Vec<f64>>,
+}
+
+/// The budget of the handle whose scope path is `scope`, checked like a catalog budget and
+/// named `scope(name).budget` in errors.
+pub(crate) fn handle_budget(scope: &str, name: &str, spec: &ScopeBudget) -> Result<Budget> {
+    let raw = RawBudget {
+        scope: scope.to_string(),
+        window: spec.window.clone().unwrap_or_else(|| "month".into()),
+        time_zone: spec.time_zone.clone(),
+        hard_usd: spec.hard_usd,
+        soft: spec.soft.clone(),
+    };
+    let bad = |key: &str, problem: String, hint: &str| {
+        let key = key.trim_start_matches("budget");
+        Error::config(format!("scope('{name}').budget{key}: {problem}")).with_hint(hint.to_string())
+    };
+    resolve_budget(raw, "budget", &[], &bad)
+}
+
+/// Checks one segment of a scope path (a handle's name).
+pub(crate) fn check_scope_name(name: &str) -> std::result::Result<(), String> {
+    if name.contains('/') {
+        return Err(format!("'{name}' is one name, without '/'"));
+    }
+    check_scope_path(name)
+}
+
 fn resolve_budget(
     b: RawBudget,
     key: &str,

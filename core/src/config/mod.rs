@@ -17,7 +17,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use builder::CatalogBuilder;
-pub use governance::{Governance, LedgerStore, Policy, DEFAULT_OUTPUT_BOUND};
+pub(crate) use governance::{check_scope_name, handle_budget};
+pub use governance::{Governance, LedgerStore, Policy, ScopeBudget, DEFAULT_OUTPUT_BOUND};
 pub(crate) use load::validate_defaults;
 pub use load::{check_seconds, MAX_RETRIES, MAX_SECONDS};
 pub use secret::Secret;

@@ -93,6 +93,16 @@ impl Spending {
         })))
     }
 
+    /// The spending of a handle governed by `g`, on this client's ledger.
+    pub fn for_governance(&self, g: &Governance) -> Spending {
+        Spending {
+            governor: Governor::new(Arc::clone(self.governor.ledger()), g.budgets.clone()),
+            client_scopes: g.client_scopes(),
+            output_bound: g.output_bound,
+            events: self.events.clone(),
+        }
+    }
+
     /// Reserves what one attempt at `d` may cost, giving `body` the output bound when it names
     /// no limit. None when no budget covers the attempt (or it carries no body to bill).
     pub fn hold(
