@@ -98,6 +98,15 @@ error_kinds! {
     Credential => "credential",
     /// The caller cancelled or closed the call (a stream, an aborted request) before its end.
     Cancelled => "cancelled",
+    /// A budget's hard cap would be passed: the call was refused before it was sent.
+    BudgetExceeded => "budget_exceeded",
+    /// The spend ledger could not be read or written: the call was refused unaccounted.
+    Ledger => "ledger",
+    /// A governance policy refused the call before it was sent (an unapproved deployment, a
+    /// prompt over the size limit, a missing correlation id).
+    Policy => "policy",
+    /// The scoped handle the call was made through was revoked.
+    Revoked => "revoked",
 }
 
 impl ErrorKind {
@@ -157,6 +166,23 @@ impl ErrorKind {
             }
             ErrorKind::Cancelled => {
                 "the call was cancelled by the caller, so its answer is incomplete"
+            }
+            ErrorKind::BudgetExceeded => {
+                "a hard budget would be passed: wait for its next period, lower `max_tokens` \
+                 (the call reserves its prompt and its whole output bound), or raise the cap \
+                 in `governance.budgets`"
+            }
+            ErrorKind::Policy => {
+                "the catalog's `governance.policies` refused this call before it was sent: \
+                 the message names the rule; call an approved deployment, shorten the prompt, \
+                 or send the required header"
+            }
+            ErrorKind::Revoked => {
+                "this scoped handle was revoked by its owner: ask for a new one"
+            }
+            ErrorKind::Ledger => {
+                "the spend ledger failed, so the call was not sent: check that \
+                 `governance.ledger` names a writable file on a local disk"
             }
         }
     }

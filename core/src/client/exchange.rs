@@ -7,6 +7,7 @@ use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
 use serde_json::Value;
 
+use super::route::spend::AttemptHold;
 use super::route::AttemptContext;
 use super::Foundry;
 use crate::auth::{BearerRequest, TokenGeneration};
@@ -25,6 +26,8 @@ pub(crate) struct Sent {
     pub response: Option<reqwest::Response>,
     pub request_id: Option<String>,
     pub tried: Vec<Attempt>,
+    /// The attempt's budget reservation, settled once the answer's usage is read.
+    pub hold: Option<AttemptHold>,
 }
 
 impl Sent {
@@ -91,6 +94,7 @@ impl Foundry {
                     response: Some(response),
                     request_id,
                     tried: Vec::new(),
+                    hold: None,
                 });
             }
             let body = match read_capped(response, limits.max_body_bytes).await {
@@ -114,6 +118,7 @@ impl Foundry {
                 response: None,
                 request_id,
                 tried: Vec::new(),
+                hold: None,
             });
         }
         let response_headers = response.headers().clone();

@@ -5,6 +5,7 @@ mod exchange;
 mod handle;
 mod payload;
 mod route;
+mod scope;
 mod settings;
 mod smoke;
 mod stream;
@@ -35,6 +36,11 @@ use payload::Payload;
 use route::breaker::Breakers;
 use route::budget::RetryBucket;
 use route::learned::Learned;
+use route::policy::Policies;
+pub use route::spend::SpendLine;
+use route::spend::Spending;
+use scope::Revocation;
+pub use scope::ScopeSpec;
 
 /// The client. Cheap to clone and safe to share across threads and tasks: clones share the
 /// connection pool, the token cache, what was learned about deployments, the retry budget
@@ -59,6 +65,14 @@ struct Inner {
     breakers: Arc<Breakers>,
     /// Every call goes here, whatever its `model` says ([`ClientOptions::deployment`]).
     pinned: Option<String>,
+    /// Budgets and their ledger, when the catalog has any.
+    spending: Option<Arc<Spending>>,
+    /// The policies that hold for this client's scope, when the catalog has any.
+    policies: Option<Arc<Policies>>,
+    /// Where credentials and the embedded ledger's path read the environment.
+    env: Env,
+    /// Set when this scoped handle (or one it came from) is revoked.
+    revocation: Revocation,
 }
 
 /// Options beyond the catalog.
@@ -81,6 +95,16 @@ pub struct ClientOptions {
 
 /// Reads one environment variable.
 pub type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+/// An [`EnvLookup`] held by the client; its values are never printed.
+#[derive(Clone)]
+struct Env(EnvLookup);
+
+impl std::fmt::Debug for Env {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Env")
+    }
+}
 
 impl std::fmt::Debug for ClientOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -129,8 +153,23 @@ impl Foundry {
                 Error::config(message).with_hint(e.hint.clone())
             })?;
         }
+        let env = Env(options
+            .env
+            .clone()
+            .unwrap_or_else(|| Arc::new(|name: &str| std::env::var(name).ok())));
+        let spending = Spending::open(&catalog.governance, env.0.as_ref(), events.clone())?;
+        let policies = Policies::for_client(
+            &catalog.governance.policies,
+            &catalog.governance.client_scopes(),
+            events.clone(),
+        )
+        .map(Arc::new);
         Ok(Foundry {
             inner: Arc::new(Inner {
+                spending,
+                policies,
+                env,
+                revocation: Revocation::default(),
                 retry_budget: Arc::new(RetryBucket::new(catalog.defaults.retry_budget)),
                 breakers: Arc::new(Breakers::new(
                     catalog.defaults.circuit_breaker,
@@ -181,8 +220,21 @@ impl Foundry {
                 retry_budget: inner.retry_budget.clone(),
                 breakers: inner.breakers.clone(),
                 pinned: inner.pinned.clone(),
+                spending: inner.spending.clone(),
+                policies: inner.policies.clone(),
+                env: inner.env.clone(),
+                revocation: inner.revocation.clone(),
             }),
         })
+    }
+
+    /// Each budget's spend in its current period, from the ledger (empty without budgets).
+    /// No network IO.
+    pub fn spend(&self) -> Result<Vec<SpendLine>> {
+        match &self.inner.spending {
+            Some(spending) => spending.report(),
+            None => Ok(Vec::new()),
+        }
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -294,9 +346,12 @@ impl Foundry {
     async fn embeddings_in_span(&self, request: EmbeddingsRequest) -> Result<EmbeddingsResult> {
         let started = Instant::now();
         let sent = self.send(Payload::Embeddings(&request), false).await;
-        let outcome = sent.and_then(|sent| {
+        let outcome = sent.and_then(|mut sent| {
             let mut r = wire::parse_embeddings(&sent.body)
                 .map_err(|e| e.with_deployment(sent.deployment.clone()))?;
+            if let Some(hold) = sent.hold.take() {
+                hold.settle_usage(&r.usage);
+            }
             r.deployment = sent.deployment;
             r.cost_usd = normalize::cost_usd(&r.usage, &sent.pricing);
             r.attempts = sent.tried.len() as u32;
@@ -373,7 +428,7 @@ impl Foundry {
         Ok(r)
     }
 
-    fn normalize(&self, sent: Sent) -> Result<ChatResult> {
+    fn normalize(&self, mut sent: Sent) -> Result<ChatResult> {
         let parsed = match sent.api {
             Api::Responses => wire::parse_responses(&sent.body),
             _ => wire::parse_chat(&sent.body),
@@ -383,6 +438,9 @@ impl Foundry {
                 .with_request_id(sent.request_id.clone())
                 .with_attempts(sent.tried.clone())
         })?;
+        if let Some(hold) = sent.hold.take() {
+            hold.settle_usage(&r.usage);
+        }
         r.deployment = sent.deployment;
         r.api = Some(sent.api);
         r.cost_usd = normalize::cost_usd(&r.usage, &sent.pricing);

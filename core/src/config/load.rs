@@ -7,9 +7,9 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{
-    litellm, AuthConfig, Catalog, CircuitBreaker, Defaults, Deployment, EntraConfig,
-    ExtraParameters, Limits, Pricing, RetryBudget, RetryPolicy, Route, Secret, Shape, TokenFetch,
-    TokensParam,
+    governance, litellm, AuthConfig, Catalog, CircuitBreaker, Defaults, Deployment, EntraConfig,
+    ExtraParameters, Governance, Limits, Pricing, RetryBudget, RetryPolicy, Route, Secret, Shape,
+    TokenFetch, TokensParam,
 };
 use crate::{Error, Result};
 
@@ -27,6 +27,7 @@ struct RawCatalog {
     deployments: Vec<RawDeployment>,
     #[serde(default)]
     routes: Vec<RawRoute>,
+    governance: Option<governance::RawGovernance>,
     /// Read by the emulator only.
     #[serde(default, rename = "emulator")]
     _emulator: Option<serde::de::IgnoredAny>,
@@ -334,10 +335,15 @@ fn resolve(raw: RawCatalog, origin: &str, lookup: Lookup) -> Result<Catalog> {
             fallback_on_content_filter: r.fallback_on_content_filter,
         })
         .collect();
+    let governance = match raw.governance {
+        Some(g) => governance::resolve(g, &deployments, origin)?,
+        None => Governance::default(),
+    };
     let catalog = Catalog {
         deployments,
         routes,
         defaults,
+        governance,
         template: None,
         origin: origin.to_string(),
     };

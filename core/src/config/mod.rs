@@ -7,6 +7,7 @@ mod describe;
 pub use describe::DeploymentListing;
 pub(crate) mod endpoint;
 mod env;
+mod governance;
 mod litellm;
 mod load;
 mod secret;
@@ -17,6 +18,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use builder::CatalogBuilder;
+pub(crate) use governance::{check_scope_name, handle_budget};
+pub use governance::{Governance, LedgerStore, Policy, ScopeBudget, DEFAULT_OUTPUT_BOUND};
 pub(crate) use load::validate_defaults;
 pub use load::{check_seconds, MAX_RETRIES, MAX_SECONDS};
 pub use secret::Secret;
@@ -406,6 +409,8 @@ pub struct Catalog {
     pub deployments: Vec<Deployment>,
     pub routes: Vec<Route>,
     pub defaults: Defaults,
+    /// Budgets, the client's scope and the spend ledger.
+    pub governance: Governance,
     /// A deployment used as the template for names the catalog does not list
     /// (catalogs built from the environment accept any deployment name).
     pub template: Option<Deployment>,

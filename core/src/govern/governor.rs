@@ -120,6 +120,10 @@ impl Governor {
         })
     }
 
+    pub fn budgets(&self) -> &[Budget] {
+        &self.budgets
+    }
+
     pub fn ledger(&self) -> &Arc<dyn Ledger> {
         &self.ledger
     }

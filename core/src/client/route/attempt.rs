@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::breaker::{circuit_open, stopped_by_breaker, Health, Settled};
 use super::budget::{budget_spent, Refusal};
+use super::policy::Proposed;
 use super::seconds;
 use crate::auth::{BearerRequest, TokenGeneration};
 use crate::client::exchange::{AttemptRequest, Sent};
@@ -85,8 +86,25 @@ impl Foundry {
             let d = self.inner.learned.apply(base);
             let api = ctx.payload.api_for(&d);
             // A request that cannot be built, or no time left, ends the call without an attempt.
-            let body = ctx.payload.body(&d, api, ctx.stream)?;
+            let mut body = ctx.payload.body(&d, api, ctx.stream)?;
             let per_attempt = self.attempt_timeout(ctx, &d)?;
+            if let Some(policies) = &self.inner.policies {
+                policies.check(&Proposed {
+                    deployment: &d,
+                    body: body.as_ref(),
+                    has_header: &|name| self.carries_header(ctx, &d, name),
+                })?;
+            }
+            // Each attempt is billed on its own, so each reserves before it is sent.
+            let hold = match &self.inner.spending {
+                Some(spending) => spending.hold(
+                    &d,
+                    api,
+                    body.as_mut(),
+                    ctx.deadline.saturating_duration_since(Instant::now()),
+                )?,
+                None => None,
+            };
             let started = Instant::now();
             let request = AttemptRequest {
                 deployment: &d,
@@ -131,13 +149,19 @@ impl Foundry {
                 })
             };
             let err = match outcome {
-                Ok(sent) => {
+                Ok(mut sent) => {
+                    sent.hold = hold;
                     permit.settle(Health::Healthy, None);
                     self.inner.retry_budget.refill();
                     attempt_event(None);
                     return Ok(sent);
                 }
-                Err(e) => e,
+                Err(e) => {
+                    if let Some(hold) = hold {
+                        hold.settle_failure(&e);
+                    }
+                    e
+                }
             };
             if let Settled::Opened(open_for) = permit.settle(Health::of(&err), err.retry_after) {
                 // This failure opened the breaker: no retry (the probe's failure included).
@@ -180,6 +204,16 @@ impl Foundry {
             }
             previous = Some(err);
         }
+    }
+
+    /// Whether the attempt sends header `name` (lowercase) from the catalog or the request.
+    fn carries_header(&self, ctx: &AttemptContext<'_>, d: &Deployment, name: &str) -> bool {
+        let defaults = &self.inner.catalog.defaults.headers;
+        defaults
+            .keys()
+            .chain(d.headers.keys())
+            .chain(ctx.payload.extra_headers().keys())
+            .any(|k| k.eq_ignore_ascii_case(name))
     }
 
     /// What is left of the deadline, at most `defaults.timeout_secs`; an error once it passed.

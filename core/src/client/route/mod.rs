@@ -15,6 +15,8 @@ mod attempt;
 pub(crate) mod breaker;
 pub(crate) mod budget;
 pub(crate) mod learned;
+pub(crate) mod policy;
+pub mod spend;
 
 use std::time::{Duration, Instant};
 
@@ -28,6 +30,7 @@ use crate::{Error, ErrorKind, Result};
 impl Foundry {
     /// Sends `payload` along its route until a deployment answers or the route gives up.
     pub(crate) async fn send(&self, payload: Payload<'_>, stream: bool) -> Result<Sent> {
+        self.inner.revocation.check()?;
         let catalog = &self.inner.catalog;
         let model = self.inner.pinned.as_deref().unwrap_or(payload.model());
         let target = catalog.resolve(model)?;
