@@ -137,6 +137,16 @@ export class CredentialError extends FoundryError {}
  * `AbortSignal` fired, or the stream was aborted or broken out of (openai-node's name): the
  * answer is incomplete. */
 export class APIUserAbortError extends FoundryError {}
+/** A budget's hard cap would be passed: the call was refused before it was sent. The message
+ * names the scope, its period, what it has spent or reserved and its cap. */
+export class BudgetExceededError extends FoundryError {}
+/** The spend ledger could not be read or written: the call was refused unaccounted. */
+export class LedgerError extends FoundryError {}
+/** A governance policy refused the call before it was sent (an unapproved deployment, a
+ * prompt over the size limit, a missing correlation id). */
+export class PolicyError extends FoundryError {}
+/** The scoped handle the call was made through was revoked. */
+export class RevokedError extends FoundryError {}
 /** A bug in foundry-client (a Rust panic caught at the boundary): not retryable; please
  * report it with its message. A `FoundryError`, so `instanceof FoundryError` holds. */
 export class InternalError extends FoundryError {}
@@ -173,6 +183,10 @@ export const CLASSES: Readonly<Record<ErrorKindName | 'internal', ErrorClass>> =
   invalid_response: InvalidResponseError,
   credential: CredentialError,
   cancelled: APIUserAbortError,
+  budget_exceeded: BudgetExceededError,
+  ledger: LedgerError,
+  policy: PolicyError,
+  revoked: RevokedError,
   internal: InternalError,
 };
 

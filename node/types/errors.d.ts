@@ -104,6 +104,20 @@ export declare class CredentialError extends FoundryError {
  * answer is incomplete. */
 export declare class APIUserAbortError extends FoundryError {
 }
+/** A budget's hard cap would be passed: the call was refused before it was sent. The message
+ * names the scope, its period, what it has spent or reserved and its cap. */
+export declare class BudgetExceededError extends FoundryError {
+}
+/** The spend ledger could not be read or written: the call was refused unaccounted. */
+export declare class LedgerError extends FoundryError {
+}
+/** A governance policy refused the call before it was sent (an unapproved deployment, a
+ * prompt over the size limit, a missing correlation id). */
+export declare class PolicyError extends FoundryError {
+}
+/** The scoped handle the call was made through was revoked. */
+export declare class RevokedError extends FoundryError {
+}
 /** A bug in foundry-client (a Rust panic caught at the boundary): not retryable; please
  * report it with its message. A `FoundryError`, so `instanceof FoundryError` holds. */
 export declare class InternalError extends FoundryError {

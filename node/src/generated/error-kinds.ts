@@ -19,6 +19,10 @@ export const ERROR_KIND_DOCS = {
   invalid_response: "The service answered something this client cannot read.",
   credential: "Credentials could not be obtained (Entra ID, managed identity, CLI).",
   cancelled: "The caller cancelled or closed the call (a stream, an aborted request) before its end.",
+  budget_exceeded: "A budget's hard cap would be passed: the call was refused before it was sent.",
+  ledger: "The spend ledger could not be read or written: the call was refused unaccounted.",
+  policy: "A governance policy refused the call before it was sent (an unapproved deployment, a prompt over the size limit, a missing correlation id).",
+  revoked: "The scoped handle the call was made through was revoked.",
 } as const;
 
 /** One of the core's error kinds. */

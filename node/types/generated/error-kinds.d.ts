@@ -17,6 +17,10 @@ export declare const ERROR_KIND_DOCS: {
     readonly invalid_response: "The service answered something this client cannot read.";
     readonly credential: "Credentials could not be obtained (Entra ID, managed identity, CLI).";
     readonly cancelled: "The caller cancelled or closed the call (a stream, an aborted request) before its end.";
+    readonly budget_exceeded: "A budget's hard cap would be passed: the call was refused before it was sent.";
+    readonly ledger: "The spend ledger could not be read or written: the call was refused unaccounted.";
+    readonly policy: "A governance policy refused the call before it was sent (an unapproved deployment, a prompt over the size limit, a missing correlation id).";
+    readonly revoked: "The scoped handle the call was made through was revoked.";
 };
 /** One of the core's error kinds. */
 export type ErrorKindName = keyof typeof ERROR_KIND_DOCS;
