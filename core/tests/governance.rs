@@ -322,3 +322,50 @@ fn a_scoped_handle_refuses_bad_settings() {
     });
     assert!(e.message.contains("scope('bot').budget.window"), "{e}");
 }
+
+#[tokio::test]
+async fn over_the_local_rate_limit_a_call_fails_fast_without_a_request() {
+    let fx = emulator().await;
+    let text = format!(
+        "defaults:\n  endpoint: {}\n  auth: {{type: api_key, key: {DEFAULT_API_KEY}}}\n  \
+         headers: {{x-emulator-scenario: local_rate_limit}}\n  retry: {{max_retries: 0}}\n\
+         deployments:\n  - {{name: gpt-4o-mini, tpm: 600, rpm: 100000}}\n\
+         governance:\n  rate_limits: true\n",
+        fx.endpoint
+    );
+    let catalog = Catalog::from_str_with_env(&text, "paced.yaml", &|_| None).expect("catalog");
+    let client = Foundry::new(catalog, ClientOptions::default()).expect("client");
+    // 600 tpm: 100 tokens per 10 s, 10 a second; each call counts about 18 (its prompt's
+    // 50 bytes / 4, plus max_tokens 5) and gives back what its usage did not take.
+    let mut answered = 0u32;
+    let refused = loop {
+        let mut r = request(5);
+        r.timeout = Some(0.3);
+        match client.chat(r).await {
+            Ok(_) => answered += 1,
+            Err(e) => break e,
+        }
+        assert!(answered < 100, "never paced");
+    };
+    assert_eq!(refused.kind(), ErrorKind::RateLimit, "{refused}");
+    assert_eq!(refused.status, None, "a local limit: nothing was sent");
+    assert!(refused.retry_after.is_some_and(|w| w.as_secs_f64() > 0.3));
+    assert!(
+        answered >= 5,
+        "the window's tokens admit several calls ({answered})"
+    );
+    let log: serde_json::Value = reqwest::get(format!(
+        "{}_emulator/scenarios/local_rate_limit/requests",
+        fx.endpoint
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(
+        log.as_array().unwrap().len() as u32,
+        answered,
+        "the refused call sent nothing"
+    );
+}

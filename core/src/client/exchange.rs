@@ -7,6 +7,7 @@ use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
 use serde_json::Value;
 
+use super::route::pacing::Admission;
 use super::route::spend::AttemptHold;
 use super::route::AttemptContext;
 use super::Foundry;
@@ -28,6 +29,8 @@ pub(crate) struct Sent {
     pub tried: Vec<Attempt>,
     /// The attempt's budget reservation, settled once the answer's usage is read.
     pub hold: Option<AttemptHold>,
+    /// The attempt's grant of local rate limit, given back in part once its usage is read.
+    pub pace: Option<Admission>,
 }
 
 impl Sent {
@@ -95,6 +98,7 @@ impl Foundry {
                     request_id,
                     tried: Vec::new(),
                     hold: None,
+                    pace: None,
                 });
             }
             let body = match read_capped(response, limits.max_body_bytes).await {
@@ -119,6 +123,7 @@ impl Foundry {
                 request_id,
                 tried: Vec::new(),
                 hold: None,
+                pace: None,
             });
         }
         let response_headers = response.headers().clone();

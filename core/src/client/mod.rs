@@ -36,6 +36,7 @@ use payload::Payload;
 use route::breaker::Breakers;
 use route::budget::RetryBucket;
 use route::learned::Learned;
+use route::pacing::Pacer;
 use route::policy::Policies;
 pub use route::spend::SpendLine;
 use route::spend::Spending;
@@ -73,6 +74,8 @@ struct Inner {
     env: Env,
     /// Set when this scoped handle (or one it came from) is revoked.
     revocation: Revocation,
+    /// The deployments' local rate limits, when `governance.rate_limits` is on.
+    pacer: Option<Arc<Pacer>>,
 }
 
 /// Options beyond the catalog.
@@ -164,12 +167,15 @@ impl Foundry {
             events.clone(),
         )
         .map(Arc::new);
+        let pacer =
+            (catalog.governance.rate_limits).then(|| Arc::new(Pacer::new(&catalog.deployments)));
         Ok(Foundry {
             inner: Arc::new(Inner {
                 spending,
                 policies,
                 env,
                 revocation: Revocation::default(),
+                pacer,
                 retry_budget: Arc::new(RetryBucket::new(catalog.defaults.retry_budget)),
                 breakers: Arc::new(Breakers::new(
                     catalog.defaults.circuit_breaker,
@@ -224,6 +230,7 @@ impl Foundry {
                 policies: inner.policies.clone(),
                 env: inner.env.clone(),
                 revocation: inner.revocation.clone(),
+                pacer: inner.pacer.clone(),
             }),
         })
     }
@@ -352,6 +359,9 @@ impl Foundry {
             if let Some(hold) = sent.hold.take() {
                 hold.settle_usage(&r.usage);
             }
+            if let Some(pace) = sent.pace.take() {
+                pace.settle(r.usage.total_tokens);
+            }
             r.deployment = sent.deployment;
             r.cost_usd = normalize::cost_usd(&r.usage, &sent.pricing);
             r.attempts = sent.tried.len() as u32;
@@ -440,6 +450,9 @@ impl Foundry {
         })?;
         if let Some(hold) = sent.hold.take() {
             hold.settle_usage(&r.usage);
+        }
+        if let Some(pace) = sent.pace.take() {
+            pace.settle(r.usage.total_tokens);
         }
         r.deployment = sent.deployment;
         r.api = Some(sent.api);

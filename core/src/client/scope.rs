@@ -98,6 +98,7 @@ impl Foundry {
                 spending,
                 policies,
                 revocation,
+                pacer: inner.pacer.clone(),
             }),
         })
     }

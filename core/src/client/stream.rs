@@ -14,6 +14,7 @@ use futures_util::{Stream, StreamExt};
 
 use super::exchange::Sent;
 use super::reasoning_exhausted_error;
+use super::route::pacing::Admission;
 use super::route::spend::AttemptHold;
 use crate::config::Pricing;
 use crate::events::{EventSink, ResultEvent};
@@ -52,6 +53,8 @@ pub struct ChatStream {
     received: u64,
     /// The attempt's budget reservation, settled when the stream ends or is dropped.
     hold: Option<AttemptHold>,
+    /// The attempt's local rate-limit grant, partly given back when the usage arrives.
+    pace: Option<Admission>,
     /// Bytes of answer (text, reasoning, tool arguments) received: a bound of the output
     /// tokens billed so far, for a stream that ends before its usage.
     output_bytes: u64,
@@ -93,6 +96,7 @@ impl ChatStream {
     ) -> ChatStream {
         let mut sent = sent;
         let hold = sent.hold.take();
+        let pace = sent.pace.take();
         let body = sent.response.map(|r| r.bytes_stream().boxed());
         ChatStream {
             body,
@@ -117,6 +121,7 @@ impl ChatStream {
             bounds,
             received: 0,
             hold,
+            pace,
             output_bytes: 0,
         }
     }
@@ -245,6 +250,9 @@ impl ChatStream {
                 }
                 Some(hold) => hold.settle_consumed(self.output_bytes),
                 None => {}
+            }
+            if let (Some(pace), true) = (self.pace.take(), r.usage.total_tokens > 0) {
+                pace.settle(r.usage.total_tokens);
             }
             r.attempts = self.tried.len() as u32;
             r.tried = std::mem::take(&mut self.tried);

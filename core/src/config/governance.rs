@@ -53,6 +53,8 @@ pub struct Governance {
     pub output_bound: u64,
     /// Rules checked before any I/O, for the scopes they name.
     pub policies: Vec<Policy>,
+    /// Pace each deployment with a `tpm` / `rpm` to it in the client, queueing calls over it.
+    pub rate_limits: bool,
 }
 
 /// What a scope's calls must satisfy before they are sent.
@@ -76,6 +78,7 @@ impl Default for Governance {
             ledger: LedgerStore::default(),
             output_bound: DEFAULT_OUTPUT_BOUND,
             policies: Vec::new(),
+            rate_limits: false,
         }
     }
 }
@@ -105,6 +108,8 @@ pub(crate) struct RawGovernance {
     budgets: Vec<RawBudget>,
     #[serde(default)]
     policies: Vec<RawPolicy>,
+    #[serde(default)]
+    rate_limits: bool,
 }
 
 #[derive(Deserialize)]
@@ -189,6 +194,7 @@ pub(crate) fn resolve(
         ledger,
         output_bound,
         policies,
+        rate_limits: raw.rate_limits,
     })
 }
 

@@ -5,8 +5,11 @@
 
 use std::time::{Duration, Instant};
 
+use serde_json::Value;
+
 use super::breaker::{circuit_open, stopped_by_breaker, Health, Settled};
 use super::budget::{budget_spent, Refusal};
+use super::pacing::Priority;
 use super::policy::Proposed;
 use super::seconds;
 use crate::auth::{BearerRequest, TokenGeneration};
@@ -87,7 +90,13 @@ impl Foundry {
             let api = ctx.payload.api_for(&d);
             // A request that cannot be built, or no time left, ends the call without an attempt.
             let mut body = ctx.payload.body(&d, api, ctx.stream)?;
-            let per_attempt = self.attempt_timeout(ctx, &d)?;
+            // A client field: the call's class in the local rate-limit queue, never sent.
+            let priority = Priority::parse(
+                body.as_mut()
+                    .and_then(Value::as_object_mut)
+                    .and_then(|b| b.remove("priority"))
+                    .as_ref(),
+            )?;
             if let Some(policies) = &self.inner.policies {
                 policies.check(&Proposed {
                     deployment: &d,
@@ -95,6 +104,16 @@ impl Foundry {
                     has_header: &|name| self.carries_header(ctx, &d, name),
                 })?;
             }
+            let pace = match &self.inner.pacer {
+                Some(pacer) => {
+                    let tokens =
+                        paced_tokens(body.as_ref(), self.inner.catalog.governance.output_bound);
+                    let deadline = tokio::time::Instant::from_std(ctx.deadline);
+                    pacer.admit(&d, tokens, priority, deadline).await?
+                }
+                None => None,
+            };
+            let per_attempt = self.attempt_timeout(ctx, &d)?;
             // Each attempt is billed on its own, so each reserves before it is sent.
             let hold = match &self.inner.spending {
                 Some(spending) => spending.hold(
@@ -151,6 +170,7 @@ impl Foundry {
             let err = match outcome {
                 Ok(mut sent) => {
                     sent.hold = hold;
+                    sent.pace = pace;
                     permit.settle(Health::Healthy, None);
                     self.inner.retry_budget.refill();
                     attempt_event(None);
@@ -159,6 +179,9 @@ impl Foundry {
                 Err(e) => {
                     if let Some(hold) = hold {
                         hold.settle_failure(&e);
+                    }
+                    if let (Some(pacer), Some(429)) = (&self.inner.pacer, e.status) {
+                        pacer.throttled(&d);
                     }
                     e
                 }
@@ -323,6 +346,17 @@ impl Foundry {
             Decision::GiveUp => Next::Return(err.clone()),
         }
     }
+}
+
+/// What an attempt counts against its deployment's TPM, as Azure's admission does: the
+/// prompt's estimated tokens (UTF-8 bytes / 4) plus the output bound.
+fn paced_tokens(body: Option<&Value>, default_output: u64) -> u64 {
+    let Some(params) = body.and_then(Value::as_object) else {
+        return 0;
+    };
+    let prompt = crate::govern::estimate::input_bound(params).div_ceil(4);
+    let output = crate::govern::estimate::output_limit(params).unwrap_or(default_output);
+    prompt.saturating_add(output)
 }
 
 fn deadline_error(d: &Deployment) -> Error {

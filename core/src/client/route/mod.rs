@@ -15,6 +15,7 @@ mod attempt;
 pub(crate) mod breaker;
 pub(crate) mod budget;
 pub(crate) mod learned;
+pub(crate) mod pacing;
 pub(crate) mod policy;
 pub mod spend;
 
