@@ -21,6 +21,7 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "BudgetExceededError",
     "ConfigError",
     "ContentFilterError",
     "CredentialError",
@@ -29,11 +30,14 @@ __all__ = [
     "InternalServerError",
     "InvalidRequestError",
     "InvalidResponseError",
+    "LedgerError",
     "NotFoundError",
     "OperationUnsupportedError",
     "PermissionDeniedError",
+    "PolicyError",
     "RateLimitError",
     "ReasoningExhaustedError",
+    "RevokedError",
     "StreamError",
 ]
 
@@ -229,6 +233,32 @@ class APIUserAbortError(FoundryError):
     end, so the answer is incomplete. openai's name for the same case."""
 
     _kind = "cancelled"
+
+
+class BudgetExceededError(FoundryError):
+    """A budget's hard cap would be passed: the call was refused before it was sent. The
+    message names the scope, its period, what it has spent or reserved and its cap."""
+
+    _kind = "budget_exceeded"
+
+
+class LedgerError(FoundryError):
+    """The spend ledger could not be read or written: the call was refused unaccounted."""
+
+    _kind = "ledger"
+
+
+class PolicyError(FoundryError):
+    """A governance policy refused the call before it was sent (an unapproved deployment, a
+    prompt over the size limit, a missing correlation id)."""
+
+    _kind = "policy"
+
+
+class RevokedError(FoundryError):
+    """The scoped handle the call was made through was revoked."""
+
+    _kind = "revoked"
 
 
 class InternalError(FoundryError):

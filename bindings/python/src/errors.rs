@@ -30,6 +30,10 @@ fn class_name(kind: ErrorKind) -> &'static str {
         ErrorKind::InvalidResponse => "InvalidResponseError",
         ErrorKind::Credential => "CredentialError",
         ErrorKind::Cancelled => "APIUserAbortError",
+        ErrorKind::BudgetExceeded => "BudgetExceededError",
+        ErrorKind::Ledger => "LedgerError",
+        ErrorKind::Policy => "PolicyError",
+        ErrorKind::Revoked => "RevokedError",
         // A kind added to the core after this binding: still a FoundryError, with its
         // `kind` attribute naming it.
         _ => "FoundryError",
