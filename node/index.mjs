@@ -34,8 +34,23 @@ export const {
   ReasoningExhaustedError,
   InvalidResponseError,
   CredentialError,
+  APIUserAbortError,
+  BudgetExceededError,
+  LedgerError,
+  PolicyError,
+  RevokedError,
   InternalError,
+  ConflictError,
+  UnprocessableEntityError,
+  APIError,
+  APIConnectionError,
+  APIConnectionTimeoutError,
+  InternalServerError,
   AbortError,
+  OpenAIError,
+  CLASSES,
+  errorKinds,
+  ERROR_KIND_DOCS,
 } = cjs;
 
 export default cjs;

@@ -11,7 +11,7 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 
 /**
  * A cancellation switch: the JS wrapper creates one per call that has an `AbortSignal`
- * (and one per stream) and flips it from the signal's `abort` event. No IO.
+ * (and one per stream while it opens) and flips it from the signal's `abort` event. No IO.
  */
 export declare class CancelToken {
   constructor()
@@ -20,33 +20,37 @@ export declare class CancelToken {
 }
 
 /**
- * The client. Constructors do file IO at most (never network IO); every call returns a
+ * The client. Constructing it does file IO at most (never network IO); every call returns a
  * Promise and runs on the addon's tokio runtime.
  */
 export declare class NativeClient {
-  /** A client over a YAML/JSON catalog file (native or LiteLLM format). File IO only. */
-  static fromConfig(path: string, options?: NativeOptions | undefined | null, onEvent?: ((event: string) => void) | undefined | null): NativeClient
-  /** A client over a catalog given as JSON text; `origin` names it in errors. No IO. */
-  static fromCatalog(catalog: string, origin: string, options?: NativeOptions | undefined | null, onEvent?: ((event: string) => void) | undefined | null): NativeClient
   /**
-   * A client from `FOUNDRY_ENDPOINT` / `FOUNDRY_API_KEY` or the Azure SDK variable names
-   * (read from `options.env` when given). No IO.
+   * `new Foundry({...})`: the settings converted into the core's `ClientSettings`, whose
+   * precedence and validation decide (`Foundry::from_settings`). File IO at most.
    */
-  static fromEnv(options?: NativeOptions | undefined | null, onEvent?: ((event: string) => void) | undefined | null): NativeClient
+  constructor(settings: NativeSettings, onEvent?: ((event: string) => void) | undefined | null, tokenProvider?: (() => Promise<string>) | undefined | null)
+  /**
+   * `withOptions({...})`: a client sharing this one's connections, tokens, budget and
+   * breakers, with other call settings (`Foundry::with_options`). No IO.
+   */
+  withOptions(options: NativeCallOptions): NativeClient
   /**
    * A chat completion; `request` is the OpenAI-style request as JSON. Resolves with
    * `{result, view?}` JSON.
    */
   chat(request: string, cancel?: CancelToken | undefined | null): Promise<string>
-  /** A streamed chat completion; `cancel` (the stream's token) also stops it later. */
-  chatStream(request: string, cancel: CancelToken): Promise<NativeStream>
+  /**
+   * A streamed chat completion; `cancel` stops it while it opens (the stream's own
+   * `cancel()` after).
+   */
+  chatStream(request: string, cancel?: CancelToken | undefined | null): Promise<NativeStream>
   /**
    * A Responses-API call. Resolves with `{result}` JSON (`result.raw` is the Responses
    * object).
    */
   responses(request: string, cancel?: CancelToken | undefined | null): Promise<string>
   /** A streamed Responses-API call; chunks carry the Responses events as `raw`. */
-  responsesStream(request: string, cancel: CancelToken): Promise<NativeStream>
+  responsesStream(request: string, cancel?: CancelToken | undefined | null): Promise<NativeStream>
   /** Embeddings for one input or a batch. Resolves with `{result}` JSON. */
   embeddings(request: string, cancel?: CancelToken | undefined | null): Promise<string>
   /** The model-inference endpoint's `/info` for a deployment, as JSON text. */
@@ -68,21 +72,21 @@ export declare class NativeStream {
   /** The deployment streaming the answer. No IO. */
   get deployment(): string
   /**
-   * The next chunk as JSON (`{result, view?}`), `null` at the end or once closed.
-   * Rejects with the core's error if the stream fails, or as aborted once cancelled.
-   * Performs network IO on the tokio runtime; never blocks the JS thread.
+   * The next chunk as JSON (`{result, view?}`), `null` at the clean end. Rejects with the
+   * core's error: the same one again after a failure, `cancelled` after `cancel()`.
+   * Network IO on the tokio runtime; never blocks the JS thread.
    */
   next(): Promise<string | null>
   /**
-   * The whole answer folded from the chunks (usage and cost included when the service
-   * sent usage), as JSON; `null` until the stream has ended cleanly. No IO.
+   * The whole answer folded from the chunks, as JSON; `null` until the stream has ended
+   * cleanly. No IO.
    */
   result(): string | null
   /**
-   * Stops the stream and closes its connection (what `break` in `for await` calls).
-   * A pending `next()` resolves as aborted. Idempotent; never blocks.
+   * Stops the stream and closes its connection (`break`, `controller.abort()`,
+   * `stream.abort()`); a pending `next()` rejects as `cancelled`. Idempotent; never blocks.
    */
-  close(): void
+  cancel(): void
 }
 
 /**
@@ -106,13 +110,38 @@ export declare function benchNoopAsync(): Promise<void>
  */
 export declare function debugPanic(sync: boolean): Promise<void> | undefined
 
-/** Options every constructor takes. */
-export interface NativeOptions {
-  /** Extra PEM CA certificates to trust (a proxy, or the emulator's https port). */
-  caPem?: string
-  /**
-   * Variables used instead of the process environment: for `${NAME}` in catalogs, for
-   * catalogs built from the environment, and for credentials (`AZURE_CLIENT_ID`, ...).
-   */
+/**
+ * The core's error kinds (`ErrorKind::ALL`), for the TS wrapper's test that every kind has
+ * a class of its own. No IO.
+ */
+export declare function errorKinds(): Array<string>
+
+/** `withOptions({...})`: openai-node's names, `timeout` in milliseconds. */
+export interface NativeCallOptions {
+  defaultHeaders?: Record<string, string>
+  timeout?: number
+  maxRetries?: number
+}
+
+/**
+ * The constructor's settings, as the TS wrapper passes them (the `config` option split by
+ * type: a path, or a catalog object as JSON).
+ */
+export interface NativeSettings {
+  /** `config` given as a string: a YAML or JSON catalog file. */
+  configPath?: string
+  /** `config` given as an object: the catalog (file format or LiteLLM's), as JSON text. */
+  configJson?: string
+  /** Names the catalog object in errors. */
+  configOrigin?: string
+  endpoint?: string
+  apiKey?: string
+  apiVersion?: string
+  deployment?: string
+  defaultHeaders?: Record<string, string>
+  /** Milliseconds, as openai-node's `timeout`. */
+  timeout?: number
+  maxRetries?: number
   env?: Record<string, string>
+  caPem?: string
 }

@@ -841,3 +841,4 @@ module.exports.NativeStream = nativeBinding.NativeStream
 module.exports.benchNoop = nativeBinding.benchNoop
 module.exports.benchNoopAsync = nativeBinding.benchNoopAsync
 module.exports.debugPanic = nativeBinding.debugPanic
+module.exports.errorKinds = nativeBinding.errorKinds

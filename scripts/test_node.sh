@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Node package's gates, from a fresh clone: install the pinned tools (npm ci), build the
 # addon (debug), regenerate the TypeScript declarations and fail if they differ from the
-# committed ones, type-check the example under --strict, and run the node:test suites (every
+# committed ones (and node/src/generated/, the result and deployment shapes and the error kinds
+# generated from the Rust types), type-check the example under --strict, and run the node:test suites (every
 # conformance vector against the emulator, plus abort, event loop, errors, events, API).
 # Talks only to the npm registry (npm ci) and loopback.
 set -euo pipefail
@@ -14,6 +15,9 @@ step() { printf '\n==> %s\n' "$*"; }
 step "emulator binary"
 cargo build --quiet -p foundry-emulator
 export FOUNDRY_EMULATOR_BIN="${CARGO_TARGET_DIR:-$root/target}/debug/foundry-emulator"
+
+step "node/src/generated/ matches the Rust types (FOUNDRY_UPDATE_GENERATED=1 rewrites it)"
+cargo test --quiet -p foundry-client-node generated
 
 cd node
 step "npm ci"

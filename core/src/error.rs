@@ -8,17 +8,19 @@ use serde::Serialize;
 
 use crate::types::{Attempt, ContentFilterReport};
 
-/// Declares [`ErrorKind`], its stable names and [`ErrorKind::ALL`] from one list, so a new
-/// kind cannot be left out of `ALL` (every binding's tests walk it to prove each kind has its
-/// own class).
+/// Declares [`ErrorKind`], its stable names, its docs and [`ErrorKind::ALL`] from one list, so
+/// a new kind cannot be left out of `ALL` (every binding's tests walk it to prove each kind has
+/// its own class), and exports [`for_each_error_kind!`] so a binding can generate its own
+/// per-kind type (a UniFFI variant, a class table) from the same list, docs included.
 macro_rules! error_kinds {
-    ($($(#[$doc:meta])* $kind:ident => $name:literal,)+) => {
+    ($d:tt $($(#[doc = $doc:literal])* $kind:ident => $name:literal,)+) => {
         /// What went wrong, in the terms a caller acts on.
         #[non_exhaustive]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
         #[serde(rename_all = "snake_case")]
+        #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
         pub enum ErrorKind {
-            $($(#[$doc])* $kind,)+
+            $($(#[doc = $doc])* $kind,)+
         }
 
         impl ErrorKind {
@@ -39,11 +41,29 @@ macro_rules! error_kinds {
                     _ => None,
                 }
             }
+
+            /// The kind's one-sentence description: its doc comment here, which every
+            /// binding shows as its error class's docs instead of retyping it.
+            pub fn doc(self) -> &'static str {
+                match self {
+                    $(ErrorKind::$kind => concat!($($doc),*).trim_ascii(),)+
+                }
+            }
+        }
+
+        /// Calls `$callback! { $( #[doc = "..."] Kind => "name", )+ }` with every error kind,
+        /// so a binding's per-kind code is generated from the core's list and cannot miss one.
+        #[macro_export]
+        macro_rules! for_each_error_kind {
+            ($d callback:ident) => {
+                $d callback! { $($(#[doc = $doc])* $kind => $name,)+ }
+            };
         }
     };
 }
 
 error_kinds! {
+    $
     /// The catalog (file, environment or builder) is unusable.
     Config => "config",
     /// The caller's request was refused before anything was sent.
@@ -78,6 +98,15 @@ error_kinds! {
     Credential => "credential",
     /// The caller cancelled or closed the call (a stream, an aborted request) before its end.
     Cancelled => "cancelled",
+    /// A budget's hard cap would be passed: the call was refused before it was sent.
+    BudgetExceeded => "budget_exceeded",
+    /// The spend ledger could not be read or written: the call was refused unaccounted.
+    Ledger => "ledger",
+    /// A governance policy refused the call before it was sent (an unapproved deployment, a
+    /// prompt over the size limit, a missing correlation id).
+    Policy => "policy",
+    /// The scoped handle the call was made through was revoked.
+    Revoked => "revoked",
 }
 
 impl ErrorKind {
@@ -138,6 +167,23 @@ impl ErrorKind {
             ErrorKind::Cancelled => {
                 "the call was cancelled by the caller, so its answer is incomplete"
             }
+            ErrorKind::BudgetExceeded => {
+                "a hard budget would be passed: wait for its next period, lower `max_tokens` \
+                 (the call reserves its prompt and its whole output bound), or raise the cap \
+                 in `governance.budgets`"
+            }
+            ErrorKind::Policy => {
+                "the catalog's `governance.policies` refused this call before it was sent: \
+                 the message names the rule; call an approved deployment, shorten the prompt, \
+                 or send the required header"
+            }
+            ErrorKind::Revoked => {
+                "this scoped handle was revoked by its owner: ask for a new one"
+            }
+            ErrorKind::Ledger => {
+                "the spend ledger failed, so the call was not sent: check that \
+                 `governance.ledger` names a writable file on a local disk"
+            }
         }
     }
 }
@@ -153,10 +199,12 @@ impl fmt::Display for ErrorKind {
 /// FFI boundary as text, and is redacted of secrets where it is captured. Each binding turns
 /// it into its language's cause (`__cause__` in Python, `cause` in Node and Kotlin).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "NormalizedCause"))]
 pub struct Cause {
     pub message: String,
     /// What this cause came from, in turn.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub cause: Option<Box<Cause>>,
 }
 
@@ -224,6 +272,7 @@ impl std::error::Error for Cause {
 
 /// Everything known about one failure. Boxed inside [`Error`] so `Result` stays small.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "ErrorDetails"))]
 pub struct ErrorDetails {
     pub kind: ErrorKind,
     pub message: String,
@@ -238,6 +287,7 @@ pub struct ErrorDetails {
     pub hint: String,
     /// The server's retry hint, for rate limits.
     #[serde(rename = "retry_after_ms", serialize_with = "ser_ms")]
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub retry_after: Option<Duration>,
     /// Which categories fired, for content-filter errors.
     pub content_filter: Option<ContentFilterReport>,
@@ -249,6 +299,7 @@ pub struct ErrorDetails {
     pub unanswered: bool,
     /// The failure this error came from, when there was one below the client.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub cause: Option<Cause>,
 }
 
@@ -464,6 +515,25 @@ mod tests {
             assert!(!kind.default_hint().is_empty());
         }
         assert_eq!(ErrorKind::from_name("aborted"), None);
+    }
+
+    #[test]
+    fn the_kind_list_generates_docs_and_per_kind_code() {
+        // What a binding does with the exported list: one item per kind, docs carried.
+        macro_rules! collect {
+            ($($(#[doc = $doc:literal])* $kind:ident => $name:literal,)+) => {
+                vec![$((ErrorKind::$kind, $name, concat!($($doc),*).trim()),)+]
+            };
+        }
+        let generated = for_each_error_kind!(collect);
+        assert_eq!(generated.len(), ErrorKind::ALL.len());
+        for ((kind, name, doc), &listed) in generated.into_iter().zip(ErrorKind::ALL) {
+            assert_eq!(kind, listed);
+            assert_eq!(name, kind.as_str());
+            assert_eq!(doc, kind.doc());
+            assert!(doc.len() > 10 && !doc.starts_with(' '), "{name}: {doc:?}");
+        }
+        assert!(ErrorKind::RateLimit.doc().starts_with("429"));
     }
 
     #[test]

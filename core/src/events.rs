@@ -23,6 +23,59 @@ pub enum Event {
     Circuit(CircuitEvent),
     /// A retry was not made: the client's retry budget could not pay for it.
     RetryRefused(RetryRefusedEvent),
+    /// An attempt's budget reservation was made, settled, released or refused.
+    Spend(SpendEvent),
+    /// A budget's soft threshold was crossed (once per scope, period and threshold).
+    BudgetAlert(BudgetAlertEvent),
+    /// The governance policies admitted or refused an attempt, before it was sent.
+    Policy(PolicyEvent),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyEvent {
+    pub deployment: String,
+    pub allowed: bool,
+    /// The rule that refused: `approved`, `require_header` or `max_prompt_tokens`.
+    pub rule: Option<&'static str>,
+    /// The scope whose policy refused (None: a policy for every call).
+    pub scope: Option<String>,
+}
+
+/// What happened to an attempt's budget reservation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SpendAction {
+    /// Held before the attempt was sent.
+    Reserved,
+    /// Replaced by the attempt's bill.
+    Settled,
+    /// Dropped: the attempt was not billed.
+    Released,
+    /// Refused: a hard cap would have been passed, so nothing was sent.
+    Refused,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SpendEvent {
+    pub action: SpendAction,
+    pub deployment: String,
+    /// The attempt's reservation (its upper bound of cost).
+    pub reserved_usd: f64,
+    /// What was booked: the bill when settled, 0 otherwise.
+    pub charged_usd: f64,
+    /// The budget scope that refused the call, when refused.
+    pub scope: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BudgetAlertEvent {
+    pub scope: String,
+    /// The window's period, as its ledger key ("month:2026-12@Europe/Berlin").
+    pub period: String,
+    /// The threshold crossed, as a fraction of the cap (0.8).
+    pub threshold: f64,
+    pub spent_usd: f64,
+    pub cap_usd: f64,
 }
 
 /// Where a deployment's circuit breaker stands.
@@ -197,6 +250,21 @@ impl EventSink {
         }
     }
 
+    /// Builds and delivers a budget event, gated like the attempt events it accompanies.
+    pub fn spend(&self, make: impl FnOnce() -> SpendEvent) {
+        self.decision(|| Event::Spend(make()));
+    }
+
+    /// Delivers a per-attempt governance decision, gated like the attempt events.
+    pub fn decision(&self, make: impl FnOnce() -> Event) {
+        if self.callback.is_some()
+            || tracing::enabled!(tracing::Level::DEBUG)
+            || log::max_level() >= log::LevelFilter::Debug
+        {
+            self.emit(make());
+        }
+    }
+
     /// Builds and delivers a result event when someone listens (the callback, an info-level
     /// subscriber or the call's span).
     pub fn result(&self, make: impl FnOnce() -> ResultEvent) {
@@ -274,6 +342,29 @@ impl EventSink {
                 cost = r.cost,
                 available = r.available,
                 "retry refused: the client's retry budget is spent"
+            ),
+            Event::Spend(s) => tracing::debug!(
+                gen_ai.request.model = %s.deployment,
+                action = ?s.action,
+                reserved_usd = s.reserved_usd,
+                charged_usd = s.charged_usd,
+                scope = s.scope.as_deref(),
+                "budget"
+            ),
+            Event::Policy(p) => tracing::debug!(
+                gen_ai.request.model = %p.deployment,
+                allowed = p.allowed,
+                rule = p.rule,
+                scope = p.scope.as_deref(),
+                "policy"
+            ),
+            Event::BudgetAlert(a) => tracing::warn!(
+                scope = %a.scope,
+                period = %a.period,
+                threshold = a.threshold,
+                spent_usd = a.spent_usd,
+                cap_usd = a.cap_usd,
+                "budget alert: a soft threshold was crossed"
             ),
         }
         if let Some(callback) = &self.callback {

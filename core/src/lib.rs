@@ -12,15 +12,17 @@ mod client;
 pub mod events;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod govern;
 pub mod normalize;
 mod retry;
 pub mod sse;
 pub mod stream;
+pub mod view;
 pub mod wire;
 
 pub use client::{
     CallOverrides, CatalogSource, ChatStream, ClientOptions, ClientSettings, EnvLookup, Foundry,
-    SmokeResult, StreamHandle, TokenProvider,
+    ScopeSpec, SmokeResult, SpendLine, StreamHandle, TokenProvider,
 };
 pub use config::{Catalog, Deployment, Secret, Shape};
 pub use error::{Cause, Error, ErrorDetails, ErrorKind, Result};

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::config::RetryPolicy;
-use crate::{Error, ErrorKind};
+use crate::Error;
 
 /// What to do after a failed attempt.
 #[derive(Debug, PartialEq)]
@@ -68,22 +68,10 @@ pub(crate) fn decide(
     Decision::RetryAfter(wait)
 }
 
-/// Whether a route moves on to its next deployment after `err`.
-pub(crate) fn falls_back(err: &Error, on_content_filter: bool) -> bool {
-    match err.kind() {
-        ErrorKind::RateLimit
-        | ErrorKind::Server
-        | ErrorKind::Timeout
-        | ErrorKind::Connection
-        | ErrorKind::Stream => true,
-        ErrorKind::ContentFilter => on_content_filter,
-        _ => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ErrorKind;
 
     fn policy() -> RetryPolicy {
         RetryPolicy {
@@ -203,19 +191,5 @@ mod tests {
             decide(&p, &server, 0, Duration::from_millis(1)),
             Decision::GiveUp
         );
-    }
-
-    #[test]
-    fn fallback_rules() {
-        assert!(falls_back(&Error::new(ErrorKind::RateLimit, "x"), false));
-        assert!(!falls_back(
-            &Error::new(ErrorKind::ContentFilter, "x"),
-            false
-        ));
-        assert!(falls_back(&Error::new(ErrorKind::ContentFilter, "x"), true));
-        assert!(!falls_back(
-            &Error::new(ErrorKind::Authentication, "x"),
-            true
-        ));
     }
 }

@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 /// Which service API produced (or will carry) a call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Api {
     Chat,
     Responses,
@@ -80,18 +81,25 @@ pub struct EmbeddingsRequest {
 
 /// Token counts, whatever the API called them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Usage {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub input_tokens: u64,
     /// Prompt tokens served from the cache (billed at the cached-input price).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub cached_input_tokens: u64,
     /// Completion tokens, reasoning included.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub output_tokens: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub reasoning_tokens: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub total_tokens: u64,
 }
 
 /// One category's verdict from Azure's content filter.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CategoryResult {
     /// `prompt` or `completion`.
     pub source: String,
@@ -108,6 +116,7 @@ pub struct CategoryResult {
 
 /// Azure's content-safety outcome for a call.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ContentFilterReport {
     /// True when any category filtered the prompt or the completion.
     pub filtered: bool,
@@ -119,6 +128,7 @@ pub struct ContentFilterReport {
 
 /// A function call the model asked for.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ToolCall {
     pub id: String,
     pub name: String,
@@ -128,12 +138,14 @@ pub struct ToolCall {
 
 /// One HTTP attempt made for a call (retries and fallbacks included).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Attempt {
     pub deployment: String,
     pub api: Api,
     pub status: Option<u16>,
     /// The error kind this attempt ended in, if it failed.
     pub error: Option<String>,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub latency_ms: u64,
     /// True when this attempt went to a fallback deployment of the route.
     pub fallback: bool,
@@ -141,6 +153,7 @@ pub struct Attempt {
 
 /// The normalized answer of a chat or Responses call.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ChatResult {
     pub id: String,
     /// The model the service reports (not the deployment name).
@@ -168,6 +181,7 @@ pub struct ChatResult {
 
 /// One streamed piece, the same type for chat and Responses streams.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ChatChunk {
     pub id: String,
     pub model: String,
@@ -187,6 +201,7 @@ pub struct ChatChunk {
 
 /// A fragment of a streamed tool call; `id` and `name` arrive first, then argument text.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ToolCallDelta {
     pub index: u32,
     pub id: Option<String>,
@@ -196,14 +211,17 @@ pub struct ToolCallDelta {
 
 /// One vector of an embeddings answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Embedding {
     pub index: u32,
     /// Floats, or base64 text when `encoding_format: "base64"` was asked.
+    #[cfg_attr(feature = "ts", ts(type = "number[] | string"))]
     pub embedding: Value,
 }
 
 /// The normalized answer of an embeddings call.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct EmbeddingsResult {
     pub model: String,
     pub deployment: String,

@@ -6,9 +6,8 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use foundry_client::wire::{
-    chat_completion_view, error_from_response, parse_chat, parse_responses,
-};
+use foundry_client::view::chat_completion_view;
+use foundry_client::wire::{error_from_response, parse_chat, parse_responses};
 use foundry_client::{ChatResult, ErrorKind};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;

@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   } catch (e) {
     if (e instanceof RateLimitError) console.log(e.retryAfter, e.retryable);
     else if (e instanceof ContentFilterError) console.log(e.categories);
-    else if (e instanceof FoundryError) console.log(e.code, e.status, e.deployment, e.requestId, e.hint, e.toJSON().kind);
+    else if (e instanceof FoundryError) console.log(e.kind, e.code, e.status, e.deployment, e.requestId, e.hint, e.cause);
     else throw e;
   }
 
@@ -65,7 +65,17 @@ async function main(): Promise<void> {
   await client.chat.completions.create({ model: 'gpt-5.4', messages, extra_body: { top_k: 5 } });
 
   const fromEnv = new Foundry();
-  const fromEndpoint = new Foundry({ endpoint: 'https://res.cognitiveservices.azure.com/', apiKey: 'k' });
+  const fromEndpoint = new Foundry({
+    endpoint: 'https://res.cognitiveservices.azure.com/',
+    apiKey: 'made-up-key',
+    apiVersion: '2024-10-21',
+    defaultHeaders: { 'x-team': 'ads' },
+    timeout: 30_000, // milliseconds, as openai-node's
+    maxRetries: 2,
+  });
+  const withEntra = new Foundry({ endpoint: 'https://res.cognitiveservices.azure.com/', azureADTokenProvider: async () => 'a-token' });
+  const patient = fromEndpoint.withOptions({ timeout: 120_000, maxRetries: 0 });
+  console.log(withEntra, patient);
   const fromCatalog = Foundry.fromCatalog({ deployments: [{ name: 'gpt-5.4', endpoint: 'https://res.cognitiveservices.azure.com/' }] });
   console.log(fromEnv, fromEndpoint, fromCatalog, Foundry.fromConfig('foundry.yaml', { env: { KEY: 'v' } }));
 }

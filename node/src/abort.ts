@@ -1,13 +1,24 @@
 // AbortSignal → the addon's CancelToken: cancelling drops the core's future, which closes
-// the HTTP connection.
+// the HTTP connection, and the call rejects with the core's `cancelled` kind
+// (`APIUserAbortError`).
 
-import { AbortError, fromNative } from './errors';
+import { fromNative } from './errors';
 import { CancelToken } from './native';
+
+/** The addon's error as a `FoundryError`; an abort's carries the signal's reason as its
+ * `cause` (the core's cancelled error has none of its own). */
+function mapped(e: unknown, signal: AbortSignal | undefined): unknown {
+  const error = fromNative(e);
+  if (signal?.aborted && error instanceof Error && error.cause === undefined && signal.reason !== undefined) {
+    error.cause = signal.reason;
+  }
+  return error;
+}
 
 /**
  * Runs one addon call. Without a signal it is a plain call; with one, a token is handed to
- * the addon and flipped when the signal fires. Addon errors become `FoundryError`s, and the
- * rejection of an aborted call an {@link AbortError}.
+ * the addon and flipped when the signal fires (at once if it already has: nothing is sent).
+ * Addon errors become `FoundryError`s.
  */
 export async function callNative<T>(
   signal: AbortSignal | undefined,
@@ -20,24 +31,15 @@ export async function callNative<T>(
       throw fromNative(e);
     }
   }
-  return callWithToken(new CancelToken(), signal, run);
-}
-
-/** Like {@link callNative}, with a token the caller keeps (a stream's). */
-export async function callWithToken<T>(
-  token: CancelToken,
-  signal: AbortSignal | undefined,
-  run: (token: CancelToken) => Promise<T>,
-): Promise<T> {
-  if (signal?.aborted) throw new AbortError(signal.reason);
+  const token = new CancelToken();
   const onAbort = (): void => token.cancel();
-  signal?.addEventListener('abort', onAbort, { once: true });
+  if (signal.aborted) token.cancel();
+  else signal.addEventListener('abort', onAbort, { once: true });
   try {
     return await run(token);
   } catch (e) {
-    if (signal?.aborted) throw new AbortError(signal.reason);
-    throw fromNative(e);
+    throw mapped(e, signal);
   } finally {
-    signal?.removeEventListener('abort', onAbort);
+    signal.removeEventListener('abort', onAbort);
   }
 }

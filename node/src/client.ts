@@ -1,11 +1,11 @@
 // `Foundry`: the client, with the OpenAI Node SDK's call shapes
 // (`client.chat.completions.create`, `client.responses.create`, `client.embeddings.create`).
 
-import { callNative, callWithToken } from './abort';
+import { callNative } from './abort';
 import { DeploymentInfo, SmokeResult, type NormalizedDeployment, type NormalizedSmokeResult } from './catalog';
 import { fromNative, invalidRequest } from './errors';
 import { eventListener, type FoundryEvent } from './events';
-import { CancelToken, NativeClient, type NativeOptions, type NativeStream } from './native';
+import { NativeClient, type CancelToken, type NativeSettings, type NativeStream } from './native';
 import type {
   CallParams,
   ChatCompletionCreateParams,
@@ -27,10 +27,13 @@ import {
 } from './results';
 import { Stream } from './stream';
 
-/** How to build a client. With none of `config`, `catalog` and `endpoint`, the catalog comes
- * from the environment (`FOUNDRY_ENDPOINT`/`FOUNDRY_API_KEY`, or `AZURE_OPENAI_ENDPOINT`/
- * `AZURE_OPENAI_API_KEY`/`OPENAI_API_VERSION`). */
-export interface FoundryOptions {
+/** How to build a client: openai-node's `AzureOpenAI` names, mapped onto the core's
+ * `ClientSettings` (one precedence rule and one validation, the same in every language). With
+ * neither `config` nor `catalog`, the catalog comes from the environment
+ * (`FOUNDRY_ENDPOINT`/`FOUNDRY_API_KEY`, or `AZURE_OPENAI_ENDPOINT`/`AZURE_OPENAI_API_KEY`/
+ * `OPENAI_API_VERSION`), which `endpoint`, `apiKey` and `apiVersion` replace; given with a
+ * catalog they are a {@link ConfigError}. */
+export interface FoundryOptions extends CallOptions {
   /** Path of a YAML or JSON catalog (the native format, or LiteLLM's `model_list`). */
   config?: string;
   /** The catalog as an object, in the same formats as a file. */
@@ -41,6 +44,11 @@ export interface FoundryOptions {
   apiKey?: string;
   /** The api-version for `endpoint`. */
   apiVersion?: string;
+  /** Every call goes to this deployment or route, whatever its `model`. */
+  deployment?: string;
+  /** Bearer tokens for Entra deployments (openai-node's `azureADTokenProvider`); a rejected
+   * promise fails the call with a {@link CredentialError} whose `cause` is the rejection. */
+  azureADTokenProvider?: () => Promise<string>;
   /** Variables used instead of `process.env`: for `${NAME}` in catalogs, for the
    * environment catalog, and for credentials (`AZURE_CLIENT_ID`, `IDENTITY_ENDPOINT`, ...). */
   env?: Record<string, string | undefined>;
@@ -49,6 +57,16 @@ export interface FoundryOptions {
   onEvent?: (event: FoundryEvent) => void;
   /** Extra PEM CA certificates to trust (a TLS-inspecting proxy, a test server). */
   caPem?: string;
+}
+
+/** What `withOptions` changes (and the constructor takes too), with openai-node's names. */
+export interface CallOptions {
+  /** Sent with every request; they win over the catalog's headers of the same name. */
+  defaultHeaders?: Record<string, string>;
+  /** Each call's deadline, retries included, in milliseconds (as openai-node's). */
+  timeout?: number;
+  /** Retries after the first attempt (0 to 10). */
+  maxRetries?: number;
 }
 
 /** Options of the named constructors (the catalog source is the constructor's). */
@@ -60,26 +78,40 @@ function definedEntries(env: Record<string, string | undefined>): Record<string,
   return out;
 }
 
+/** The provider's outcome as the addon reads it: it always resolves, with the token or with
+ * the rejection's message and `cause` chain (a throw cannot cross a threadsafe function). */
+function tokenFunction(provider: () => Promise<string>): () => Promise<string> {
+  const chain = (e: unknown, depth = 0): { message: string; cause?: unknown } | undefined => {
+    if (e === undefined || depth > 8) return undefined;
+    const message = e instanceof Error ? e.message : String(e);
+    const inner = e instanceof Error ? chain(e.cause, depth + 1) : undefined;
+    return inner === undefined ? { message } : { message, cause: inner };
+  };
+  return async () => {
+    try {
+      return JSON.stringify({ token: await provider() });
+    } catch (e) {
+      const { message, cause } = chain(e) ?? { message: 'azureADTokenProvider failed' };
+      return JSON.stringify({ error: message, cause });
+    }
+  };
+}
+
 function openNative(options: FoundryOptions): NativeClient {
-  const native: NativeOptions = {};
-  if (options.caPem !== undefined) native.caPem = options.caPem;
-  if (options.env !== undefined) native.env = definedEntries(options.env);
-  const onEvent = options.onEvent === undefined ? undefined : eventListener(options.onEvent);
+  const { config, catalog, env, onEvent, azureADTokenProvider, ...rest } = options;
+  const settings: NativeSettings = { ...rest };
+  if (config !== undefined) settings.configPath = config;
+  if (catalog !== undefined) {
+    settings.configJson = JSON.stringify(catalog);
+    settings.configOrigin = 'catalog object';
+  }
+  if (env !== undefined) settings.env = definedEntries(env);
   try {
-    if (options.config !== undefined) return NativeClient.fromConfig(options.config, native, onEvent);
-    if (options.catalog !== undefined) {
-      return NativeClient.fromCatalog(JSON.stringify(options.catalog), 'catalog object', native, onEvent);
-    }
-    if (options.endpoint !== undefined) {
-      // The environment catalog is exactly "one endpoint, any deployment name".
-      native.env = {
-        ...definedEntries(options.env ?? process.env),
-        FOUNDRY_ENDPOINT: options.endpoint,
-        ...(options.apiKey !== undefined && { FOUNDRY_API_KEY: options.apiKey }),
-        ...(options.apiVersion !== undefined && { OPENAI_API_VERSION: options.apiVersion }),
-      };
-    }
-    return NativeClient.fromEnv(native, onEvent);
+    return new NativeClient(
+      settings,
+      onEvent === undefined ? undefined : eventListener(onEvent),
+      azureADTokenProvider === undefined ? undefined : tokenFunction(azureADTokenProvider),
+    );
   } catch (e) {
     throw fromNative(e);
   }
@@ -126,16 +158,15 @@ function parsed<R>(json: string): NativePayload<R> {
 }
 
 async function openStream<Chunk, Final>(
-  open: (json: string, token: CancelToken) => Promise<NativeStream>,
+  open: (json: string, token: CancelToken | undefined) => Promise<NativeStream>,
   body: CallParams,
   options: RequestOptions | undefined,
   chunk: (payload: NativePayload<never>) => Chunk,
   final: (payload: NativePayload<never>) => Final,
 ): Promise<Stream<Chunk, Final>> {
   const { json, signal } = prepare(body, options);
-  const token = new CancelToken();
-  const native = await callWithToken(token, signal, (t) => open(json, t));
-  return new Stream(native, new AbortController(), signal, chunk, final);
+  const native = await callNative(signal, (token) => open(json, token));
+  return new Stream(native, signal, chunk, final);
 }
 
 /** `client.chat.completions`. */
@@ -249,6 +280,9 @@ export class Embeddings {
   }
 }
 
+/** The native client `withOptions` derived, taken by the next `new Foundry()`. */
+let adopted: NativeClient | undefined;
+
 /**
  * The client: one per process is enough (it shares connections, tokens and what it learns
  * about deployments across every call). Constructing it does file IO at most, never network.
@@ -266,9 +300,10 @@ export class Foundry {
   readonly embeddings: Embeddings;
   readonly #native: NativeClient;
 
-  /** Throws a {@link ConfigError} when the catalog is unusable. */
+  /** Throws a {@link ConfigError} when the catalog or a setting is unusable. */
   constructor(options: FoundryOptions = {}) {
-    this.#native = openNative(options);
+    this.#native = adopted ?? openNative(options);
+    adopted = undefined;
     this.chat = new Chat(this.#native);
     this.responses = new Responses(this.#native);
     this.embeddings = new Embeddings(this.#native);
@@ -287,6 +322,20 @@ export class Foundry {
   /** A client from the environment (`options.env` when given, else `process.env`). */
   static fromEnv(options: ClientOptions = {}): Foundry {
     return new Foundry(options);
+  }
+
+  /**
+   * A client with other call settings (openai-node's `withOptions`), sharing this one's
+   * connections, tokens, retry budget and breakers; this client is unchanged. Throws a
+   * {@link ConfigError} for a bad value, as the constructor would. No IO.
+   */
+  withOptions(options: CallOptions): Foundry {
+    try {
+      adopted = this.#native.withOptions(options);
+    } catch (e) {
+      throw fromNative(e);
+    }
+    return new Foundry();
   }
 
   /** The catalog's deployments, with what the client has learned about them. No IO. */

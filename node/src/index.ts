@@ -3,7 +3,7 @@
 // converts types and never blocks the event loop.
 
 export { Foundry, Chat, Completions, Responses, Embeddings } from './client';
-export type { FoundryOptions, ClientOptions } from './client';
+export type { FoundryOptions, ClientOptions, CallOptions } from './client';
 export {
   ChatCompletion,
   ChatCompletionChunk,
@@ -33,9 +33,26 @@ export {
   ReasoningExhaustedError,
   InvalidResponseError,
   CredentialError,
+  APIUserAbortError,
+  BudgetExceededError,
+  LedgerError,
+  PolicyError,
+  RevokedError,
   InternalError,
+  ConflictError,
+  UnprocessableEntityError,
+  APIError,
+  APIConnectionError,
+  APIConnectionTimeoutError,
+  InternalServerError,
   AbortError,
+  OpenAIError,
+  CLASSES,
 } from './errors';
+/** The core's error kinds (`ErrorKind::ALL`): each has its class in `CLASSES`. */
+export { errorKinds } from './native';
+export { ERROR_KIND_DOCS } from './generated/error-kinds';
+export type { ErrorKindName } from './generated/error-kinds';
 export type { FoundryEvent, AttemptEvent, ResultEvent } from './events';
 export type * from './normalized';
 export type * from './openai-types';

@@ -1,3 +1,3 @@
 // The addon (napi-rs generated loader and declarations: ../native.js, ../native.d.ts).
-export { CancelToken, NativeClient, NativeStream } from '../native';
-export type { NativeOptions } from '../native';
+export { CancelToken, NativeClient, NativeStream, errorKinds } from '../native';
+export type { NativeCallOptions, NativeSettings } from '../native';

@@ -1,8 +1,10 @@
-// Streams: the addon's small `next()` wrapped as an AsyncIterable, as the OpenAI SDK's
-// `Stream` is used: `for await (const chunk of stream)`. `break` (or `controller.abort()`, or
-// the call's `signal`) closes the HTTP connection.
+// Streams: the addon's `NativeStream` (the core's `StreamHandle`) as an AsyncIterable, as the
+// OpenAI SDK's `Stream` is used: `for await (const chunk of stream)`. `break`,
+// `controller.abort()`, `stream.abort()` and the call's `signal` are all the handle's
+// `cancel()`; what a read returns after it (or after a failure, or the end) is the handle's
+// rule, never this file's.
 
-import { AbortError, fromNative } from './errors';
+import { fromNative } from './errors';
 import { type NativeStream } from './native';
 import { type NativePayload } from './results';
 
@@ -17,51 +19,47 @@ interface Held {
 /** Hangs up and unhooks one stream's listeners (issue 10, point 8). */
 function release({ native, signals, onAbort }: Held): void {
   for (const s of signals) s.removeEventListener('abort', onAbort);
-  native.close();
+  native.cancel();
 }
 
 /**
- * A stream dropped without being iterated never reaches the `finally` of its iterator. Its
- * `abort` listener would stay on the caller's signal (a long-lived one collects one listener
- * per stream), and that listener, holding the native stream, would keep the HTTP connection
- * open until the service finished. Once the `Stream` is collected, this closes the native
- * stream (dropping the core stream, which closes the connection) and removes the listeners.
+ * A stream dropped without being iterated never reaches the `finally` of its iterator. Once
+ * the `Stream` is collected, this cancels the native stream (closing the connection) and
+ * removes the listeners from the caller's signal.
  */
 const collected = new FinalizationRegistry<Held>(release);
 
 /** A streamed answer: an async iterable of chunks, then the folded result. */
 export class Stream<Chunk, Final> implements AsyncIterable<Chunk> {
-  /** Aborting it stops the stream and closes the connection, like the OpenAI SDK's. */
+  /** Aborting it cancels the stream and closes the connection, like the OpenAI SDK's. */
   readonly controller: AbortController;
   readonly #native: NativeStream;
   readonly #chunk: (payload: NativePayload<never>) => Chunk;
   readonly #final: (payload: NativePayload<never>) => Final;
-  readonly #signals: AbortSignal[];
-  readonly #onAbort: () => void;
+  readonly #held: Held;
   #iterated = false;
-  #ended = false;
 
   /** Built by the client. */
   constructor(
     native: NativeStream,
-    controller: AbortController,
     signal: AbortSignal | undefined,
     chunk: (payload: NativePayload<never>) => Chunk,
     final: (payload: NativePayload<never>) => Final,
   ) {
     this.#native = native;
-    this.controller = controller;
-    this.#signals = signal === undefined ? [controller.signal] : [controller.signal, signal];
+    this.controller = new AbortController();
     this.#chunk = chunk;
     this.#final = final;
-    // Hangs up at once, even when no `next()` is pending. Refers to `native` only (never to
-    // `this`), so a signal that outlives the stream does not keep the stream alive.
-    this.#onAbort = () => native.close();
-    for (const s of this.#signals) {
-      if (s.aborted) native.close();
-      else s.addEventListener('abort', this.#onAbort, { once: true });
+    const signals = signal === undefined ? [this.controller.signal] : [this.controller.signal, signal];
+    // Refers to `native` only (never to `this`), so a signal that outlives the stream does not
+    // keep the stream alive.
+    const onAbort = (): void => native.cancel();
+    for (const s of signals) {
+      if (s.aborted) native.cancel();
+      else s.addEventListener('abort', onAbort, { once: true });
     }
-    collected.register(this, { native, signals: this.#signals, onAbort: this.#onAbort }, this);
+    this.#held = { native, signals, onAbort };
+    collected.register(this, this.#held, this);
   }
 
   /** The deployment streaming the answer. */
@@ -75,23 +73,19 @@ export class Stream<Chunk, Final> implements AsyncIterable<Chunk> {
     try {
       for (;;) {
         const json = await this.#next();
-        if (json === null) {
-          this.#ended = true;
-          return;
-        }
+        if (json === null) return;
         yield this.#chunk(JSON.parse(json) as NativePayload<never>);
       }
     } finally {
-      // `break`, `return` or a throw in the loop body: stop reading and hang up.
-      if (!this.#ended) this.#native.close();
-      for (const s of this.#signals) s.removeEventListener('abort', this.#onAbort);
-      collected.unregister(this);
+      // `break`, `return` or a throw in the loop body: cancel (a no-op after the end).
+      this.#release();
     }
   }
 
   /**
    * Reads whatever is left and returns the whole answer, normalized like a non-streamed
-   * call (usage and cost included when the service sent usage).
+   * call (usage and cost included when the service sent usage). Rejects with the error that
+   * ended the stream: the failure, or `cancelled` ({@link APIUserAbortError}) after an abort.
    */
   async finalResult(): Promise<Final> {
     if (!this.#iterated) {
@@ -100,40 +94,36 @@ export class Stream<Chunk, Final> implements AsyncIterable<Chunk> {
         // drained: only the folded result is wanted
       }
     }
-    const json = this.#native.result();
-    if (json === null) throw new AbortError(this.#reason());
+    let json = this.#native.result();
+    // A stream iterated but not to its end: the next read says why (cancelled, or failed).
+    while (json === null) {
+      // Chunks are skipped; at the clean end the handle holds the result (core's rule).
+      if ((await this.#next()) === null) json = this.#native.result() ?? 'null';
+    }
     return this.#final(JSON.parse(json) as NativePayload<never>);
   }
 
-  /** Stops the stream, closes the connection and removes the stream's listener from the
+  /** Cancels the stream, closes the connection and removes the stream's listener from the
    * call's `signal`. */
   abort(): void {
     this.controller.abort();
-    release({ native: this.#native, signals: this.#signals, onAbort: this.#onAbort });
+    this.#release();
+  }
+
+  #release(): void {
+    release(this.#held);
     collected.unregister(this);
   }
 
-  /** The next chunk's JSON, `null` at the end. Once a signal fired, reading throws
-   * {@link AbortError} rather than ending quietly: a cut-off answer never looks complete. */
+  /** The next chunk's JSON, `null` at the clean end; the core's error otherwise. */
   async #next(): Promise<string | null> {
     try {
-      const json = await this.#native.next();
-      const reason = json === null ? this.#reason() : undefined;
-      if (reason !== undefined) throw new AbortError(reason);
-      return json;
+      return await this.#native.next();
     } catch (e) {
-      if (e instanceof AbortError) throw e;
-      const reason = this.#reason();
-      if (reason !== undefined) throw new AbortError(reason);
-      throw fromNative(e);
+      const error = fromNative(e);
+      const reason = this.#held.signals.find((s) => s.aborted)?.reason;
+      if (error instanceof Error && error.cause === undefined && reason !== undefined) error.cause = reason;
+      throw error;
     }
-  }
-
-  /** The reason of the first signal that fired, if any did. */
-  #reason(): unknown {
-    for (const signal of this.#signals) {
-      if (signal.aborted) return signal.reason;
-    }
-    return undefined;
   }
 }

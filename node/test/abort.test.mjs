@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { AbortError, FoundryError } from '../index.mjs';
+import { APIUserAbortError, AbortError, FoundryError } from '../index.mjs';
 import { requestLog, startEmulator } from './helpers/emulator.mjs';
 import { hello, scenarioClient, waitForLog } from './helpers/client.mjs';
 
@@ -49,7 +49,7 @@ describe('aborting', () => {
           if (++seen === 2) controller.abort();
         }
       })(),
-      (e) => e instanceof AbortError && e instanceof FoundryError && e.code === 'aborted' && e.name === 'AbortError',
+      (e) => e instanceof APIUserAbortError && e instanceof AbortError && e instanceof FoundryError && e.kind === 'cancelled' && e.code === null && e.name === 'APIUserAbortError',
     );
     assert.ok(seen >= 2 && seen < 10, `chunks after the abort: ${seen}`);
     await waitForLog(emu, 'node-abort-signal-stream', aborted);

@@ -8,12 +8,11 @@ import { Foundry, FoundryError } from '../index.mjs';
 import { API_KEY, REPO, registerScenario, requestLog, startEmulator } from './helpers/emulator.mjs';
 import { mismatch } from './helpers/matcher.mjs';
 
+// `surface/` holds issue 13's constructor and withOptions vectors (README): read both.
 const DIR = `${REPO}tests/conformance/`;
-const vectors = readdirSync(DIR)
-  .filter((f) => f.endsWith('.json'))
-  .sort()
-  .map((file) => ({ file, text: readFileSync(DIR + file, 'utf8') }))
-  .map(({ file, text }) => ({ file, vector: JSON.parse(text) }));
+const vectors = ['', 'surface/']
+  .flatMap((sub) => readdirSync(DIR + sub).filter((f) => f.endsWith('.json')).sort().map((f) => sub + f))
+  .map((file) => ({ file, vector: JSON.parse(readFileSync(DIR + file, 'utf8')) }));
 
 let emu;
 before(async () => {
@@ -67,6 +66,37 @@ async function runCall(client, op, request) {
   }
 }
 
+/** `client.timeout` and friends under openai-node's names (`timeout` in milliseconds). */
+function callOptions(o) {
+  return {
+    ...(o.default_headers !== undefined && { defaultHeaders: o.default_headers }),
+    ...(o.timeout !== undefined && { timeout: o.timeout * 1000 }),
+    ...(o.max_retries !== undefined && { maxRetries: o.max_retries }),
+  };
+}
+
+/** The vector's `client` as `new Foundry({...})` takes it (README's name table). */
+function constructorOptions(v, name, env) {
+  const c = v.client;
+  const provider = c.token_provider;
+  return {
+    ...callOptions({ ...c, default_headers: { ...c.default_headers, 'x-emulator-scenario': name } }),
+    ...(v.catalog && { catalog: v.catalog }),
+    ...(c.endpoint !== undefined && { endpoint: c.endpoint }),
+    ...(c.api_key !== undefined && { apiKey: c.api_key }),
+    ...(c.api_version !== undefined && { apiVersion: c.api_version }),
+    ...(c.deployment !== undefined && { deployment: c.deployment }),
+    ...(provider !== undefined && {
+      azureADTokenProvider: async () => {
+        if (typeof provider === 'string') return provider;
+        throw new Error(provider.error);
+      },
+    }),
+    env,
+    caPem: emu.caPem,
+  };
+}
+
 async function runVector(raw) {
   const name = raw.name;
   const v = substitute(raw, name);
@@ -78,7 +108,9 @@ async function runVector(raw) {
   let started;
   try {
     let client;
-    if (v.catalog) {
+    if (v.client) {
+      client = new Foundry(constructorOptions(v, name, env));
+    } else if (v.catalog) {
       const catalog = structuredClone(v.catalog);
       if (!catalog.model_list) {
         catalog.defaults ??= {};
@@ -92,6 +124,7 @@ async function runVector(raw) {
       request = { ...request, extra_headers: { ...request.extra_headers, 'x-emulator-scenario': name } };
     }
     started = performance.now();
+    if (v.call?.with_options) client = client.withOptions(callOptions(v.call.with_options));
     outcome = { ok: await runCall(client, op, request) };
   } catch (e) {
     if (!(e instanceof FoundryError)) throw e;
@@ -119,6 +152,7 @@ async function runVector(raw) {
   }
 }
 
+assert.ok(vectors.filter((x) => x.file.startsWith('surface/')).length >= 18, 'surface/ vectors missing');
 assert.ok(vectors.length >= 60, `expected at least 60 vectors, found ${vectors.length}`);
 
 // Vectors marked `serial` measure wall-clock time: they run after the concurrent batch, one

@@ -2,6 +2,7 @@
 // retryable, hint; RateLimitError.retryAfter; ContentFilterError.categories; toJSON() gives
 // the core's error JSON.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 
 import * as foundry from '../index.mjs';
@@ -51,9 +52,9 @@ describe('errors', () => {
     );
     assert.ok(e instanceof RateLimitError && e instanceof FoundryError && e instanceof Error);
     assert.equal(e.name, 'RateLimitError');
-    assert.equal(e.code, 'rate_limit');
+    assert.equal(e.kind, 'rate_limit');
     assert.equal(e.status, 429);
-    assert.equal(e.serviceCode, '429');
+    assert.equal(e.code, '429');
     assert.equal(e.deployment, 'DeepSeek-V3.2');
     assert.equal(e.requestId, 'req-node-err-429-1');
     assert.equal(e.retryable, true);
@@ -77,7 +78,7 @@ describe('errors', () => {
       client.chat.completions.create({ model: 'gpt-4o-mini', messages: hello('[[filter:violence]] now') }),
     );
     assert.ok(e instanceof ContentFilterError);
-    assert.equal(e.code, 'content_filter');
+    assert.equal(e.kind, 'content_filter');
     assert.equal(e.status, 400);
     assert.deepEqual(e.categories, ['violence']);
     assert.equal(e.contentFilter.filtered, true);
@@ -99,7 +100,7 @@ describe('errors', () => {
     const client = new Foundry({ endpoint: emu.endpoint, apiKey: API_KEY, env: {} });
     const e = await failure(client.chat.completions.create({ model: 'no-such-deployment', messages: hello() }));
     assert.ok(e instanceof NotFoundError);
-    assert.equal(e.serviceCode, 'DeploymentNotFound');
+    assert.equal(e.code, 'DeploymentNotFound');
     assert.equal(e.deployment, 'no-such-deployment');
   });
 
@@ -138,7 +139,7 @@ describe('errors', () => {
     const client = await scenarioClient(emu, 'node-err-invalid');
     const e = await failure(client.chat.completions.create({ messages: hello() }));
     assert.ok(e instanceof InvalidRequestError);
-    assert.equal(e.code, 'invalid_request');
+    assert.equal(e.kind, 'invalid_request');
     assert.equal(e.status, null);
   });
 
@@ -158,23 +159,62 @@ describe('errors', () => {
   it('a bad catalog throws a ConfigError at construction', () => {
     assert.throws(
       () => Foundry.fromCatalog({ deployments: [{ name: 'x', endpoint: emu.endpoint, shape: 'bogus' }] }, { env: {} }),
-      (e) => e instanceof ConfigError && e.code === 'config' && /shape/.test(e.message),
+      (e) => e instanceof ConfigError && e.kind === 'config' && /shape/.test(e.message),
     );
     assert.throws(() => Foundry.fromConfig('/no/such/foundry.yaml'), ConfigError);
     assert.throws(() => new Foundry({ env: {} }), (e) => e instanceof ConfigError && /FOUNDRY_ENDPOINT/.test(e.hint));
   });
 
-  it('exports one class per error kind, each a FoundryError', () => {
-    const names = [
-      'ConfigError', 'InvalidRequestError', 'AuthenticationError', 'PermissionDeniedError', 'NotFoundError',
-      'RateLimitError', 'ContentFilterError', 'OperationUnsupportedError', 'BadRequestError', 'ServerError',
-      'TimeoutError', 'ConnectionError', 'StreamError', 'ReasoningExhaustedError', 'InvalidResponseError',
-      'CredentialError', 'AbortError',
-    ];
-    for (const name of names) {
-      const Class = foundry[name];
-      assert.equal(typeof Class, 'function', name);
-      assert.ok(Class.prototype instanceof FoundryError, name);
+  it('maps every core error kind (ErrorKind::ALL) to a class of its own', () => {
+    const kinds = foundry.errorKinds();
+    assert.ok(kinds.includes('cancelled') && kinds.length >= 17, String(kinds));
+    const seen = new Set();
+    for (const kind of [...kinds, 'internal']) {
+      const Class = foundry.CLASSES[kind];
+      assert.equal(typeof Class, 'function', `the core's kind ${kind} has no class in CLASSES`);
+      assert.ok(Class.prototype instanceof FoundryError, kind);
+      assert.ok(!seen.has(Class), `${Class.name} is the class of two kinds`);
+      seen.add(Class);
+      assert.equal(foundry[Class.name], Class, `${Class.name} is not exported`);
     }
+    assert.deepEqual(Object.keys(foundry.CLASSES).sort(), [...kinds, 'internal'].sort(), 'a class for a kind the core lacks');
+    assert.deepEqual(Object.keys(foundry.ERROR_KIND_DOCS), kinds, 'node/src/generated/error-kinds.ts is stale');
+  });
+
+  it("documents each class with the core's ErrorKind::doc(), not a retyped sentence", () => {
+    const source = readFileSync(new URL('../src/errors.ts', import.meta.url), 'utf8');
+    for (const [kind, doc] of Object.entries(foundry.ERROR_KIND_DOCS)) {
+      const name = foundry.CLASSES[kind].name;
+      const m = source.match(new RegExp(`/\\*\\*((?:(?!\\*/)[\\s\\S])*?)\\*/\\nexport class ${name} `));
+      assert.ok(m, `no doc comment on ${name}`);
+      const text = m[1].replace(/\s*\n\s*\*\s*/g, ' ').trim();
+      assert.ok(text.startsWith(doc), `${name}'s doc drifted from ErrorKind::doc(): ${text}`);
+    }
+  });
+
+  it("answers to openai-node's names and hierarchy", () => {
+    const { APIError, APIConnectionError, APIConnectionTimeoutError, InternalServerError, APIUserAbortError } = foundry;
+    assert.equal(APIError, FoundryError);
+    assert.equal(APIConnectionError, ConnectionError);
+    assert.equal(InternalServerError, ServerError);
+    assert.equal(foundry.AbortError, APIUserAbortError);
+    assert.ok(APIConnectionTimeoutError.prototype instanceof APIConnectionError);
+    for (const name of ['ConflictError', 'UnprocessableEntityError', 'ContentFilterError', 'OperationUnsupportedError']) {
+      assert.ok(foundry[name].prototype instanceof BadRequestError, name);
+    }
+    for (const name of ['AuthenticationError', 'PermissionDeniedError', 'NotFoundError', 'RateLimitError']) {
+      assert.ok(foundry[name].prototype instanceof APIError, name);
+    }
+  });
+
+  it('a 409 is a ConflictError (a bad_request), code the service code', async () => {
+    const client = await scenarioClient(emu, 'node-error-409', {
+      scenario: { deployments: { 'DeepSeek-V3.2': ['status=409'] } },
+      retry: NO_RETRY,
+    });
+    const e = await failure(client.chat.completions.create({ model: 'DeepSeek-V3.2', messages: hello() }));
+    assert.ok(e instanceof foundry.ConflictError && e instanceof BadRequestError, String(e));
+    assert.equal(e.kind, 'bad_request');
+    assert.equal(e.status, 409);
   });
 });

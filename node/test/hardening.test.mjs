@@ -29,7 +29,7 @@ after(() => emu?.stop());
 
 const refused = (message) => (e) => {
   assert.ok(e instanceof InvalidRequestError && e instanceof FoundryError, `not an InvalidRequestError: ${e}`);
-  assert.equal(e.code, 'invalid_request');
+  assert.equal(e.kind, 'invalid_request');
   assert.equal(e.toJSON().message, message);
   return true;
 };
@@ -103,7 +103,7 @@ describe('panics', () => {
       (e) => {
         const mapped = fromNative(e);
         assert.ok(mapped instanceof InternalError && mapped instanceof FoundryError, String(mapped));
-        assert.equal(mapped.code, 'internal');
+        assert.equal(mapped.kind, 'internal');
         assert.equal(mapped.retryable, false);
         assert.equal(mapped.toJSON().message, 'internal error in foundry-client: debugPanic(true); please report it');
         return true;

@@ -1,29 +1,8 @@
+import type { NormalizedDeployment } from './generated/shapes';
 import { type NormalizedUsage, type Usage } from './normalized';
-/** The core's JSON of one deployment (`normalized` of a {@link DeploymentInfo}). */
-export interface NormalizedDeployment {
-    name: string;
-    deployment: string;
-    model: string | null;
-    endpoint: string;
-    shape: 'azure' | 'v1' | 'inference' | 'openai';
-    api_version: string;
-    responses_api_version: string;
-    auth: 'api_key' | 'entra' | 'none';
-    credential: string | null;
-    thinking: boolean;
-    responses_only: boolean;
-    max_tokens_param: 'max_tokens' | 'max_completion_tokens';
-    min_max_tokens: number | null;
-    extra_parameters: 'error' | 'pass-through' | 'drop' | null;
-    pricing: {
-        input: number;
-        cached_input: number | null;
-        output: number;
-    };
-    tpm: number | null;
-    rpm: number | null;
-    tags: Record<string, string>;
-}
+/** The core's JSON of one deployment (`normalized` of a {@link DeploymentInfo}), generated
+ * from the core's `DeploymentListing`. */
+export type { NormalizedDeployment } from './generated/shapes';
 /** One deployment of the catalog, with what the client learned at run time applied
  * (a deployment found to be responses-only says so). Never holds a secret. */
 export declare class DeploymentInfo {

@@ -4,10 +4,13 @@ import { NativeClient } from './native';
 import type { ChatCompletionCreateParams, ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming, EmbeddingCreateParams, RequestOptions, ResponseCreateParams, ResponseCreateParamsNonStreaming, ResponseCreateParamsStreaming } from './openai-types';
 import { ChatCompletion, ChatCompletionChunk, CreateEmbeddingResponse, Response, ResponseStreamEvent } from './results';
 import { Stream } from './stream';
-/** How to build a client. With none of `config`, `catalog` and `endpoint`, the catalog comes
- * from the environment (`FOUNDRY_ENDPOINT`/`FOUNDRY_API_KEY`, or `AZURE_OPENAI_ENDPOINT`/
- * `AZURE_OPENAI_API_KEY`/`OPENAI_API_VERSION`). */
-export interface FoundryOptions {
+/** How to build a client: openai-node's `AzureOpenAI` names, mapped onto the core's
+ * `ClientSettings` (one precedence rule and one validation, the same in every language). With
+ * neither `config` nor `catalog`, the catalog comes from the environment
+ * (`FOUNDRY_ENDPOINT`/`FOUNDRY_API_KEY`, or `AZURE_OPENAI_ENDPOINT`/`AZURE_OPENAI_API_KEY`/
+ * `OPENAI_API_VERSION`), which `endpoint`, `apiKey` and `apiVersion` replace; given with a
+ * catalog they are a {@link ConfigError}. */
+export interface FoundryOptions extends CallOptions {
     /** Path of a YAML or JSON catalog (the native format, or LiteLLM's `model_list`). */
     config?: string;
     /** The catalog as an object, in the same formats as a file. */
@@ -18,6 +21,11 @@ export interface FoundryOptions {
     apiKey?: string;
     /** The api-version for `endpoint`. */
     apiVersion?: string;
+    /** Every call goes to this deployment or route, whatever its `model`. */
+    deployment?: string;
+    /** Bearer tokens for Entra deployments (openai-node's `azureADTokenProvider`); a rejected
+     * promise fails the call with a {@link CredentialError} whose `cause` is the rejection. */
+    azureADTokenProvider?: () => Promise<string>;
     /** Variables used instead of `process.env`: for `${NAME}` in catalogs, for the
      * environment catalog, and for credentials (`AZURE_CLIENT_ID`, `IDENTITY_ENDPOINT`, ...). */
     env?: Record<string, string | undefined>;
@@ -26,6 +34,15 @@ export interface FoundryOptions {
     onEvent?: (event: FoundryEvent) => void;
     /** Extra PEM CA certificates to trust (a TLS-inspecting proxy, a test server). */
     caPem?: string;
+}
+/** What `withOptions` changes (and the constructor takes too), with openai-node's names. */
+export interface CallOptions {
+    /** Sent with every request; they win over the catalog's headers of the same name. */
+    defaultHeaders?: Record<string, string>;
+    /** Each call's deadline, retries included, in milliseconds (as openai-node's). */
+    timeout?: number;
+    /** Retries after the first attempt (0 to 10). */
+    maxRetries?: number;
 }
 /** Options of the named constructors (the catalog source is the constructor's). */
 export type ClientOptions = Omit<FoundryOptions, 'config' | 'catalog' | 'endpoint' | 'apiKey' | 'apiVersion'>;
@@ -87,7 +104,7 @@ export declare class Foundry {
     readonly chat: Chat;
     readonly responses: Responses;
     readonly embeddings: Embeddings;
-    /** Throws a {@link ConfigError} when the catalog is unusable. */
+    /** Throws a {@link ConfigError} when the catalog or a setting is unusable. */
     constructor(options?: FoundryOptions);
     /** A client over a YAML or JSON catalog file. */
     static fromConfig(path: string, options?: ClientOptions): Foundry;
@@ -95,6 +112,12 @@ export declare class Foundry {
     static fromCatalog(catalog: Record<string, unknown>, options?: ClientOptions): Foundry;
     /** A client from the environment (`options.env` when given, else `process.env`). */
     static fromEnv(options?: ClientOptions): Foundry;
+    /**
+     * A client with other call settings (openai-node's `withOptions`), sharing this one's
+     * connections, tokens, retry budget and breakers; this client is unchanged. Throws a
+     * {@link ConfigError} for a bad value, as the constructor would. No IO.
+     */
+    withOptions(options: CallOptions): Foundry;
     /** The catalog's deployments, with what the client has learned about them. No IO. */
     deployments(): DeploymentInfo[];
     /** Pings every deployment concurrently with a tiny chat call; each reports its outcome

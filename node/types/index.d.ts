@@ -1,11 +1,15 @@
 export { Foundry, Chat, Completions, Responses, Embeddings } from './client';
-export type { FoundryOptions, ClientOptions } from './client';
+export type { FoundryOptions, ClientOptions, CallOptions } from './client';
 export { ChatCompletion, ChatCompletionChunk, Response, ResponseStreamEvent, CreateEmbeddingResponse, } from './results';
 export type { NativePayload } from './results';
 export { Stream } from './stream';
 export { DeploymentInfo, SmokeResult } from './catalog';
 export type { NormalizedDeployment, NormalizedSmokeResult } from './catalog';
-export { FoundryError, ConfigError, InvalidRequestError, AuthenticationError, PermissionDeniedError, NotFoundError, RateLimitError, ContentFilterError, OperationUnsupportedError, BadRequestError, ServerError, TimeoutError, ConnectionError, StreamError, ReasoningExhaustedError, InvalidResponseError, CredentialError, InternalError, AbortError, } from './errors';
+export { FoundryError, ConfigError, InvalidRequestError, AuthenticationError, PermissionDeniedError, NotFoundError, RateLimitError, ContentFilterError, OperationUnsupportedError, BadRequestError, ServerError, TimeoutError, ConnectionError, StreamError, ReasoningExhaustedError, InvalidResponseError, CredentialError, APIUserAbortError, BudgetExceededError, LedgerError, PolicyError, RevokedError, InternalError, ConflictError, UnprocessableEntityError, APIError, APIConnectionError, APIConnectionTimeoutError, InternalServerError, AbortError, OpenAIError, CLASSES, } from './errors';
+/** The core's error kinds (`ErrorKind::ALL`): each has its class in `CLASSES`. */
+export { errorKinds } from './native';
+export { ERROR_KIND_DOCS } from './generated/error-kinds';
+export type { ErrorKindName } from './generated/error-kinds';
 export type { FoundryEvent, AttemptEvent, ResultEvent } from './events';
 export type * from './normalized';
 export type * from './openai-types';

@@ -1,2 +1,2 @@
-export { CancelToken, NativeClient, NativeStream } from '../native';
-export type { NativeOptions } from '../native';
+export { CancelToken, NativeClient, NativeStream, errorKinds } from '../native';
+export type { NativeCallOptions, NativeSettings } from '../native';

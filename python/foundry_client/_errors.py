@@ -17,6 +17,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
+
 class ErrorCause(Exception):
     """The failure a ``FoundryError`` came from, as its message (the core keeps causes as
     text): a ``FoundryError``'s ``__cause__``, itself chained to its own cause."""
@@ -41,6 +42,7 @@ def _cause_json(cause: BaseException | None) -> dict[str, Any] | None:
         out["cause"] = inner
     return out
 
+
 __all__ = [
     "APIConnectionError",
     "APIError",
@@ -49,6 +51,7 @@ __all__ = [
     "APIUserAbortError",
     "AuthenticationError",
     "BadRequestError",
+    "BudgetExceededError",
     "ConfigError",
     "ContentFilterError",
     "CredentialError",
@@ -58,11 +61,14 @@ __all__ = [
     "InternalServerError",
     "InvalidRequestError",
     "InvalidResponseError",
+    "LedgerError",
     "NotFoundError",
     "OperationUnsupportedError",
     "PermissionDeniedError",
+    "PolicyError",
     "RateLimitError",
     "ReasoningExhaustedError",
+    "RevokedError",
     "StreamError",
 ]
 
@@ -263,6 +269,32 @@ class APIUserAbortError(FoundryError):
     _kind = "cancelled"
 
 
+class BudgetExceededError(FoundryError):
+    """A budget's hard cap would be passed: the call was refused before it was sent. The
+    message names the scope, its period, what it has spent or reserved and its cap."""
+
+    _kind = "budget_exceeded"
+
+
+class LedgerError(FoundryError):
+    """The spend ledger could not be read or written: the call was refused unaccounted."""
+
+    _kind = "ledger"
+
+
+class PolicyError(FoundryError):
+    """A governance policy refused the call before it was sent (an unapproved deployment, a
+    prompt over the size limit, a missing correlation id)."""
+
+    _kind = "policy"
+
+
+class RevokedError(FoundryError):
+    """The scoped handle the call was made through was revoked."""
+
+    _kind = "revoked"
+
+
 class InternalError(FoundryError):
     """A bug in foundry-client (a Rust panic caught at the boundary): the message says where.
     Not retryable; please report it. A ``FoundryError``, so ``except FoundryError`` and
@@ -289,6 +321,10 @@ _CLASSES: dict[str, type[FoundryError]] = {
     "invalid_response": InvalidResponseError,
     "credential": CredentialError,
     "cancelled": APIUserAbortError,
+    "budget_exceeded": BudgetExceededError,
+    "ledger": LedgerError,
+    "policy": PolicyError,
+    "revoked": RevokedError,
 }
 """The one table from the core's error kinds to classes. ``test_errors`` walks the core's
 ``ErrorKind::ALL`` (``_native.ERROR_KINDS``) through it: a kind without a class fails it."""

@@ -4,12 +4,12 @@ from collections.abc import Awaitable, Mapping
 from typing import Any, Callable, final
 
 __all__ = [
+    "ERROR_KINDS",
     "ChatChunk",
     "ChatResult",
     "ChatStream",
     "Client",
     "EmbeddingsResult",
-    "ERROR_KINDS",
     "__version__",
     "_bench_noop",
     "_bench_noop_async",

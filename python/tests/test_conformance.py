@@ -20,12 +20,14 @@ from matcher import mismatch
 
 from foundry_client import AsyncFoundry, Foundry, FoundryError
 
-VECTORS = sorted((REPO / "tests/conformance").glob("*.json"))
+# Both folders: the surface vectors (construction_*, with_options_*) sit in surface/ for now.
+VECTORS = sorted((REPO / "tests/conformance").glob("*.json")) + sorted((REPO / "tests/conformance/surface").glob("*.json"))
 Outcome = tuple[bool, Any]  # (True, result JSON) or (False, error JSON)
 
 
 def test_the_vectors_are_there() -> None:
     assert len(VECTORS) >= 60, f"expected the shared vectors, found {len(VECTORS)}"
+    assert any(p.parent.name == "surface" for p in VECTORS), "the surface/ vectors are not read"
 
 
 def load(path: Path, fx: Emulator) -> dict[str, Any]:

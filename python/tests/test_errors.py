@@ -4,11 +4,10 @@ pickling, and streams that fail mid-way."""
 from __future__ import annotations
 
 import pickle
-import re
 from typing import Any, Callable
 
 import pytest
-from conftest import API_KEY, REPO, Emulator
+from conftest import API_KEY, Emulator
 
 import foundry_client as fc
 

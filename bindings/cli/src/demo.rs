@@ -264,7 +264,10 @@ pub async fn run(out: &Output) -> foundry_client::Result<bool> {
         );
     }
 
-    out.heading("7. Tokens and cost");
+    out.heading("7. A team budget stops a runaway agent loop");
+    report.push(crate::demo_budget::run(out, REFERENCE_CATALOG, &env).await?);
+
+    out.heading("8. Tokens and cost");
     let spend = spend.lock().map(|m| m.clone()).unwrap_or_default();
     let total: f64 = spend.values().map(|s| s.cost_usd).sum();
     if out.json {

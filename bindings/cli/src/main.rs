@@ -2,8 +2,10 @@
 
 mod chat;
 mod demo;
+mod demo_budget;
 mod output;
 mod smoke;
+mod spend;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -50,6 +52,11 @@ enum Command {
         /// A system message.
         #[arg(long)]
         system: Option<String>,
+    },
+    /// Each budget's spend in its current period, from the catalog's ledger.
+    Spend {
+        #[arg(long, short)]
+        config: Option<PathBuf>,
     },
     /// List the catalog's deployments and routes.
     Deployments {
@@ -119,6 +126,7 @@ fn main() -> ExitCode {
                 )
                 .await
             }
+            Command::Spend { config } => spend::run(&out, &load(config.as_ref())?),
             Command::Deployments { config } => {
                 smoke::list(&out, &load(config.as_ref())?);
                 Ok(true)

@@ -69,6 +69,78 @@ fn demo_walks_the_estate_and_accounts_for_spend() {
     assert_eq!(step("fallback")["deployment"], "gpt-5.3-codex");
     assert_eq!(step("content_filter")["error"]["categories"][0], "violence");
     assert!(v["total_cost_usd"].as_f64().unwrap() > 0.0);
+    // The runaway loop: stopped by the team's $0.01 cap before a call passes it, alerted
+    // once at 80 % on the way.
+    let budget = step("budget");
+    assert_eq!(budget["error"]["kind"], "budget_exceeded");
+    assert!(budget["answered"].as_u64().unwrap() > 10, "{budget}");
+    let alerts = budget["alerts"].as_array().unwrap();
+    assert_eq!(alerts.len(), 1, "{budget}");
+    assert_eq!(alerts[0]["threshold"], 0.8);
+    let line = &budget["spend"][0];
+    assert_eq!(line["scope"], "acme/agents");
+    assert!(line["spent_usd"].as_f64().unwrap() <= 0.01);
+    assert!(line["spent_usd"].as_f64().unwrap() >= 0.008);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn spend_reads_the_embedded_ledger_after_calls() {
+    let emu = Emulator::start(EmulatorConfig::reference()).await.unwrap();
+    let endpoint = emu.endpoint();
+    let dir = std::env::temp_dir().join(format!("foundry-cli-spend-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let reference = include_str!("../../../foundry.yaml");
+    let ledger = dir.join("ledger.sqlite");
+    let catalog = dir.join("foundry.yaml");
+    std::fs::write(
+        &catalog,
+        format!(
+            "{reference}\ngovernance:\n  ledger: {}\n  budgets:\n    - {{scope: deployment:DeepSeek-V3.2, window: month, hard_usd: 1}}\n",
+            ledger.display()
+        ),
+    )
+    .unwrap();
+    let config = catalog.to_str().unwrap().to_string();
+    let (chat, spend) = tokio::task::spawn_blocking(move || {
+        let env = [
+            ("FOUNDRY_ENDPOINT", endpoint.as_str()),
+            ("FOUNDRY_API_KEY", DEFAULT_API_KEY),
+        ];
+        let chat = foundry(
+            &[
+                "chat",
+                "-m",
+                "DeepSeek-V3.2",
+                "Hello",
+                "--config",
+                &config,
+                "--no-stream",
+            ],
+            &env,
+        );
+        let spend = foundry(&["spend", "--config", &config, "--json"], &env);
+        (chat, spend)
+    })
+    .await
+    .unwrap();
+    assert!(
+        chat.status.success(),
+        "{}",
+        String::from_utf8_lossy(&chat.stderr)
+    );
+    assert!(
+        spend.status.success(),
+        "{}",
+        String::from_utf8_lossy(&spend.stderr)
+    );
+    let v = json(&spend);
+    let line = &v["budgets"][0];
+    assert_eq!(line["scope"], "deployment:DeepSeek-V3.2");
+    assert_eq!(line["cap_usd"], 1.0);
+    // The chat's bill, read back by another process from the ledger file.
+    assert!(line["spent_usd"].as_f64().unwrap() > 0.0, "{v}");
+    assert_eq!(line["reserved_usd"], 0.0);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test(flavor = "multi_thread")]

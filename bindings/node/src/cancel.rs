@@ -1,4 +1,5 @@
-//! Cancellation of in-flight calls from JavaScript (`AbortSignal`, `break` in `for await`).
+//! Cancellation of in-flight calls from JavaScript (an `AbortSignal`; an open stream is
+//! cancelled through its `StreamHandle`).
 //! Cancelling drops the core's future, and dropping it closes the HTTP connection: the
 //! service sees the request aborted.
 
@@ -9,7 +10,7 @@ use napi_derive::napi;
 use tokio::sync::watch;
 
 /// A cancellation switch: the JS wrapper creates one per call that has an `AbortSignal`
-/// (and one per stream) and flips it from the signal's `abort` event. No IO.
+/// (and one per stream while it opens) and flips it from the signal's `abort` event. No IO.
 #[napi]
 pub struct CancelToken {
     switch: Arc<watch::Sender<bool>>,
@@ -39,7 +40,6 @@ impl CancelToken {
     pub(crate) fn watch(&self) -> Cancellation {
         Cancellation {
             receiver: self.switch.subscribe(),
-            switch: self.switch.clone(),
         }
     }
 }
@@ -47,9 +47,8 @@ impl CancelToken {
 /// The Rust side of a [`CancelToken`], moved into the call's future.
 #[derive(Clone)]
 pub(crate) struct Cancellation {
+    /// A token collected by JS's GC closes the channel: that reads as never cancelled.
     receiver: watch::Receiver<bool>,
-    /// Keeps the sender alive, so a token collected by JS's GC never reads as cancelled.
-    switch: Arc<watch::Sender<bool>>,
 }
 
 impl Cancellation {
@@ -58,11 +57,6 @@ impl Cancellation {
         if self.receiver.wait_for(|c| *c).await.is_err() {
             std::future::pending::<()>().await;
         }
-    }
-
-    /// Cancels, as the token's `cancel()` does.
-    pub fn fire(&self) {
-        self.switch.send_replace(true);
     }
 }
 

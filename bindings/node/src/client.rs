@@ -1,7 +1,9 @@
 //! `NativeClient`: the core's `Foundry` for JavaScript. The TS wrapper's `Foundry` holds one
 //! and exposes it with the OpenAI SDK's names (`chat.completions.create`, ...).
 
-use foundry_client::{ChatRequest, EmbeddingsRequest, Foundry, ResponsesRequest};
+use std::sync::Arc;
+
+use foundry_client::{ChatRequest, EmbeddingsRequest, Foundry, ResponsesRequest, StreamHandle};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use serde::de::DeserializeOwned;
@@ -9,28 +11,15 @@ use serde::de::DeserializeOwned;
 use crate::cancel::{unless_cancelled, CancelToken};
 use crate::errors::{caught, invalid_request, to_napi};
 use crate::events::EventFunction;
-use crate::options::{CatalogSource, NativeOptions};
+use crate::options::{NativeCallOptions, NativeSettings, TokenFunction};
 use crate::results::{chat_json, embeddings_json, responses_json, smoke_json};
 use crate::stream::NativeStream;
 
-/// The client. Constructors do file IO at most (never network IO); every call returns a
+/// The client. Constructing it does file IO at most (never network IO); every call returns a
 /// Promise and runs on the addon's tokio runtime.
 #[napi]
 pub struct NativeClient {
     client: Foundry,
-}
-
-fn build(
-    source: CatalogSource,
-    options: Option<NativeOptions>,
-    on_event: Option<EventFunction>,
-) -> Result<NativeClient> {
-    caught(|| {
-        let options = options.unwrap_or_default();
-        let catalog = source.load(&options).map_err(to_napi)?;
-        let client = Foundry::new(catalog, options.client_options(on_event)).map_err(to_napi)?;
-        Ok(NativeClient { client })
-    })
 }
 
 fn parse<T: DeserializeOwned>(what: &str, json: &str) -> Result<T> {
@@ -39,48 +28,36 @@ fn parse<T: DeserializeOwned>(what: &str, json: &str) -> Result<T> {
 
 #[napi]
 impl NativeClient {
-    /// A client over a YAML/JSON catalog file (native or LiteLLM format). File IO only.
-    #[napi(factory)]
-    pub fn from_config(
-        path: String,
-        options: Option<NativeOptions>,
+    /// `new Foundry({...})`: the settings converted into the core's `ClientSettings`, whose
+    /// precedence and validation decide (`Foundry::from_settings`). File IO at most.
+    #[napi(constructor)]
+    pub fn new(
+        settings: NativeSettings,
         #[napi(ts_arg_type = "((event: string) => void) | undefined | null")] on_event: Option<
             EventFunction,
         >,
+        #[napi(ts_arg_type = "(() => Promise<string>) | undefined | null")] token_provider: Option<
+            TokenFunction,
+        >,
     ) -> Result<Self> {
-        build(CatalogSource::File(path), options, on_event)
+        caught(|| {
+            let settings = settings
+                .into_settings(on_event, token_provider)
+                .map_err(to_napi)?;
+            let client = Foundry::from_settings(settings).map_err(to_napi)?;
+            Ok(NativeClient { client })
+        })
     }
 
-    /// A client over a catalog given as JSON text; `origin` names it in errors. No IO.
-    #[napi(factory)]
-    pub fn from_catalog(
-        catalog: String,
-        origin: String,
-        options: Option<NativeOptions>,
-        #[napi(ts_arg_type = "((event: string) => void) | undefined | null")] on_event: Option<
-            EventFunction,
-        >,
-    ) -> Result<Self> {
-        build(
-            CatalogSource::Value {
-                json: catalog,
-                origin,
-            },
-            options,
-            on_event,
-        )
-    }
-
-    /// A client from `FOUNDRY_ENDPOINT` / `FOUNDRY_API_KEY` or the Azure SDK variable names
-    /// (read from `options.env` when given). No IO.
-    #[napi(factory)]
-    pub fn from_env(
-        options: Option<NativeOptions>,
-        #[napi(ts_arg_type = "((event: string) => void) | undefined | null")] on_event: Option<
-            EventFunction,
-        >,
-    ) -> Result<Self> {
-        build(CatalogSource::Environment, options, on_event)
+    /// `withOptions({...})`: a client sharing this one's connections, tokens, budget and
+    /// breakers, with other call settings (`Foundry::with_options`). No IO.
+    #[napi]
+    pub fn with_options(&self, options: NativeCallOptions) -> Result<NativeClient> {
+        caught(|| {
+            let overrides = options.into_overrides().map_err(to_napi)?;
+            let client = self.client.with_options(overrides).map_err(to_napi)?;
+            Ok(NativeClient { client })
+        })
     }
 
     /// A chat completion; `request` is the OpenAI-style request as JSON. Resolves with
@@ -101,20 +78,21 @@ impl NativeClient {
         }))
     }
 
-    /// A streamed chat completion; `cancel` (the stream's token) also stops it later.
+    /// A streamed chat completion; `cancel` stops it while it opens (the stream's own
+    /// `cancel()` after).
     #[napi(ts_return_type = "Promise<NativeStream>")]
     pub fn chat_stream<'env>(
         &self,
         env: &'env Env,
         request: String,
-        cancel: &CancelToken,
+        cancel: Option<&CancelToken>,
     ) -> Result<PromiseRaw<'env, NativeStream>> {
         let request: ChatRequest = parse("the chat request", &request)?;
         let client = self.client.clone();
-        let watch = cancel.watch();
-        env.spawn_future(unless_cancelled(Some(watch.clone()), async move {
+        let cancel = cancel.map(CancelToken::watch);
+        env.spawn_future(unless_cancelled(cancel, async move {
             let stream = client.chat_stream(request).await.map_err(to_napi)?;
-            Ok(NativeStream::new(stream, watch, true))
+            Ok(NativeStream::new(Arc::new(StreamHandle::new(stream)), true))
         }))
     }
 
@@ -142,14 +120,17 @@ impl NativeClient {
         &self,
         env: &'env Env,
         request: String,
-        cancel: &CancelToken,
+        cancel: Option<&CancelToken>,
     ) -> Result<PromiseRaw<'env, NativeStream>> {
         let request: ResponsesRequest = parse("the responses request", &request)?;
         let client = self.client.clone();
-        let watch = cancel.watch();
-        env.spawn_future(unless_cancelled(Some(watch.clone()), async move {
+        let cancel = cancel.map(CancelToken::watch);
+        env.spawn_future(unless_cancelled(cancel, async move {
             let stream = client.responses_stream(request).await.map_err(to_napi)?;
-            Ok(NativeStream::new(stream, watch, false))
+            Ok(NativeStream::new(
+                Arc::new(StreamHandle::new(stream)),
+                false,
+            ))
         }))
     }
 

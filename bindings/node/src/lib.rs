@@ -20,4 +20,5 @@ mod stream;
 pub use bench::{bench_noop, bench_noop_async, debug_panic};
 pub use cancel::CancelToken;
 pub use client::NativeClient;
+pub use errors::error_kinds;
 pub use stream::NativeStream;

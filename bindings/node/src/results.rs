@@ -2,7 +2,7 @@
 //! and the OpenAI-shaped object under `view` when it differs from `result.raw` (so the common
 //! case, a chat answer passed through as received, crosses the boundary once).
 
-use foundry_client::wire::{chat_chunk_view, chat_completion_view};
+use foundry_client::view::{chat_chunk_view, chat_completion_view};
 use foundry_client::{ChatChunk, ChatResult, EmbeddingsResult, SmokeResult};
 use serde::Serialize;
 use serde_json::Value;

@@ -9,8 +9,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use foundry_client::{
-    CallOverrides, CatalogSource, ChatRequest, ClientSettings, EmbeddingsRequest, Error,
-    ErrorKind, Foundry, ResponsesRequest, TokenProvider,
+    CallOverrides, CatalogSource, ChatRequest, ClientSettings, EmbeddingsRequest, Error, ErrorKind,
+    Foundry, ResponsesRequest, TokenProvider,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyMapping, PyString};
@@ -199,7 +199,9 @@ fn token_provider(callable: Py<PyAny>) -> TokenProvider {
                             .unwrap_or_default();
                         Error::new(
                             ErrorKind::Credential,
-                            format!("azure_ad_token_provider must return the token as a str, got {got}"),
+                            format!(
+                                "azure_ad_token_provider must return the token as a str, got {got}"
+                            ),
                         )
                     })
                 })

@@ -69,7 +69,10 @@ pub fn whole(value: &Bound<'_, PyAny>, name: &str) -> PyResult<i64> {
     n.ok_or_else(|| {
         errors::invalid_request(
             value.py(),
-            format!("{name} must be a whole number (a 64-bit int), got {}", shown(value)),
+            format!(
+                "{name} must be a whole number (a 64-bit int), got {}",
+                shown(value)
+            ),
         )
     })
 }

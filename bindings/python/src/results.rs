@@ -2,7 +2,7 @@
 //! it is asked for (the measured choice: python/README.md, "Performance"), so `r.text` never pays
 //! for converting the raw answer.
 
-use foundry_client::wire::{chat_chunk_view, chat_completion_view};
+use foundry_client::view::{chat_chunk_view, chat_completion_view};
 use foundry_client::{ChatChunk, ChatResult, EmbeddingsResult, Usage};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;

@@ -73,6 +73,43 @@ pub struct RetryRefusedEvent {
     pub capacity: i32,
 }
 
+/// What happened to an attempt's budget reservation (governance).
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct SpendEvent {
+    /// `reserved`, `settled`, `released` or `refused`.
+    pub action: String,
+    pub deployment: String,
+    /// The attempt's reservation (its upper bound of cost).
+    pub reserved_usd: f64,
+    /// What was booked: the bill when settled, 0 otherwise.
+    pub charged_usd: f64,
+    /// The budget scope that refused the call, when refused.
+    pub scope: Option<String>,
+}
+
+/// A budget's soft threshold was crossed (once per scope, period and threshold).
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct BudgetAlertEvent {
+    pub scope: String,
+    /// The window's period, as its ledger key ("month:2026-12@Europe/Berlin").
+    pub period: String,
+    /// The threshold crossed, as a fraction of the cap (0.8).
+    pub threshold: f64,
+    pub spent_usd: f64,
+    pub cap_usd: f64,
+}
+
+/// The governance policies admitted or refused an attempt, before it was sent.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct PolicyEvent {
+    pub deployment: String,
+    pub allowed: bool,
+    /// The rule that refused: `approved`, `require_header` or `max_prompt_tokens`.
+    pub rule: Option<String>,
+    /// The scope whose policy refused (None: a policy for every call).
+    pub scope: Option<String>,
+}
+
 /// What the client reports: one event per attempt, one per finished call, and changes of the
 /// client's circuit breakers and retry budget.
 #[derive(Debug, Clone, uniffi::Enum)]
@@ -81,6 +118,9 @@ pub enum FoundryEvent {
     Completed { event: CallEvent },
     Circuit { event: CircuitEvent },
     RetryRefused { event: RetryRefusedEvent },
+    Spend { event: SpendEvent },
+    BudgetAlert { event: BudgetAlertEvent },
+    Policy { event: PolicyEvent },
 }
 
 /// Receives events. Called on the client's IO threads: keep it quick and thread-safe.
@@ -146,6 +186,35 @@ impl From<&core::Event> for FoundryEvent {
                     cost: int(r.cost),
                     available: int(r.available),
                     capacity: int(r.capacity),
+                },
+            },
+            core::Event::Spend(s) => FoundryEvent::Spend {
+                event: SpendEvent {
+                    action: serde_json::to_value(s.action)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default(),
+                    deployment: s.deployment.clone(),
+                    reserved_usd: s.reserved_usd,
+                    charged_usd: s.charged_usd,
+                    scope: s.scope.clone(),
+                },
+            },
+            core::Event::BudgetAlert(a) => FoundryEvent::BudgetAlert {
+                event: BudgetAlertEvent {
+                    scope: a.scope.clone(),
+                    period: a.period.clone(),
+                    threshold: a.threshold,
+                    spent_usd: a.spent_usd,
+                    cap_usd: a.cap_usd,
+                },
+            },
+            core::Event::Policy(p) => FoundryEvent::Policy {
+                event: PolicyEvent {
+                    deployment: p.deployment.clone(),
+                    allowed: p.allowed,
+                    rule: p.rule.map(str::to_string),
+                    scope: p.scope.clone(),
                 },
             },
         }

@@ -10,9 +10,9 @@ use reqwest::header::HeaderValue;
 use reqwest::Url;
 use serde::Deserialize;
 
-use super::endpoint::secret_may_travel_to;
 use super::errors::{credential_failure, redact, CredentialName};
 use super::token_cache::FetchedToken;
+use crate::config::endpoint::secret_may_travel_to;
 use crate::config::Secret;
 use crate::{Error, ErrorKind, Result};
 

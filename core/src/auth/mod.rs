@@ -8,9 +8,6 @@
 
 mod app_service;
 mod chain;
-mod endpoint;
-
-pub(crate) use endpoint::secret_may_travel_to;
 mod errors;
 mod key;
 mod resolve;
@@ -32,6 +29,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use futures_util::FutureExt;
 use reqwest::header::{HeaderName, HeaderValue, AUTHORIZATION};
 
+use crate::config::endpoint;
 use crate::config::{AuthConfig, Deployment, EntraConfig, TokenFetch};
 use crate::{Error, Result};
 

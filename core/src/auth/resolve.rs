@@ -5,9 +5,9 @@
 use std::path::PathBuf;
 
 use super::app_service::AppServiceIdentity;
-use super::endpoint::is_loopback;
 use super::source::TokenSource;
 use super::EnvLookup;
+use crate::config::endpoint::is_loopback;
 use crate::config::{EntraConfig, Secret};
 
 const PUBLIC_CLOUD_AUTHORITY: &str = "https://login.microsoftonline.com";

@@ -1,11 +1,11 @@
 //! `Foundry`, the client: resolves a `model` to deployments, sends through the retry and
 //! fallback loop, and hands back normalized results.
 
-mod breaker;
-mod budget;
-mod call;
+mod exchange;
 mod handle;
-mod learned;
+mod payload;
+mod route;
+mod scope;
 mod settings;
 mod smoke;
 mod stream;
@@ -31,10 +31,17 @@ pub use smoke::SmokeResult;
 pub use stream::ChatStream;
 use stream::StreamBounds;
 
-use breaker::Breakers;
-use budget::RetryBucket;
-use call::{Payload, Sent};
-use learned::Learned;
+use exchange::Sent;
+use payload::Payload;
+use route::breaker::Breakers;
+use route::budget::RetryBucket;
+use route::learned::Learned;
+use route::pacing::Pacer;
+use route::policy::Policies;
+pub use route::spend::SpendLine;
+use route::spend::Spending;
+use scope::Revocation;
+pub use scope::ScopeSpec;
 
 /// The client. Cheap to clone and safe to share across threads and tasks: clones share the
 /// connection pool, the token cache, what was learned about deployments, the retry budget
@@ -59,6 +66,16 @@ struct Inner {
     breakers: Arc<Breakers>,
     /// Every call goes here, whatever its `model` says ([`ClientOptions::deployment`]).
     pinned: Option<String>,
+    /// Budgets and their ledger, when the catalog has any.
+    spending: Option<Arc<Spending>>,
+    /// The policies that hold for this client's scope, when the catalog has any.
+    policies: Option<Arc<Policies>>,
+    /// Where credentials and the embedded ledger's path read the environment.
+    env: Env,
+    /// Set when this scoped handle (or one it came from) is revoked.
+    revocation: Revocation,
+    /// The deployments' local rate limits, when `governance.rate_limits` is on.
+    pacer: Option<Arc<Pacer>>,
 }
 
 /// Options beyond the catalog.
@@ -81,6 +98,16 @@ pub struct ClientOptions {
 
 /// Reads one environment variable.
 pub type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+/// An [`EnvLookup`] held by the client; its values are never printed.
+#[derive(Clone)]
+struct Env(EnvLookup);
+
+impl std::fmt::Debug for Env {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Env")
+    }
+}
 
 impl std::fmt::Debug for ClientOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -106,7 +133,7 @@ impl Foundry {
         let mut builder = reqwest::Client::builder()
             .pool_idle_timeout(Duration::from_secs(90))
             // Never follow a redirect: the request's headers, the key among them, would reach
-            // the other host. A 3xx becomes an error naming it (call.rs).
+            // the other host. A 3xx becomes an error naming it (exchange.rs).
             .redirect(reqwest::redirect::Policy::none())
             // A connect that hangs fails on its own, as a retryable never-sent error, instead
             // of using up the attempt's timeout (after which a retry could double-bill).
@@ -129,8 +156,26 @@ impl Foundry {
                 Error::config(message).with_hint(e.hint.clone())
             })?;
         }
+        let env = Env(options
+            .env
+            .clone()
+            .unwrap_or_else(|| Arc::new(|name: &str| std::env::var(name).ok())));
+        let spending = Spending::open(&catalog.governance, env.0.as_ref(), events.clone())?;
+        let policies = Policies::for_client(
+            &catalog.governance.policies,
+            &catalog.governance.client_scopes(),
+            events.clone(),
+        )
+        .map(Arc::new);
+        let pacer =
+            (catalog.governance.rate_limits).then(|| Arc::new(Pacer::new(&catalog.deployments)));
         Ok(Foundry {
             inner: Arc::new(Inner {
+                spending,
+                policies,
+                env,
+                revocation: Revocation::default(),
+                pacer,
                 retry_budget: Arc::new(RetryBucket::new(catalog.defaults.retry_budget)),
                 breakers: Arc::new(Breakers::new(
                     catalog.defaults.circuit_breaker,
@@ -181,8 +226,22 @@ impl Foundry {
                 retry_budget: inner.retry_budget.clone(),
                 breakers: inner.breakers.clone(),
                 pinned: inner.pinned.clone(),
+                spending: inner.spending.clone(),
+                policies: inner.policies.clone(),
+                env: inner.env.clone(),
+                revocation: inner.revocation.clone(),
+                pacer: inner.pacer.clone(),
             }),
         })
+    }
+
+    /// Each budget's spend in its current period, from the ledger (empty without budgets).
+    /// No network IO.
+    pub fn spend(&self) -> Result<Vec<SpendLine>> {
+        match &self.inner.spending {
+            Some(spending) => spending.report(),
+            None => Ok(Vec::new()),
+        }
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -241,7 +300,7 @@ impl Foundry {
         match self.send(payload, true).await {
             Ok(sent) => {
                 let defaults = &self.inner.catalog.defaults;
-                let idle = call::seconds(
+                let idle = route::seconds(
                     defaults.timeout_secs,
                     "defaults.timeout_secs",
                     ErrorKind::Config,
@@ -250,7 +309,7 @@ impl Foundry {
                 // forever still ends; `stream_timeout` is the way to allow a longer answer.
                 let (whole, setting) = match payload.stream_timeout() {
                     Some(t) => (
-                        call::seconds(t, "stream_timeout", ErrorKind::InvalidRequest)?,
+                        route::seconds(t, "stream_timeout", ErrorKind::InvalidRequest)?,
                         "stream_timeout",
                     ),
                     None => (self.call_budget(payload)?, "timeout"),
@@ -294,9 +353,15 @@ impl Foundry {
     async fn embeddings_in_span(&self, request: EmbeddingsRequest) -> Result<EmbeddingsResult> {
         let started = Instant::now();
         let sent = self.send(Payload::Embeddings(&request), false).await;
-        let outcome = sent.and_then(|sent| {
+        let outcome = sent.and_then(|mut sent| {
             let mut r = wire::parse_embeddings(&sent.body)
                 .map_err(|e| e.with_deployment(sent.deployment.clone()))?;
+            if let Some(hold) = sent.hold.take() {
+                hold.settle_usage(&r.usage);
+            }
+            if let Some(pace) = sent.pace.take() {
+                pace.settle(r.usage.total_tokens);
+            }
             r.deployment = sent.deployment;
             r.cost_usd = normalize::cost_usd(&r.usage, &sent.pricing);
             r.attempts = sent.tried.len() as u32;
@@ -373,7 +438,7 @@ impl Foundry {
         Ok(r)
     }
 
-    fn normalize(&self, sent: Sent) -> Result<ChatResult> {
+    fn normalize(&self, mut sent: Sent) -> Result<ChatResult> {
         let parsed = match sent.api {
             Api::Responses => wire::parse_responses(&sent.body),
             _ => wire::parse_chat(&sent.body),
@@ -383,6 +448,12 @@ impl Foundry {
                 .with_request_id(sent.request_id.clone())
                 .with_attempts(sent.tried.clone())
         })?;
+        if let Some(hold) = sent.hold.take() {
+            hold.settle_usage(&r.usage);
+        }
+        if let Some(pace) = sent.pace.take() {
+            pace.settle(r.usage.total_tokens);
+        }
         r.deployment = sent.deployment;
         r.api = Some(sent.api);
         r.cost_usd = normalize::cost_usd(&r.usage, &sent.pricing);

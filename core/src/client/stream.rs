@@ -12,8 +12,10 @@ use bytes::Bytes;
 use futures_util::stream::BoxStream;
 use futures_util::{Stream, StreamExt};
 
-use super::call::Sent;
+use super::exchange::Sent;
 use super::reasoning_exhausted_error;
+use super::route::pacing::Admission;
+use super::route::spend::AttemptHold;
 use crate::config::Pricing;
 use crate::events::{EventSink, ResultEvent};
 use crate::sse::{SseEvent, SseParser};
@@ -49,6 +51,13 @@ pub struct ChatStream {
     deadline_timer: Pin<Box<tokio::time::Sleep>>,
     /// Bytes the body has delivered (at most `bounds.max_bytes`).
     received: u64,
+    /// The attempt's budget reservation, settled when the stream ends or is dropped.
+    hold: Option<AttemptHold>,
+    /// The attempt's local rate-limit grant, partly given back when the usage arrives.
+    pace: Option<Admission>,
+    /// Bytes of answer (text, reasoning, tool arguments) received: a bound of the output
+    /// tokens billed so far, for a stream that ends before its usage.
+    output_bytes: u64,
 }
 
 /// What ends a stream that does not end by itself.
@@ -85,6 +94,9 @@ impl ChatStream {
         started: Instant,
         bounds: StreamBounds,
     ) -> ChatStream {
+        let mut sent = sent;
+        let hold = sent.hold.take();
+        let pace = sent.pace.take();
         let body = sent.response.map(|r| r.bytes_stream().boxed());
         ChatStream {
             body,
@@ -108,6 +120,9 @@ impl ChatStream {
             deadline_timer: Box::pin(tokio::time::sleep_until(bounds.deadline)),
             bounds,
             received: 0,
+            hold,
+            pace,
+            output_bytes: 0,
         }
     }
 
@@ -138,6 +153,7 @@ impl ChatStream {
     }
 
     fn fail(&mut self, e: Error) -> Error {
+        self.settle_consumed();
         self.finished = true;
         self.body = None;
         let e = e
@@ -200,6 +216,9 @@ impl ChatStream {
                 totals.push(chunk);
             }
         }
+        if self.hold.is_some() {
+            self.output_bytes += chunks.iter().map(answer_bytes).sum::<u64>();
+        }
         self.ready.extend(chunks);
     }
 
@@ -225,6 +244,16 @@ impl ChatStream {
             r.deployment = self.deployment.clone();
             r.api = Some(self.api);
             r.cost_usd = normalize::cost_usd(&r.usage, &self.pricing);
+            match self.hold.take() {
+                Some(hold) if r.usage.total_tokens > 0 || r.usage.output_tokens > 0 => {
+                    hold.settle_usage(&r.usage)
+                }
+                Some(hold) => hold.settle_consumed(self.output_bytes),
+                None => {}
+            }
+            if let (Some(pace), true) = (self.pace.take(), r.usage.total_tokens > 0) {
+                pace.settle(r.usage.total_tokens);
+            }
             r.attempts = self.tried.len() as u32;
             r.tried = std::mem::take(&mut self.tried);
             r.request_id = self.request_id.clone();
@@ -240,6 +269,35 @@ impl ChatStream {
             self.result = Some(r);
         }
         Ok(())
+    }
+}
+
+impl ChatStream {
+    /// Charges the prompt and the answer received so far (the stream ends without usage).
+    fn settle_consumed(&mut self) {
+        if let Some(hold) = self.hold.take() {
+            hold.settle_consumed(self.output_bytes);
+        }
+    }
+}
+
+/// A chunk's answer bytes: each billed output token is at least one of them.
+fn answer_bytes(chunk: &ChatChunk) -> u64 {
+    let text = |s: &Option<String>| s.as_ref().map_or(0, |s| s.len() as u64);
+    text(&chunk.text)
+        + text(&chunk.reasoning)
+        + chunk
+            .tool_calls
+            .iter()
+            .map(|t| text(&t.arguments) + text(&t.name))
+            .sum::<u64>()
+}
+
+/// A stream dropped before its end (the caller stopped reading, or cancelled) is charged
+/// what it consumed, and its reservation's rest is released.
+impl Drop for ChatStream {
+    fn drop(&mut self) {
+        self.settle_consumed();
     }
 }
 
@@ -277,7 +335,7 @@ impl Stream for ChatStream {
                     this.received = this.received.saturating_add(bytes.len() as u64);
                     if this.received > this.bounds.max_bytes {
                         // An endless or huge stream must not fill memory with folded totals.
-                        let e = super::call::over_limit(
+                        let e = super::exchange::over_limit(
                             &this.deployment,
                             "streamed",
                             this.bounds.max_bytes,

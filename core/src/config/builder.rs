@@ -200,6 +200,7 @@ impl CatalogBuilder {
             deployments,
             routes: self.routes,
             defaults: self.defaults,
+            governance: super::Governance::default(),
             template: None,
             origin: origin.to_string(),
         };

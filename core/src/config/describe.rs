@@ -1,42 +1,83 @@
 //! A deployment as JSON for the bindings' deployment lists: every setting a caller may want
 //! to show or check, and never a secret (auth is named by its type only).
 
-use serde_json::{json, Value};
+use std::collections::BTreeMap;
 
-use super::{AuthConfig, Deployment};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::{AuthConfig, CredentialKind, Deployment, ExtraParameters, Pricing, Shape, TokensParam};
+
+/// One deployment of a binding's deployment list ([`Deployment::to_json`]): a struct so that
+/// the bindings' declarations of it (Node's, through the `ts` feature) are generated from it.
+#[derive(Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "NormalizedDeployment"))]
+pub struct DeploymentListing {
+    /// What callers pass as `model`.
+    pub name: String,
+    /// The deployment name on the service.
+    pub deployment: String,
+    pub model: Option<String>,
+    pub endpoint: String,
+    pub shape: Shape,
+    pub api_version: String,
+    pub responses_api_version: String,
+    /// How requests authenticate: `api_key`, `entra` or `none`; never the key.
+    #[cfg_attr(feature = "ts", ts(type = "'api_key' | 'entra' | 'none'"))]
+    pub auth: &'static str,
+    /// The Entra credential, for `entra`.
+    pub credential: Option<CredentialKind>,
+    pub thinking: bool,
+    pub responses_only: bool,
+    pub max_tokens_param: TokensParam,
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub min_max_tokens: Option<u64>,
+    pub extra_parameters: Option<ExtraParameters>,
+    /// USD per 1M tokens.
+    pub pricing: Pricing,
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub tpm: Option<u64>,
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub rpm: Option<u64>,
+    // Every key present: ts-rs would declare a map's values optional.
+    #[cfg_attr(feature = "ts", ts(type = "Record<string, string>"))]
+    pub tags: BTreeMap<String, String>,
+}
 
 impl Deployment {
-    /// The deployment as a JSON object with snake_case keys: `name`, `deployment`, `model`,
-    /// `endpoint`, `shape`, `api_version`, `responses_api_version`, `auth` (`api_key`,
-    /// `entra` or `none`), `credential` (the Entra credential, else null), `thinking`,
-    /// `responses_only`, `max_tokens_param`, `min_max_tokens`, `extra_parameters`, `pricing`,
-    /// `tpm`, `rpm`, `tags`. Pure computation.
-    pub fn to_json(&self) -> Value {
+    /// The deployment for a deployment list: every setting a caller may want to show or
+    /// check, never a secret. Pure computation.
+    pub fn listing(&self) -> DeploymentListing {
         let (auth, credential) = match &self.auth {
             AuthConfig::ApiKey(_) => ("api_key", None),
             AuthConfig::Entra(entra) => ("entra", Some(entra.credential)),
             AuthConfig::None => ("none", None),
         };
-        json!({
-            "name": self.name,
-            "deployment": self.deployment,
-            "model": self.model,
-            "endpoint": self.endpoint,
-            "shape": self.shape,
-            "api_version": self.api_version,
-            "responses_api_version": self.responses_api_version,
-            "auth": auth,
-            "credential": credential,
-            "thinking": self.thinking,
-            "responses_only": self.responses_only,
-            "max_tokens_param": self.max_tokens_param,
-            "min_max_tokens": self.min_max_tokens,
-            "extra_parameters": self.extra_parameters,
-            "pricing": self.pricing,
-            "tpm": self.tpm,
-            "rpm": self.rpm,
-            "tags": self.tags,
-        })
+        DeploymentListing {
+            name: self.name.clone(),
+            deployment: self.deployment.clone(),
+            model: self.model.clone(),
+            endpoint: self.endpoint.clone(),
+            shape: self.shape,
+            api_version: self.api_version.clone(),
+            responses_api_version: self.responses_api_version.clone(),
+            auth,
+            credential,
+            thinking: self.thinking,
+            responses_only: self.responses_only,
+            max_tokens_param: self.max_tokens_param,
+            min_max_tokens: self.min_max_tokens,
+            extra_parameters: self.extra_parameters,
+            pricing: self.pricing,
+            tpm: self.tpm,
+            rpm: self.rpm,
+            tags: self.tags.clone(),
+        }
+    }
+
+    /// [`Deployment::listing`] as a JSON object with snake_case keys. Pure computation.
+    pub fn to_json(&self) -> Value {
+        serde_json::to_value(self.listing()).unwrap_or_default()
     }
 }
 

@@ -49,6 +49,7 @@ pub(crate) fn from_env(lookup: Lookup) -> Result<Catalog> {
         deployments: Vec::new(),
         routes: Vec::new(),
         defaults: Defaults::default(),
+        governance: super::Governance::default(),
         template: Some(template),
         origin,
     })

@@ -141,6 +141,7 @@ pub(crate) fn from_value(value: Value, origin: &str, lookup: Lookup) -> Result<C
         deployments,
         routes,
         defaults: Defaults::default(),
+        governance: super::Governance::default(),
         template: None,
         origin: origin.to_string(),
     };

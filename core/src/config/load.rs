@@ -7,9 +7,9 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{
-    litellm, AuthConfig, Catalog, CircuitBreaker, Defaults, Deployment, EntraConfig,
-    ExtraParameters, Limits, Pricing, RetryBudget, RetryPolicy, Route, Secret, Shape, TokenFetch,
-    TokensParam,
+    governance, litellm, AuthConfig, Catalog, CircuitBreaker, Defaults, Deployment, EntraConfig,
+    ExtraParameters, Governance, Limits, Pricing, RetryBudget, RetryPolicy, Route, Secret, Shape,
+    TokenFetch, TokensParam,
 };
 use crate::{Error, Result};
 
@@ -27,6 +27,7 @@ struct RawCatalog {
     deployments: Vec<RawDeployment>,
     #[serde(default)]
     routes: Vec<RawRoute>,
+    governance: Option<governance::RawGovernance>,
     /// Read by the emulator only.
     #[serde(default, rename = "emulator")]
     _emulator: Option<serde::de::IgnoredAny>,
@@ -334,10 +335,15 @@ fn resolve(raw: RawCatalog, origin: &str, lookup: Lookup) -> Result<Catalog> {
             fallback_on_content_filter: r.fallback_on_content_filter,
         })
         .collect();
+    let governance = match raw.governance {
+        Some(g) => governance::resolve(g, &deployments, origin)?,
+        None => Governance::default(),
+    };
     let catalog = Catalog {
         deployments,
         routes,
         defaults,
+        governance,
         template: None,
         origin: origin.to_string(),
     };
@@ -559,7 +565,7 @@ pub(crate) fn validate_deployment(d: &Deployment, key: &str, origin: &str) -> Re
         }
     }
     let has_credential = !matches!(d.auth, AuthConfig::None);
-    if has_credential && !crate::auth::secret_may_travel_to(&d.endpoint) {
+    if has_credential && !super::endpoint::secret_may_travel_to(&d.endpoint) {
         return Err(Error::config(format!(
             "{origin}: {key}.endpoint: '{}' is plain http and the deployment has a credential",
             d.endpoint

@@ -4,7 +4,10 @@
 
 mod builder;
 mod describe;
+pub use describe::DeploymentListing;
+pub(crate) mod endpoint;
 mod env;
+mod governance;
 mod litellm;
 mod load;
 mod secret;
@@ -15,6 +18,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use builder::CatalogBuilder;
+pub(crate) use governance::{check_scope_name, handle_budget};
+pub use governance::{Governance, LedgerStore, Policy, ScopeBudget, DEFAULT_OUTPUT_BOUND};
 pub(crate) use load::validate_defaults;
 pub use load::{check_seconds, MAX_RETRIES, MAX_SECONDS};
 pub use secret::Secret;
@@ -22,6 +27,7 @@ pub use secret::Secret;
 /// How a deployment's endpoint is addressed (FOUNDRY.md, "Endpoint shapes").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Shape {
     /// `{endpoint}openai/deployments/{deployment}/chat/completions?api-version=...`
     #[default]
@@ -48,6 +54,7 @@ impl Shape {
 /// Which parameter carries the output-token limit on the chat API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum TokensParam {
     #[default]
     MaxTokens,
@@ -58,6 +65,7 @@ pub enum TokensParam {
 /// The model-inference endpoint's `extra-parameters` header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum ExtraParameters {
     Error,
     PassThrough,
@@ -77,6 +85,7 @@ impl ExtraParameters {
 /// Which Entra ID credential to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum CredentialKind {
     /// The chain users know from the other Azure SDKs: environment service principal,
     /// workload identity, managed identity, Azure CLI.
@@ -126,6 +135,7 @@ pub enum AuthConfig {
 /// Prices in USD per 1M tokens.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Pricing {
     #[serde(default)]
     pub input: f64,
@@ -399,6 +409,8 @@ pub struct Catalog {
     pub deployments: Vec<Deployment>,
     pub routes: Vec<Route>,
     pub defaults: Defaults,
+    /// Budgets, the client's scope and the spend ledger.
+    pub governance: Governance,
     /// A deployment used as the template for names the catalog does not list
     /// (catalogs built from the environment accept any deployment name).
     pub template: Option<Deployment>,

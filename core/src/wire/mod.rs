@@ -6,17 +6,14 @@
 //! ever panicking (errors of kind `InvalidResponse`). No function here does IO.
 
 mod chat;
-mod chunk_view;
 mod embeddings;
 mod errors;
 mod params;
 mod responses;
 mod translate;
 mod url;
-mod view;
 
 pub use chat::{build_chat_body, parse_chat};
-pub use chunk_view::chat_chunk_view;
 pub use embeddings::{build_embeddings_body, parse_embeddings};
 pub use errors::{
     error_from_response, is_operation_unsupported, is_unsupported_max_tokens, request_id,
@@ -25,7 +22,6 @@ pub use errors::{
 pub use responses::{build_responses_body, parse_responses};
 pub use translate::chat_to_responses_body;
 pub use url::{body_carries_model, request_url};
-pub use view::chat_completion_view;
 
 use serde_json::{Map, Value};
 

@@ -2757,6 +2757,68 @@ public object FfiConverterTypeAttemptEvent: FfiConverterRustBuffer<AttemptEvent>
 
 
 /**
+ * A budget's soft threshold was crossed (once per scope, period and threshold).
+ */
+data class BudgetAlertEvent (
+    val `scope`: kotlin.String
+    , 
+    /**
+     * The window's period, as its ledger key ("month:2026-12@Europe/Berlin").
+     */
+    val `period`: kotlin.String
+    , 
+    /**
+     * The threshold crossed, as a fraction of the cap (0.8).
+     */
+    val `threshold`: kotlin.Double
+    , 
+    val `spentUsd`: kotlin.Double
+    , 
+    val `capUsd`: kotlin.Double
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBudgetAlertEvent: FfiConverterRustBuffer<BudgetAlertEvent> {
+    override fun read(buf: ByteBuffer): BudgetAlertEvent {
+        return BudgetAlertEvent(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterDouble.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: BudgetAlertEvent) = (
+            FfiConverterString.allocationSize(value.`scope`) +
+            FfiConverterString.allocationSize(value.`period`) +
+            FfiConverterDouble.allocationSize(value.`threshold`) +
+            FfiConverterDouble.allocationSize(value.`spentUsd`) +
+            FfiConverterDouble.allocationSize(value.`capUsd`)
+    )
+
+    override fun write(value: BudgetAlertEvent, buf: ByteBuffer) {
+            FfiConverterString.write(value.`scope`, buf)
+            FfiConverterString.write(value.`period`, buf)
+            FfiConverterDouble.write(value.`threshold`, buf)
+            FfiConverterDouble.write(value.`spentUsd`, buf)
+            FfiConverterDouble.write(value.`capUsd`, buf)
+    }
+}
+
+
+
+/**
  * A call finished, successfully or not.
  */
 data class CallEvent (
@@ -4075,6 +4137,63 @@ public object FfiConverterTypeErrorInfo: FfiConverterRustBuffer<ErrorInfo> {
 
 
 /**
+ * The governance policies admitted or refused an attempt, before it was sent.
+ */
+data class PolicyEvent (
+    val `deployment`: kotlin.String
+    , 
+    val `allowed`: kotlin.Boolean
+    , 
+    /**
+     * The rule that refused: `approved`, `require_header` or `max_prompt_tokens`.
+     */
+    val `rule`: kotlin.String?
+    , 
+    /**
+     * The scope whose policy refused (None: a policy for every call).
+     */
+    val `scope`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePolicyEvent: FfiConverterRustBuffer<PolicyEvent> {
+    override fun read(buf: ByteBuffer): PolicyEvent {
+        return PolicyEvent(
+            FfiConverterString.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PolicyEvent) = (
+            FfiConverterString.allocationSize(value.`deployment`) +
+            FfiConverterBoolean.allocationSize(value.`allowed`) +
+            FfiConverterOptionalString.allocationSize(value.`rule`) +
+            FfiConverterOptionalString.allocationSize(value.`scope`)
+    )
+
+    override fun write(value: PolicyEvent, buf: ByteBuffer) {
+            FfiConverterString.write(value.`deployment`, buf)
+            FfiConverterBoolean.write(value.`allowed`, buf)
+            FfiConverterOptionalString.write(value.`rule`, buf)
+            FfiConverterOptionalString.write(value.`scope`, buf)
+    }
+}
+
+
+
+/**
  * A Responses-API call.
  */
 data class ResponsesRequest (
@@ -4347,6 +4466,74 @@ public object FfiConverterTypeSmokeResult: FfiConverterRustBuffer<SmokeResult> {
             FfiConverterDouble.write(value.`costUsd`, buf)
             FfiConverterOptionalString.write(value.`error`, buf)
             FfiConverterOptionalString.write(value.`hint`, buf)
+    }
+}
+
+
+
+/**
+ * What happened to an attempt's budget reservation (governance).
+ */
+data class SpendEvent (
+    /**
+     * `reserved`, `settled`, `released` or `refused`.
+     */
+    val `action`: kotlin.String
+    , 
+    val `deployment`: kotlin.String
+    , 
+    /**
+     * The attempt's reservation (its upper bound of cost).
+     */
+    val `reservedUsd`: kotlin.Double
+    , 
+    /**
+     * What was booked: the bill when settled, 0 otherwise.
+     */
+    val `chargedUsd`: kotlin.Double
+    , 
+    /**
+     * The budget scope that refused the call, when refused.
+     */
+    val `scope`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSpendEvent: FfiConverterRustBuffer<SpendEvent> {
+    override fun read(buf: ByteBuffer): SpendEvent {
+        return SpendEvent(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: SpendEvent) = (
+            FfiConverterString.allocationSize(value.`action`) +
+            FfiConverterString.allocationSize(value.`deployment`) +
+            FfiConverterDouble.allocationSize(value.`reservedUsd`) +
+            FfiConverterDouble.allocationSize(value.`chargedUsd`) +
+            FfiConverterOptionalString.allocationSize(value.`scope`)
+    )
+
+    override fun write(value: SpendEvent, buf: ByteBuffer) {
+            FfiConverterString.write(value.`action`, buf)
+            FfiConverterString.write(value.`deployment`, buf)
+            FfiConverterDouble.write(value.`reservedUsd`, buf)
+            FfiConverterDouble.write(value.`chargedUsd`, buf)
+            FfiConverterOptionalString.write(value.`scope`, buf)
     }
 }
 
@@ -4770,6 +4957,33 @@ sealed class FoundryEvent {
         companion object
     }
     
+    data class Spend(
+        val `event`: foundryclient.SpendEvent) : FoundryEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
+    data class BudgetAlert(
+        val `event`: foundryclient.BudgetAlertEvent) : FoundryEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
+    data class Policy(
+        val `event`: foundryclient.PolicyEvent) : FoundryEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
 
     
 
@@ -4797,6 +5011,15 @@ public object FfiConverterTypeFoundryEvent : FfiConverterRustBuffer<FoundryEvent
                 )
             4 -> FoundryEvent.RetryRefused(
                 FfiConverterTypeRetryRefusedEvent.read(buf),
+                )
+            5 -> FoundryEvent.Spend(
+                FfiConverterTypeSpendEvent.read(buf),
+                )
+            6 -> FoundryEvent.BudgetAlert(
+                FfiConverterTypeBudgetAlertEvent.read(buf),
+                )
+            7 -> FoundryEvent.Policy(
+                FfiConverterTypePolicyEvent.read(buf),
                 )
             else -> throw RuntimeException("invalid enum value, something is very wrong!!")
         }
@@ -4831,6 +5054,27 @@ public object FfiConverterTypeFoundryEvent : FfiConverterRustBuffer<FoundryEvent
                 + FfiConverterTypeRetryRefusedEvent.allocationSize(value.`event`)
             )
         }
+        is FoundryEvent.Spend -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeSpendEvent.allocationSize(value.`event`)
+            )
+        }
+        is FoundryEvent.BudgetAlert -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeBudgetAlertEvent.allocationSize(value.`event`)
+            )
+        }
+        is FoundryEvent.Policy -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypePolicyEvent.allocationSize(value.`event`)
+            )
+        }
     }
 
     override fun write(value: FoundryEvent, buf: ByteBuffer) {
@@ -4853,6 +5097,21 @@ public object FfiConverterTypeFoundryEvent : FfiConverterRustBuffer<FoundryEvent
             is FoundryEvent.RetryRefused -> {
                 buf.putInt(4)
                 FfiConverterTypeRetryRefusedEvent.write(value.`event`, buf)
+                Unit
+            }
+            is FoundryEvent.Spend -> {
+                buf.putInt(5)
+                FfiConverterTypeSpendEvent.write(value.`event`, buf)
+                Unit
+            }
+            is FoundryEvent.BudgetAlert -> {
+                buf.putInt(6)
+                FfiConverterTypeBudgetAlertEvent.write(value.`event`, buf)
+                Unit
+            }
+            is FoundryEvent.Policy -> {
+                buf.putInt(7)
+                FfiConverterTypePolicyEvent.write(value.`event`, buf)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }

@@ -1,0 +1,364 @@
+//! Budgets at the attempt. Every attempt is a billed request (a retry and a fallback too), so
+//! each one, before it is sent, reserves an upper bound of its cost on every budget line it
+//! counts for: its deployment's, the client's scope's and each enclosing scope's. A hard cap
+//! refuses the attempt there, with nothing sent. After the attempt the reservation is settled
+//! with the bill under Azure's rules (govern/estimate.rs) or released when nothing was billed.
+//!
+//! A call that names no output limit is given one (`governance.output_bound`), in the body
+//! that is sent: the output bound is what makes the reservation an upper bound.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::config::{Deployment, Governance, LedgerStore, TokensParam};
+use crate::events::{BudgetAlertEvent, Event, EventSink, SpendAction, SpendEvent};
+use crate::govern::estimate::{billing_of, input_bound, output_limit, Billing, Prices};
+use crate::govern::governor::deployment_scope;
+use crate::govern::ledger::ReserveError;
+use crate::govern::{
+    Alert, Durability, Governor, Ledger, MemoryLedger, Nanos, Reservation, SqliteLedger,
+};
+use crate::types::{Api, Usage};
+use crate::{Error, ErrorKind, Result};
+
+/// How long a reservation outlives its call's deadline before a dead process's hold stops
+/// counting. Long, because a live call settling after its lease could pass a cap.
+const LEASE_MARGIN: Duration = Duration::from_secs(3_600);
+
+/// One budget's spend in its current period (`foundry spend`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SpendLine {
+    pub scope: String,
+    /// The window as configured ("month (Europe/Berlin)", "rolling 3600s").
+    pub window: String,
+    /// The current period's ledger key ("month:2026-12@Europe/Berlin").
+    pub period: String,
+    pub spent_usd: f64,
+    /// Held by calls in flight (and by dead processes, until their lease ends).
+    pub reserved_usd: f64,
+    pub cap_usd: Option<f64>,
+    /// The alert thresholds, as fractions of the cap.
+    pub soft: Vec<f64>,
+}
+
+/// A client's budgets, its ledger and the scopes its calls count for.
+#[derive(Debug)]
+pub(crate) struct Spending {
+    governor: Governor,
+    /// The client's scope and the scopes enclosing it.
+    client_scopes: Vec<String>,
+    output_bound: u64,
+    events: EventSink,
+}
+
+/// Where the embedded ledger lives when the catalog names no file.
+fn embedded_path(env: &dyn Fn(&str) -> Option<String>) -> Result<PathBuf> {
+    let state = env("XDG_STATE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| env("HOME").map(|h| PathBuf::from(h).join(".local").join("state")))
+        .ok_or_else(|| {
+            Error::config(
+                "governance.ledger: no state directory (neither XDG_STATE_HOME nor HOME is set)",
+            )
+            .with_hint("set `governance.ledger` to the ledger file's path, or `memory`")
+        })?;
+    Ok(state.join("foundry-client").join("ledger.sqlite"))
+}
+
+impl Spending {
+    /// The client's spending, or None when the catalog has no budgets (no ledger is opened).
+    pub fn open(
+        g: &Governance,
+        env: &dyn Fn(&str) -> Option<String>,
+        events: EventSink,
+    ) -> Result<Option<Arc<Spending>>> {
+        if !g.is_active() {
+            return Ok(None);
+        }
+        let ledger: Arc<dyn Ledger> = match &g.ledger {
+            LedgerStore::Memory => Arc::new(MemoryLedger::new()),
+            LedgerStore::File(path) => Arc::new(open_file(path)?),
+            LedgerStore::Embedded => Arc::new(open_file(&embedded_path(env)?)?),
+        };
+        Ok(Some(Arc::new(Spending {
+            governor: Governor::new(ledger, g.budgets.clone()),
+            client_scopes: g.client_scopes(),
+            output_bound: g.output_bound,
+            events,
+        })))
+    }
+
+    /// The spending of a handle governed by `g`, on this client's ledger.
+    pub fn for_governance(&self, g: &Governance) -> Spending {
+        Spending {
+            governor: Governor::new(Arc::clone(self.governor.ledger()), g.budgets.clone()),
+            client_scopes: g.client_scopes(),
+            output_bound: g.output_bound,
+            events: self.events.clone(),
+        }
+    }
+
+    /// Reserves what one attempt at `d` may cost, giving `body` the output bound when it names
+    /// no limit. None when no budget covers the attempt (or it carries no body to bill).
+    pub fn hold(
+        &self,
+        d: &Deployment,
+        api: Api,
+        body: Option<&mut Value>,
+        time_left: Duration,
+    ) -> Result<Option<AttemptHold>> {
+        let Some(params) = body.and_then(Value::as_object_mut) else {
+            return Ok(None);
+        };
+        let mut scopes = self.client_scopes.clone();
+        scopes.push(deployment_scope(&d.name));
+        let now = SystemTime::now();
+        if self.governor.lines(&scopes, now).is_empty() {
+            return Ok(None);
+        }
+        let output_tokens = match (api, output_limit(params)) {
+            (Api::Embeddings, _) => 0,
+            (_, Some(limit)) => limit,
+            (_, None) => {
+                params.insert(output_key(d, api).into(), self.output_bound.into());
+                self.output_bound
+            }
+        };
+        let input_tokens = input_bound(params);
+        let prices = Prices::from_pricing(&d.pricing);
+        let amount = prices.reservation(input_tokens, output_tokens);
+        let lease = time_left.saturating_add(LEASE_MARGIN);
+        match self.governor.reserve(&scopes, amount, lease, now) {
+            Ok(reservation) => {
+                self.event(SpendAction::Reserved, &d.name, amount, Nanos::ZERO, None);
+                Ok(Some(AttemptHold {
+                    reservation: Some(reservation),
+                    prices,
+                    input_tokens,
+                    output_tokens,
+                    deployment: d.name.clone(),
+                    events: self.events.clone(),
+                }))
+            }
+            Err(ReserveError::Overdraft(o)) => {
+                self.event(
+                    SpendAction::Refused,
+                    &d.name,
+                    amount,
+                    Nanos::ZERO,
+                    Some(o.scope.clone()),
+                );
+                Err(Error::new(
+                    ErrorKind::BudgetExceeded,
+                    format!(
+                        "'{}' was not called: budget '{}' ({}) has ${:.6} spent or reserved of \
+                         its ${:.6} cap, and this attempt may cost up to ${:.6}",
+                        d.name,
+                        o.scope,
+                        o.period,
+                        o.committed.usd(),
+                        o.cap.usd(),
+                        o.amount.usd()
+                    ),
+                )
+                .with_deployment(d.name.clone())
+                .with_retryable(false))
+            }
+            Err(ReserveError::Store(e)) => Err(ledger_error(&d.name, &e.0)),
+        }
+    }
+
+    /// Each budget's current period: what was settled and what is reserved now.
+    pub fn report(&self) -> Result<Vec<SpendLine>> {
+        let now = SystemTime::now();
+        let ledger = self.governor.ledger();
+        self.governor
+            .budgets()
+            .iter()
+            .map(|b| {
+                let period = b.window.period(now);
+                let balance = ledger.balance(&b.scope, &period, now).map_err(|e| {
+                    Error::new(
+                        ErrorKind::Ledger,
+                        format!("cannot read the ledger: {}", e.0),
+                    )
+                })?;
+                Ok(SpendLine {
+                    scope: b.scope.clone(),
+                    window: b.window.describe(),
+                    period: period.key,
+                    spent_usd: balance.settled.usd(),
+                    reserved_usd: balance.reserved.usd(),
+                    cap_usd: b.hard.map(Nanos::usd),
+                    soft: b.soft.iter().map(|p| f64::from(*p) / 1000.0).collect(),
+                })
+            })
+            .collect()
+    }
+
+    fn event(
+        &self,
+        action: SpendAction,
+        deployment: &str,
+        reserved: Nanos,
+        charged: Nanos,
+        scope: Option<String>,
+    ) {
+        spend_event(&self.events, action, deployment, reserved, charged, scope);
+    }
+}
+
+fn open_file(path: &std::path::Path) -> Result<SqliteLedger> {
+    if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            Error::new(
+                ErrorKind::Ledger,
+                format!("cannot create the ledger's folder {}: {e}", dir.display()),
+            )
+        })?;
+    }
+    SqliteLedger::open(path, Durability::Normal).map_err(|e| {
+        Error::new(
+            ErrorKind::Ledger,
+            format!("cannot open the ledger {}: {}", path.display(), e.0),
+        )
+    })
+}
+
+fn ledger_error(deployment: &str, problem: &str) -> Error {
+    Error::new(
+        ErrorKind::Ledger,
+        format!("'{deployment}' was not called: the spend ledger failed ({problem})"),
+    )
+    .with_deployment(deployment.to_string())
+}
+
+/// The body key that bounds the answer's length for `api` at `d`.
+fn output_key(d: &Deployment, api: Api) -> &'static str {
+    match (api, d.max_tokens_param) {
+        (Api::Responses, _) => "max_output_tokens",
+        (_, TokensParam::MaxCompletionTokens) => "max_completion_tokens",
+        (_, TokensParam::MaxTokens) => "max_tokens",
+    }
+}
+
+fn spend_event(
+    events: &EventSink,
+    action: SpendAction,
+    deployment: &str,
+    reserved: Nanos,
+    charged: Nanos,
+    scope: Option<String>,
+) {
+    events.spend(|| SpendEvent {
+        action,
+        deployment: deployment.to_string(),
+        reserved_usd: reserved.usd(),
+        charged_usd: charged.usd(),
+        scope,
+    });
+}
+
+/// One attempt's reservation, until its bill is known. Dropped unsettled (the call's task
+/// was cancelled while the request was out, or an answer could not be read) it is charged in
+/// full: the service may have billed it, and the books must never show less than the bill.
+#[derive(Debug)]
+pub(crate) struct AttemptHold {
+    reservation: Option<Reservation>,
+    prices: Prices,
+    input_tokens: u64,
+    output_tokens: u64,
+    deployment: String,
+    events: EventSink,
+}
+
+impl AttemptHold {
+    /// The attempt answered: charged from the service's usage.
+    pub fn settle_usage(mut self, usage: &Usage) {
+        let charge = self.prices.charge(usage);
+        self.book(Some(charge));
+    }
+
+    /// The attempt failed with `err`: billed or not by Azure's rules. A request that was sent
+    /// and never answered may have been processed: it is charged its whole reservation.
+    pub fn settle_failure(mut self, err: &Error) {
+        let billing = match err.unanswered {
+            true => Billing::Reservation,
+            false => billing_of(err.status, err.code.as_deref()),
+        };
+        let charge = match billing {
+            Billing::Nothing => None,
+            Billing::Prompt => Some(self.prices.reservation(self.input_tokens, 0)),
+            Billing::Usage | Billing::Reservation => self.reserved(),
+        };
+        self.book(charge);
+    }
+
+    /// A stream that ended before its usage arrived (cancelled, or broken): the prompt and the
+    /// output bytes it received (a token is at least one byte), within the output bound.
+    pub fn settle_consumed(mut self, output_bytes: u64) {
+        let tokens = output_bytes.min(self.output_tokens);
+        let charge = self.prices.reservation(self.input_tokens, tokens);
+        self.book(Some(charge));
+    }
+
+    fn reserved(&self) -> Option<Nanos> {
+        self.reservation.as_ref().map(Reservation::amount)
+    }
+
+    /// Settles with `charge`, or releases when None; reports alerts the settle crossed.
+    fn book(&mut self, charge: Option<Nanos>) {
+        let Some(reservation) = self.reservation.take() else {
+            return;
+        };
+        let reserved = reservation.amount();
+        let (action, charged) = match charge {
+            None => {
+                drop(reservation);
+                (SpendAction::Released, Nanos::ZERO)
+            }
+            Some(charge) => {
+                // A failed settle leaves the reservation to its lease; the call's answer stands.
+                let alerts = reservation
+                    .settle(charge, SystemTime::now())
+                    .unwrap_or_default();
+                for alert in alerts {
+                    self.alert(alert);
+                }
+                (SpendAction::Settled, charge)
+            }
+        };
+        spend_event(
+            &self.events,
+            action,
+            &self.deployment,
+            reserved,
+            charged,
+            None,
+        );
+    }
+
+    fn alert(&self, a: Alert) {
+        self.events.notice(|| {
+            Event::BudgetAlert(BudgetAlertEvent {
+                scope: a.scope,
+                period: a.period,
+                threshold: f64::from(a.permille) / 1000.0,
+                spent_usd: a.settled.usd(),
+                cap_usd: a.cap.usd(),
+            })
+        });
+    }
+}
+
+impl Drop for AttemptHold {
+    fn drop(&mut self) {
+        let reserved = self.reserved();
+        self.book(reserved);
+    }
+}

@@ -1,0 +1,126 @@
+//! Scoped handles: the gateway's virtual keys, in process. `client.scope(spec)` returns a
+//! client whose calls count for a child scope of the client's (`acme/search` → `acme/search/bot`),
+//! checked against the handle's own budget and approved models and every enclosing scope's.
+//! A handle shares its parent's connections, tokens, breakers and ledger; revoking it fails
+//! its later calls, and those of handles derived from it, before anything is sent.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use super::route::policy::Policies;
+use super::route::spend::Spending;
+use super::{Foundry, Inner};
+use crate::config::{check_scope_name, handle_budget, Policy, ScopeBudget};
+use crate::{Error, ErrorKind, Result};
+
+/// What a scoped handle may do (LiteLLM's virtual-key fields: `models`, `max_budget`, ...).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ScopeSpec {
+    /// One path segment: letters, digits, `-`, `_`, `.`.
+    pub name: String,
+    /// The deployments the handle may call; None: whatever its parent may.
+    pub models: Option<Vec<String>>,
+    pub budget: Option<ScopeBudget>,
+}
+
+/// The revocation flags of a handle and of every handle it was derived from.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Revocation {
+    /// (scope path, flag), outermost first.
+    flags: Vec<(String, Arc<AtomicBool>)>,
+}
+
+impl Revocation {
+    /// Fails when this handle or one it came from was revoked.
+    pub fn check(&self) -> Result<()> {
+        match self.flags.iter().find(|(_, f)| f.load(Ordering::Acquire)) {
+            None => Ok(()),
+            Some((scope, _)) => Err(Error::new(
+                ErrorKind::Revoked,
+                format!("the scoped handle '{scope}' was revoked: no call is sent through it"),
+            )
+            .with_retryable(false)),
+        }
+    }
+}
+
+impl Foundry {
+    /// A scoped handle: a client whose calls count for `spec.name` inside this client's scope.
+    pub fn scope(&self, spec: ScopeSpec) -> Result<Foundry> {
+        let inner = &self.inner;
+        check_scope_name(&spec.name).map_err(|m| {
+            Error::config(format!("scope name: {m}"))
+                .with_hint("name the handle with letters, digits, - _ or ., such as search-bot")
+        })?;
+        let mut catalog = inner.catalog.clone();
+        let path = match &catalog.governance.scope {
+            Some(parent) => format!("{parent}/{}", spec.name),
+            None => spec.name.clone(),
+        };
+        if let Some(models) = &spec.models {
+            for model in models {
+                catalog.resolve(model).map_err(|e| {
+                    Error::config(format!("scope('{}').models: {}", spec.name, e.message))
+                        .with_hint(e.hint.clone())
+                })?;
+            }
+            catalog.governance.policies.push(Policy {
+                scope: Some(path.clone()),
+                approved: Some(models.clone()),
+                ..Policy::default()
+            });
+        }
+        if let Some(budget) = &spec.budget {
+            let budget = handle_budget(&path, &spec.name, budget)?;
+            catalog.governance.budgets.push(budget);
+        }
+        catalog.governance.scope = Some(path.clone());
+        let g = &catalog.governance;
+        let spending = match &inner.spending {
+            Some(parent) => Some(Arc::new(parent.for_governance(g))),
+            None => Spending::open(g, inner.env.0.as_ref(), inner.events.clone())?,
+        };
+        let policies = Policies::for_client(&g.policies, &g.client_scopes(), inner.events.clone())
+            .map(Arc::new);
+        let mut revocation = inner.revocation.clone();
+        revocation.flags.push((path, Arc::default()));
+        Ok(Foundry {
+            inner: Arc::new(Inner {
+                catalog,
+                http: inner.http.clone(),
+                auth: inner.auth.clone(),
+                learned: inner.learned.clone(),
+                events: inner.events.clone(),
+                retry_budget: inner.retry_budget.clone(),
+                breakers: inner.breakers.clone(),
+                pinned: inner.pinned.clone(),
+                env: inner.env.clone(),
+                spending,
+                policies,
+                revocation,
+                pacer: inner.pacer.clone(),
+            }),
+        })
+    }
+
+    /// Revokes this scoped handle: its later calls, and those of handles derived from it,
+    /// fail with `revoked` before anything is sent. Calls in flight finish. A client that is
+    /// not a scoped handle cannot be revoked (an error says so).
+    pub fn revoke(&self) -> Result<()> {
+        match self.inner.revocation.flags.last() {
+            Some((_, flag)) => {
+                flag.store(true, Ordering::Release);
+                Ok(())
+            }
+            None => Err(Error::invalid_request(
+                "only a scoped handle can be revoked, and this client is not one",
+            )
+            .with_hint("revoke the handle that client.scope(...) returned")),
+        }
+    }
+
+    /// The scope path this client's calls count for, when it has one.
+    pub fn scope_path(&self) -> Option<&str> {
+        self.inner.catalog.governance.scope.as_deref()
+    }
+}

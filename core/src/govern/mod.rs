@@ -1,0 +1,30 @@
+//! Governance in the client: budgets that cannot overshoot, counted in exact money on a
+//! ledger every process of a fleet can share. One concern a file:
+//!
+//! - [`money`]: nano-dollar amounts and pico-dollar token prices (integers, no drift);
+//! - [`estimate`]: a call's reservation before it is sent and its charge after, by Azure's
+//!   billing rules;
+//! - [`window`]: calendar windows in an IANA zone and rolling windows, as ledger keys;
+//! - [`governor`]: nested scopes, their budgets' lines, and the reservation a call holds;
+//! - [`ledger`]: the reserve / settle / release interface and its guarantees;
+//! - [`memory`]: the in-memory ledger;
+//! - [`sqlite`]: the embedded ledger, one SQLite file in WAL mode shared by the machine's
+//!   processes.
+
+pub mod estimate;
+pub mod governor;
+pub mod ledger;
+pub mod memory;
+pub mod money;
+pub mod sqlite;
+pub mod window;
+
+#[cfg(test)]
+mod ledger_tests;
+
+pub use governor::{Budget, Governor, Reservation};
+pub use ledger::{Alert, Balance, Hold, Ledger, LedgerError, Line, Overdraft, ReservationId};
+pub use memory::MemoryLedger;
+pub use money::{Nanos, TokenPrice};
+pub use sqlite::{Durability, SqliteLedger};
+pub use window::{Period, Window, Zone};
