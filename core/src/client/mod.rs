@@ -53,7 +53,7 @@ pub struct Foundry {
 
 /// Everything but the catalog is shared with the clients [`Foundry::with_options`] derives, so
 /// a derived client draws on the same pool, tokens, retry budget and breakers.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Inner {
     catalog: Catalog,
     http: reqwest::Client,
@@ -213,25 +213,10 @@ impl Foundry {
     /// The overrides are checked like [`ClientSettings`]' and apply to every call of the
     /// returned client; this client is unchanged.
     pub fn with_options(&self, overrides: CallOverrides) -> Result<Foundry> {
-        let mut catalog = self.inner.catalog.clone();
-        overrides.apply(&mut catalog, "with_options")?;
-        let inner = &self.inner;
+        let mut inner = (*self.inner).clone();
+        overrides.apply(&mut inner.catalog, "with_options")?;
         Ok(Foundry {
-            inner: Arc::new(Inner {
-                catalog,
-                http: inner.http.clone(),
-                auth: inner.auth.clone(),
-                learned: inner.learned.clone(),
-                events: inner.events.clone(),
-                retry_budget: inner.retry_budget.clone(),
-                breakers: inner.breakers.clone(),
-                pinned: inner.pinned.clone(),
-                spending: inner.spending.clone(),
-                policies: inner.policies.clone(),
-                env: inner.env.clone(),
-                revocation: inner.revocation.clone(),
-                pacer: inner.pacer.clone(),
-            }),
+            inner: Arc::new(inner),
         })
     }
 

@@ -87,18 +87,10 @@ impl Foundry {
         Ok(Foundry {
             inner: Arc::new(Inner {
                 catalog,
-                http: inner.http.clone(),
-                auth: inner.auth.clone(),
-                learned: inner.learned.clone(),
-                events: inner.events.clone(),
-                retry_budget: inner.retry_budget.clone(),
-                breakers: inner.breakers.clone(),
-                pinned: inner.pinned.clone(),
-                env: inner.env.clone(),
                 spending,
                 policies,
                 revocation,
-                pacer: inner.pacer.clone(),
+                ..(**inner).clone()
             }),
         })
     }
