@@ -14,6 +14,7 @@ pub mod events;
 pub mod fuzzing;
 pub mod govern;
 pub mod normalize;
+pub mod panic;
 mod retry;
 pub mod sse;
 pub mod stream;

@@ -35,13 +35,8 @@ pub fn to_napi(e: Error) -> napi::Error {
 /// abort the Node process (it cannot unwind through N-API), and one in a spawned call would
 /// reject with a bare `Error`, missed by `instanceof FoundryError`.
 pub fn internal(panic: &(dyn Any + Send)) -> napi::Error {
-    let message = panic
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a panic without a message".to_string());
-    let message = format!("internal error in foundry-client: {message}; please report it");
-    let hint = "a bug in foundry-client: please report it with this message";
+    let message = foundry_client::panic::message(panic);
+    let hint = foundry_client::panic::HINT;
     let json = serde_json::json!({
         "kind": "internal",
         "message": message,

@@ -48,13 +48,8 @@ fn build(py: Python<'_>, e: &Error) -> PyResult<PyErr> {
 /// `FoundryError`, so `except FoundryError` (and `except Exception`) catch it, where pyo3's own
 /// `PanicException` derives from `BaseException` and escapes both.
 pub fn internal(py: Python<'_>, panic: &(dyn std::any::Any + Send)) -> PyErr {
-    let message = panic
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a panic without a message".to_string());
-    let message = format!("internal error in foundry-client: {message}; please report it");
-    let hint = "a bug in foundry-client: please report it with this message";
+    let message = foundry_client::panic::message(panic);
+    let hint = foundry_client::panic::HINT;
     let details = serde_json::json!({
         "kind": "internal",
         "message": message,
