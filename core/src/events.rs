@@ -3,6 +3,7 @@
 //! the retry budget refused), delivered to callbacks (every binding exposes one) and as
 //! `tracing` records with OpenTelemetry GenAI attribute names.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -139,6 +140,8 @@ pub struct AttemptEvent {
     pub request_id: Option<String>,
     /// How long the client waits before the next attempt, when it retries.
     pub retry_in_ms: Option<u64>,
+    /// How long the attempt waited in the local rate-limit queues before it was sent.
+    pub queued_ms: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -157,6 +160,11 @@ pub struct ResultEvent {
     pub request_id: Option<String>,
     pub latency_ms: u64,
     pub error: Option<&'static str>,
+    /// The scope the call counted for (a scoped handle's path), when it had one.
+    pub scope: Option<String>,
+    /// The tags of that scope and the scopes enclosing it (`governance.scopes`, `scope(tags=)`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
 }
 
 impl ResultEvent {
@@ -181,6 +189,8 @@ impl ResultEvent {
             request_id: r.request_id.clone(),
             latency_ms,
             error,
+            scope: None,
+            tags: BTreeMap::new(),
         }
     }
 
@@ -199,6 +209,8 @@ impl ResultEvent {
             request_id: e.request_id.clone(),
             latency_ms,
             error: Some(e.kind().as_str()),
+            scope: None,
+            tags: BTreeMap::new(),
         }
     }
 }
@@ -230,11 +242,30 @@ pub type EventCallback = Arc<dyn Fn(&Event) + Send + Sync>;
 #[derive(Clone, Default)]
 pub(crate) struct EventSink {
     callback: Option<EventCallback>,
+    /// Stamped on result events: the client's scope path and its tags.
+    scope: Option<Arc<(String, BTreeMap<String, String>)>>,
 }
 
 impl EventSink {
     pub fn new(callback: Option<EventCallback>) -> Self {
-        EventSink { callback }
+        EventSink {
+            callback,
+            scope: None,
+        }
+    }
+
+    /// The tags stamped on result events (empty outside a scope).
+    pub fn tags(&self) -> &BTreeMap<String, String> {
+        static NONE: BTreeMap<String, String> = BTreeMap::new();
+        self.scope.as_ref().map_or(&NONE, |s| &s.1)
+    }
+
+    /// The sink of a client whose calls count for `scope`, tagged with `tags`.
+    pub fn for_scope(&self, scope: String, tags: BTreeMap<String, String>) -> Self {
+        EventSink {
+            callback: self.callback.clone(),
+            scope: Some(Arc::new((scope, tags))),
+        }
     }
 
     /// Builds and delivers an attempt event, only when someone listens: the event's
@@ -273,7 +304,12 @@ impl EventSink {
             || log::max_level() >= log::LevelFilter::Info
             || !tracing::Span::current().is_disabled()
         {
-            self.emit(Event::Result(make()));
+            let mut event = make();
+            if let Some(scope) = &self.scope {
+                event.scope = Some(scope.0.clone());
+                event.tags = scope.1.clone();
+            }
+            self.emit(Event::Result(event));
         }
     }
 

@@ -23,7 +23,7 @@ pub mod wire;
 
 pub use client::{
     CallOverrides, CatalogSource, ChatStream, ClientOptions, ClientSettings, EnvLookup, Foundry,
-    ScopeSpec, SmokeResult, SpendLine, StreamHandle, TokenProvider,
+    LimitLine, ScopeSpec, SmokeResult, SpendLine, StreamHandle, TokenProvider,
 };
 pub use config::{Catalog, Deployment, Secret, Shape};
 pub use error::{Cause, Error, ErrorDetails, ErrorKind, Result};

@@ -2,6 +2,7 @@
 //! hard cap, a soft threshold alerts once, a dropped stream is charged what it consumed, and
 //! the embedded ledger keeps spend across clients (a restart).
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use foundry_client::config::Catalog;
@@ -368,4 +369,96 @@ async fn over_the_local_rate_limit_a_call_fails_fast_without_a_request() {
         answered,
         "the refused call sent nothing"
     );
+}
+
+#[tokio::test]
+async fn a_handles_rate_limit_queues_its_calls_not_its_parents_and_tags_its_events() {
+    let fx = emulator().await;
+    let (client, events) = client(&fx, "handle_rpm", "  scope: acme\n");
+    // 6 rpm: one request per 10 s window.
+    let bot = client
+        .scope(ScopeSpec {
+            name: "bot".into(),
+            rpm: Some(6),
+            tags: BTreeMap::from([("team".to_string(), "search".to_string())]),
+            ..ScopeSpec::default()
+        })
+        .expect("handle");
+    bot.chat(request(5)).await.expect("the window's request");
+    let mut r = request(5);
+    r.timeout = Some(0.5);
+    let e = bot
+        .chat(r)
+        .await
+        .expect_err("the next one waits about 10 s");
+    assert_eq!(e.kind(), ErrorKind::RateLimit, "{e}");
+    assert_eq!(e.status, None, "a local limit: nothing was sent");
+    assert!(e.message.contains("scope 'acme/bot'"), "{e}");
+    assert!(
+        e.retry_after.is_some_and(|w| w.as_secs_f64() > 5.0),
+        "{e:?}"
+    );
+    client
+        .chat(request(5))
+        .await
+        .expect("the parent is not limited by its handle");
+    let results: Vec<(Option<String>, BTreeMap<String, String>)> = events
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|e| match e {
+            Event::Result(r) => Some((r.scope.clone(), r.tags.clone())),
+            _ => None,
+        })
+        .collect();
+    let team = BTreeMap::from([("team".to_string(), "search".to_string())]);
+    assert_eq!(
+        results,
+        [
+            (Some("acme/bot".to_string()), team.clone()),
+            (Some("acme/bot".to_string()), team),
+            (Some("acme".to_string()), BTreeMap::new()),
+        ]
+    );
+    let log: serde_json::Value = reqwest::get(format!(
+        "{}_emulator/scenarios/handle_rpm/requests",
+        fx.endpoint
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(
+        log.as_array().unwrap().len(),
+        2,
+        "the refused call sent nothing"
+    );
+}
+
+#[tokio::test]
+async fn the_services_remaining_quota_tightens_the_local_view() {
+    let fx = emulator().await;
+    // The catalog believes in 1M tpm (a 166K-token window); the emulator grants 10K a
+    // minute and says so in x-ratelimit-remaining-tokens.
+    let text = format!(
+        "defaults:\n  endpoint: {}\n  auth: {{type: api_key, key: {DEFAULT_API_KEY}}}\n  \
+         headers: {{x-emulator-scenario: remaining_headers}}\n  retry: {{max_retries: 0}}\n\
+         deployments:\n  - {{name: gpt-4o-mini, tpm: 1000000, rpm: 100000}}\n\
+         governance:\n  rate_limits: true\n",
+        fx.endpoint
+    );
+    let catalog = Catalog::from_str_with_env(&text, "paced.yaml", &|_| None).expect("catalog");
+    let client = Foundry::new(catalog, ClientOptions::default()).expect("client");
+    let before = client.limits();
+    assert_eq!(before.len(), 1);
+    assert!(before[0].tokens_available > 100_000, "{before:?}");
+    client.chat(request(5)).await.expect("answered");
+    let after = &client.limits()[0];
+    let remaining = after
+        .service_remaining_tokens
+        .expect("the emulator reports what remains");
+    assert!(remaining < 10_000, "{after:?}");
+    // What refilled since the answer (about 17K tokens a second) is all it may hold above it.
+    assert!(after.tokens_available < remaining + 50_000, "{after:?}");
 }

@@ -3,6 +3,7 @@
 mod chat;
 mod demo;
 mod demo_budget;
+mod limits;
 mod output;
 mod smoke;
 mod spend;
@@ -55,6 +56,11 @@ enum Command {
     },
     /// Each budget's spend in its current period, from the catalog's ledger.
     Spend {
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
+    /// The catalog's local rate limits: each limited scope and paced deployment.
+    Limits {
         #[arg(long, short)]
         config: Option<PathBuf>,
     },
@@ -127,6 +133,7 @@ fn main() -> ExitCode {
                 .await
             }
             Command::Spend { config } => spend::run(&out, &load(config.as_ref())?),
+            Command::Limits { config } => limits::run(&out, &load(config.as_ref())?),
             Command::Deployments { config } => {
                 smoke::list(&out, &load(config.as_ref())?);
                 Ok(true)

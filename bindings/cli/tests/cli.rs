@@ -197,3 +197,43 @@ async fn smoke_chat_and_deployments_against_a_running_emulator() {
     );
     assert!(!table.contains("test-key-wrong-0000"));
 }
+
+#[test]
+fn limits_lists_each_limited_scope_and_paced_deployment() {
+    let dir = std::env::temp_dir().join(format!("foundry-cli-limits-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let catalog = dir.join("limits.yaml");
+    std::fs::write(
+        &catalog,
+        "defaults: {endpoint: 'http://127.0.0.1:9/', auth: {type: none}}\n\
+         deployments:\n  - {name: gpt-5.4, tpm: 60000}\n  - {name: unpaced}\n\
+         governance:\n  rate_limits: true\n  scopes:\n    - {key_alias: acme/bot, rpm_limit: 30}\n",
+    )
+    .unwrap();
+    let config = catalog.to_str().unwrap();
+    let out = foundry(&["limits", "--config", config, "--json"], &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json(&out);
+    let lines = v["limits"].as_array().expect("a list");
+    let names: Vec<&str> = lines
+        .iter()
+        .map(|l| l["limits"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["acme/bot", "deployment:gpt-5.4"], "{v}");
+    assert_eq!(lines[0]["rpm"], 30);
+    assert_eq!(lines[1]["tpm"], 60000);
+    // Azure's 6 RPM per 1,000 TPM, and a sixth of the minute per 10 s window.
+    assert_eq!(lines[1]["rpm"], 360);
+    assert_eq!(lines[1]["tokens_available"], 10000);
+    let table = foundry(&["limits", "--config", config], &[]);
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        text.contains("deployment:gpt-5.4") && text.contains("acme/bot"),
+        "{text}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -7,7 +7,7 @@ use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
 use serde_json::Value;
 
-use super::route::pacing::Admission;
+use super::route::pacing::Grant;
 use super::route::spend::AttemptHold;
 use super::route::AttemptContext;
 use super::Foundry;
@@ -30,7 +30,7 @@ pub(crate) struct Sent {
     /// The attempt's budget reservation, settled once the answer's usage is read.
     pub hold: Option<AttemptHold>,
     /// The attempt's grant of local rate limit, given back in part once its usage is read.
-    pub pace: Option<Admission>,
+    pub pace: Option<Grant>,
 }
 
 impl Sent {
@@ -83,6 +83,9 @@ impl Foundry {
         let response = request.send().await.map_err(|e| transport_error(e, d))?;
         let status = response.status().as_u16();
         let request_id = wire::request_id(response.headers());
+        if self.inner.pacing.observes(d) {
+            self.inner.pacing.observe(d, response.headers());
+        }
         let limits = &self.inner.catalog.defaults.limits;
         if response.status().is_redirection() {
             return Err(redirect_error(&response, d).with_request_id(request_id));

@@ -35,8 +35,9 @@ use exchange::Sent;
 use payload::Payload;
 use route::breaker::Breakers;
 use route::budget::RetryBucket;
+pub use route::lane::LimitLine;
 use route::learned::Learned;
-use route::pacing::Pacer;
+use route::pacing::Pacing;
 use route::policy::Policies;
 pub use route::spend::SpendLine;
 use route::spend::Spending;
@@ -74,8 +75,8 @@ struct Inner {
     env: Env,
     /// Set when this scoped handle (or one it came from) is revoked.
     revocation: Revocation,
-    /// The deployments' local rate limits, when `governance.rate_limits` is on.
-    pacer: Option<Arc<Pacer>>,
+    /// The local rate limits: the deployments' (with `governance.rate_limits`) and the scopes'.
+    pacing: Pacing,
 }
 
 /// Options beyond the catalog.
@@ -148,7 +149,11 @@ impl Foundry {
         let http = builder
             .build()
             .map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))?;
-        let events = EventSink::new(options.on_event);
+        let events = match &catalog.governance.scope {
+            Some(scope) => EventSink::new(options.on_event)
+                .for_scope(scope.clone(), catalog.governance.tags_for(scope)),
+            None => EventSink::new(options.on_event),
+        };
         if let Some(name) = &options.deployment {
             // Fails now, not at the first call, when the name is not in the catalog.
             catalog.resolve(name).map_err(|e| {
@@ -167,15 +172,14 @@ impl Foundry {
             events.clone(),
         )
         .map(Arc::new);
-        let pacer =
-            (catalog.governance.rate_limits).then(|| Arc::new(Pacer::new(&catalog.deployments)));
+        let pacing = Pacing::for_catalog(&catalog.governance, &catalog.deployments);
         Ok(Foundry {
             inner: Arc::new(Inner {
                 spending,
                 policies,
                 env,
                 revocation: Revocation::default(),
-                pacer,
+                pacing,
                 retry_budget: Arc::new(RetryBucket::new(catalog.defaults.retry_budget)),
                 breakers: Arc::new(Breakers::new(
                     catalog.defaults.circuit_breaker,
@@ -218,6 +222,12 @@ impl Foundry {
         Ok(Foundry {
             inner: Arc::new(inner),
         })
+    }
+
+    /// Each local rate limit as it stands: every limited scope's (declared in the catalog or
+    /// given to a handle) and every paced deployment's (empty when nothing is paced). No IO.
+    pub fn limits(&self) -> Vec<LimitLine> {
+        self.inner.pacing.lines()
     }
 
     /// Each budget's spend in its current period, from the ledger (empty without budgets).
@@ -370,6 +380,8 @@ impl Foundry {
                 request_id: r.request_id.clone(),
                 latency_ms,
                 error: None,
+                scope: None,
+                tags: Default::default(),
             },
         };
         self.inner.events.result(event);

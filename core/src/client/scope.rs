@@ -4,6 +4,7 @@
 //! A handle shares its parent's connections, tokens, breakers and ledger; revoking it fails
 //! its later calls, and those of handles derived from it, before anything is sent.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -21,6 +22,11 @@ pub struct ScopeSpec {
     /// The deployments the handle may call; None: whatever its parent may.
     pub models: Option<Vec<String>>,
     pub budget: Option<ScopeBudget>,
+    /// The handle's own rate limits, on top of its parents' (a queue, like a deployment's).
+    pub rpm: Option<u64>,
+    pub tpm: Option<u64>,
+    /// Sent with the handle's result events (a cost centre, a team), on top of its parents'.
+    pub tags: BTreeMap<String, String>,
 }
 
 /// The revocation flags of a handle and of every handle it was derived from.
@@ -82,6 +88,14 @@ impl Foundry {
         };
         let policies = Policies::for_client(&g.policies, &g.client_scopes(), inner.events.clone())
             .map(Arc::new);
+        let pacing = inner.pacing.for_handle(&path, spec.tpm, spec.rpm)?;
+        // The innermost wins: the parent's tags, the path's declared ones, the handle's own.
+        let mut tags = inner.events.tags().clone();
+        if let Some(declared) = catalog.governance.declared(&path) {
+            tags.extend(declared.tags.clone());
+        }
+        tags.extend(spec.tags);
+        let events = inner.events.for_scope(path.clone(), tags);
         let mut revocation = inner.revocation.clone();
         revocation.flags.push((path, Arc::default()));
         Ok(Foundry {
@@ -90,6 +104,8 @@ impl Foundry {
                 spending,
                 policies,
                 revocation,
+                pacing,
+                events,
                 ..(**inner).clone()
             }),
         })

@@ -14,7 +14,7 @@ use futures_util::{Stream, StreamExt};
 
 use super::exchange::Sent;
 use super::reasoning_exhausted_error;
-use super::route::pacing::Admission;
+use super::route::pacing::Grant;
 use super::route::spend::AttemptHold;
 use crate::config::Pricing;
 use crate::events::{EventSink, ResultEvent};
@@ -54,7 +54,7 @@ pub struct ChatStream {
     /// The attempt's budget reservation, settled when the stream ends or is dropped.
     hold: Option<AttemptHold>,
     /// The attempt's local rate-limit grant, partly given back when the usage arrives.
-    pace: Option<Admission>,
+    pace: Option<Grant>,
     /// Bytes of answer (text, reasoning, tool arguments) received: a bound of the output
     /// tokens billed so far, for a stream that ends before its usage.
     output_bytes: u64,

@@ -17,10 +17,12 @@
 //!       hard_usd: 20
 //! ```
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde::Deserialize;
 
+use super::scopes::{resolve_scope, DeclaredScope, RawScope};
 use super::Deployment;
 use crate::govern::{Budget, Nanos, Window, Zone};
 use crate::{Error, Result};
@@ -55,6 +57,8 @@ pub struct Governance {
     pub policies: Vec<Policy>,
     /// Pace each deployment with a `tpm` / `rpm` to it in the client, queueing calls over it.
     pub rate_limits: bool,
+    /// Scopes declared in the catalog (and by handles): their rate limits and tags.
+    pub scopes: Vec<DeclaredScope>,
 }
 
 /// What a scope's calls must satisfy before they are sent.
@@ -79,6 +83,7 @@ impl Default for Governance {
             output_bound: DEFAULT_OUTPUT_BOUND,
             policies: Vec::new(),
             rate_limits: false,
+            scopes: Vec::new(),
         }
     }
 }
@@ -90,6 +95,23 @@ impl Governance {
             .as_deref()
             .map(crate::govern::governor::enclosing_scopes)
             .unwrap_or_default()
+    }
+
+    /// The tags of the scopes declared for `path` and the paths enclosing it, the innermost
+    /// winning a tag named twice.
+    pub fn tags_for(&self, path: &str) -> BTreeMap<String, String> {
+        let mut tags = BTreeMap::new();
+        for enclosing in crate::govern::governor::enclosing_scopes(path) {
+            if let Some(declared) = self.declared(&enclosing) {
+                tags.extend(declared.tags.clone());
+            }
+        }
+        tags
+    }
+
+    /// The scope declared for exactly `path` in the catalog.
+    pub fn declared(&self, path: &str) -> Option<&DeclaredScope> {
+        self.scopes.iter().find(|s| s.path == path)
     }
 
     /// Whether any call is counted: without budgets, no ledger is opened.
@@ -110,25 +132,27 @@ pub(crate) struct RawGovernance {
     policies: Vec<RawPolicy>,
     #[serde(default)]
     rate_limits: bool,
+    #[serde(default)]
+    scopes: Vec<RawScope>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawPolicy {
-    scope: Option<String>,
-    approved: Option<Vec<String>>,
-    max_prompt_tokens: Option<u64>,
-    require_header: Option<String>,
+pub(super) struct RawPolicy {
+    pub scope: Option<String>,
+    pub approved: Option<Vec<String>>,
+    pub max_prompt_tokens: Option<u64>,
+    pub require_header: Option<String>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawBudget {
-    scope: String,
-    window: String,
-    time_zone: Option<String>,
-    hard_usd: f64,
-    soft: Option<Vec<f64>>,
+pub(super) struct RawBudget {
+    pub scope: String,
+    pub window: String,
+    pub time_zone: Option<String>,
+    pub hard_usd: f64,
+    pub soft: Option<Vec<f64>>,
 }
 
 /// Checks and converts the section; `deployments` are the catalog's, which a
@@ -188,6 +212,24 @@ pub(crate) fn resolve(
             &bad,
         )?);
     }
+    let mut scopes = Vec::with_capacity(raw.scopes.len());
+    for (i, s) in raw.scopes.into_iter().enumerate() {
+        let key = format!("scopes[{i}]");
+        let resolved = resolve_scope(s, &key, deployments, &bad)?;
+        if scopes
+            .iter()
+            .any(|d: &DeclaredScope| d.path == resolved.scope.path)
+        {
+            return Err(bad(
+                &format!("{key}.name"),
+                format!("scope '{}' is declared twice", resolved.scope.path),
+                "declare each scope once",
+            ));
+        }
+        budgets.extend(resolved.budget);
+        policies.extend(resolved.policy);
+        scopes.push(resolved.scope);
+    }
     Ok(Governance {
         budgets,
         scope: raw.scope,
@@ -195,10 +237,11 @@ pub(crate) fn resolve(
         output_bound,
         policies,
         rate_limits: raw.rate_limits,
+        scopes,
     })
 }
 
-fn resolve_policy(
+pub(super) fn resolve_policy(
     p: RawPolicy,
     key: &str,
     deployments: &[Deployment],
@@ -283,7 +326,7 @@ pub(crate) fn check_scope_name(name: &str) -> std::result::Result<(), String> {
     check_scope_path(name)
 }
 
-fn resolve_budget(
+pub(super) fn resolve_budget(
     b: RawBudget,
     key: &str,
     deployments: &[Deployment],
@@ -357,7 +400,7 @@ fn resolve_budget(
 }
 
 /// A scope path: non-empty segments of letters, digits, `-`, `_` and `.`, joined by `/`.
-fn check_scope_path(path: &str) -> std::result::Result<(), String> {
+pub(super) fn check_scope_path(path: &str) -> std::result::Result<(), String> {
     let segment_ok = |s: &str| {
         !s.is_empty()
             && s.chars()

@@ -10,6 +10,7 @@ mod env;
 mod governance;
 mod litellm;
 mod load;
+mod scopes;
 mod secret;
 
 use std::borrow::Cow;
@@ -22,6 +23,7 @@ pub(crate) use governance::{check_scope_name, handle_budget};
 pub use governance::{Governance, LedgerStore, Policy, ScopeBudget, DEFAULT_OUTPUT_BOUND};
 pub(crate) use load::validate_defaults;
 pub use load::{check_seconds, MAX_RETRIES, MAX_SECONDS};
+pub use scopes::DeclaredScope;
 pub use secret::Secret;
 
 /// How a deployment's endpoint is addressed (FOUNDRY.md, "Endpoint shapes").

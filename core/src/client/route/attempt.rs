@@ -104,15 +104,15 @@ impl Foundry {
                     has_header: &|name| self.carries_header(ctx, &d, name),
                 })?;
             }
-            let pace = match &self.inner.pacer {
-                Some(pacer) => {
-                    let tokens =
-                        paced_tokens(body.as_ref(), self.inner.catalog.governance.output_bound);
-                    let deadline = tokio::time::Instant::from_std(ctx.deadline);
-                    pacer.admit(&d, tokens, priority, deadline).await?
-                }
-                None => None,
-            };
+            // Counted only when a lane paces the call: the estimate walks the whole prompt.
+            let tokens = || paced_tokens(body.as_ref(), self.inner.catalog.governance.output_bound);
+            let deadline = tokio::time::Instant::from_std(ctx.deadline);
+            let pace = self
+                .inner
+                .pacing
+                .admit(&d, tokens, priority, deadline)
+                .await?;
+            let queued = pace.as_ref().map(|g| g.waited()).unwrap_or_default();
             let per_attempt = self.attempt_timeout(ctx, &d)?;
             // Each attempt is billed on its own, so each reserves before it is sent.
             let hold = match &self.inner.spending {
@@ -165,6 +165,7 @@ impl Foundry {
                     fallback: ctx.fallback,
                     request_id: request_id.clone(),
                     retry_in_ms: retry_in.map(|w| w.as_millis() as u64),
+                    queued_ms: queued.as_millis() as u64,
                 })
             };
             let err = match outcome {
@@ -180,8 +181,8 @@ impl Foundry {
                     if let Some(hold) = hold {
                         hold.settle_failure(&e);
                     }
-                    if let (Some(pacer), Some(429)) = (&self.inner.pacer, e.status) {
-                        pacer.throttled(&d);
+                    if e.status == Some(429) {
+                        self.inner.pacing.throttled(&d);
                     }
                     e
                 }

@@ -14,6 +14,7 @@
 mod attempt;
 pub(crate) mod breaker;
 pub(crate) mod budget;
+pub(crate) mod lane;
 pub(crate) mod learned;
 pub(crate) mod pacing;
 pub(crate) mod policy;
