@@ -3,6 +3,7 @@
 mod chat;
 mod demo;
 mod demo_budget;
+mod demo_burst;
 mod limits;
 mod output;
 mod smoke;

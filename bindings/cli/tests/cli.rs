@@ -81,6 +81,15 @@ fn demo_walks_the_estate_and_accounts_for_spend() {
     assert_eq!(line["scope"], "acme/agents");
     assert!(line["spent_usd"].as_f64().unwrap() <= 0.01);
     assert!(line["spent_usd"].as_f64().unwrap() >= 0.008);
+    // The burst: more than a window's worth, paced in the client; the emulator enforces the
+    // same quota and answers no 429, and the high-priority call overtakes the queued batch.
+    let burst = step("rate_limits");
+    assert_eq!(burst["throttled"], 0, "{burst}");
+    assert!(burst["queued"].as_u64().unwrap() >= 1, "{burst}");
+    assert!(
+        burst["urgent_wait_ms"].as_u64().unwrap() < burst["longest_wait_ms"].as_u64().unwrap(),
+        "{burst}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
