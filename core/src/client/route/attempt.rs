@@ -5,13 +5,12 @@
 
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
-
 use super::breaker::{circuit_open, stopped_by_breaker, Health, Settled};
 use super::budget::{budget_spent, Refusal};
-use super::pacing::Priority;
-use super::policy::Proposed;
+use super::gate::Passed;
+use super::pacing::Grant;
 use super::seconds;
+use super::spend::AttemptHold;
 use crate::auth::{BearerRequest, TokenGeneration};
 use crate::client::exchange::{AttemptRequest, Sent};
 use crate::client::payload::Payload;
@@ -90,39 +89,18 @@ impl Foundry {
             let api = ctx.payload.api_for(&d);
             // A request that cannot be built, or no time left, ends the call without an attempt.
             let mut body = ctx.payload.body(&d, api, ctx.stream)?;
-            // A client field: the call's class in the local rate-limit queue, never sent.
-            let priority = Priority::parse(
-                body.as_mut()
-                    .and_then(Value::as_object_mut)
-                    .and_then(|b| b.remove("priority"))
-                    .as_ref(),
-            )?;
-            if let Some(policies) = &self.inner.policies {
-                policies.check(&Proposed {
-                    deployment: &d,
-                    body: body.as_ref(),
-                    has_header: &|name| self.carries_header(ctx, &d, name),
-                })?;
-            }
-            // Counted only when a lane paces the call: the estimate walks the whole prompt.
-            let tokens = || paced_tokens(body.as_ref(), self.inner.catalog.governance.output_bound);
-            let deadline = tokio::time::Instant::from_std(ctx.deadline);
-            let pace = self
-                .inner
-                .pacing
-                .admit(&d, tokens, priority, deadline)
+            let Passed { pace, hold } = self
+                .gate(ctx.payload, ctx.deadline, &d, api, &mut body)
                 .await?;
             let queued = pace.as_ref().map(|g| g.waited()).unwrap_or_default();
-            let per_attempt = self.attempt_timeout(ctx, &d)?;
-            // Each attempt is billed on its own, so each reserves before it is sent.
-            let hold = match &self.inner.spending {
-                Some(spending) => spending.hold(
-                    &d,
-                    api,
-                    body.as_mut(),
-                    ctx.deadline.saturating_duration_since(Instant::now()),
-                )?,
-                None => None,
+            let per_attempt = match self.attempt_timeout(ctx, &d) {
+                Ok(per_attempt) => per_attempt,
+                Err(e) => {
+                    // Nothing goes out: the quota and the budget get their grants back.
+                    pace.into_iter().for_each(Grant::release);
+                    hold.into_iter().for_each(AttemptHold::release);
+                    return Err(e);
+                }
             };
             let started = Instant::now();
             let request = AttemptRequest {
@@ -228,16 +206,6 @@ impl Foundry {
             }
             previous = Some(err);
         }
-    }
-
-    /// Whether the attempt sends header `name` (lowercase) from the catalog or the request.
-    fn carries_header(&self, ctx: &AttemptContext<'_>, d: &Deployment, name: &str) -> bool {
-        let defaults = &self.inner.catalog.defaults.headers;
-        defaults
-            .keys()
-            .chain(d.headers.keys())
-            .chain(ctx.payload.extra_headers().keys())
-            .any(|k| k.eq_ignore_ascii_case(name))
     }
 
     /// What is left of the deadline, at most `defaults.timeout_secs`; an error once it passed.
@@ -347,17 +315,6 @@ impl Foundry {
             Decision::GiveUp => Next::Return(err.clone()),
         }
     }
-}
-
-/// What an attempt counts against its deployment's TPM, as Azure's admission does: the
-/// prompt's estimated tokens (UTF-8 bytes / 4) plus the output bound.
-fn paced_tokens(body: Option<&Value>, default_output: u64) -> u64 {
-    let Some(params) = body.and_then(Value::as_object) else {
-        return 0;
-    };
-    let prompt = crate::govern::estimate::input_bound(params).div_ceil(4);
-    let output = crate::govern::estimate::output_limit(params).unwrap_or(default_output);
-    prompt.saturating_add(output)
 }
 
 fn deadline_error(d: &Deployment) -> Error {

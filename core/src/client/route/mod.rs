@@ -7,13 +7,17 @@
 //! - the attempt loop at one deployment, with its retries and re-sends: [`attempt`];
 //! - learned quirks that re-shape a deployment's requests: [`learned`];
 //! - the per-deployment circuit breaker: [`breaker`];
-//! - the client-wide retry budget: [`budget`].
+//! - the client-wide retry budget: [`budget`];
+//! - the governance gate each attempt passes before it is sent ([`gate`]): the policies
+//!   ([`policy`]), the rate-limit queues ([`pacing`], one [`lane`] per limit) and the budget
+//!   reservation settled by Azure's billing rules ([`spend`]).
 //!
 //! One deadline bounds the whole call, fallbacks and retries included.
 
 mod attempt;
 pub(crate) mod breaker;
 pub(crate) mod budget;
+mod gate;
 pub(crate) mod lane;
 pub(crate) mod learned;
 pub(crate) mod pacing;

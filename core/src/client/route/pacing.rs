@@ -54,6 +54,11 @@ impl Grant {
         }
     }
 
+    /// Nothing was sent: every lane gets its whole grant back.
+    pub fn release(self) {
+        self.admissions.into_iter().for_each(Admission::release);
+    }
+
     /// How long the call waited in the queues.
     pub fn waited(&self) -> Duration {
         self.admissions.iter().map(|a| a.waited).sum()

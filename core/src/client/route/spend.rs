@@ -299,6 +299,11 @@ impl AttemptHold {
         self.book(charge);
     }
 
+    /// Nothing was sent: the reservation is dropped, unbilled.
+    pub fn release(mut self) {
+        self.book(None);
+    }
+
     /// A stream that ended before its usage arrived (cancelled, or broken): the prompt and the
     /// output bytes it received (a token is at least one byte), within the output bound.
     pub fn settle_consumed(mut self, output_bytes: u64) {
