@@ -48,7 +48,7 @@ fn bad_request(message: &str) -> Reply {
     )
 }
 
-/// `{"deployments": {"dep": ["status=429;retry-after-ms=50", "ok"]}, "limits": {"dep": {"rpm": 2, "tpm": 1000}}}`;
+/// `{"deployments": {"dep": ["status=429;retry-after-ms=50", "ok"]}, "limits": {"dep": {"rpm": 2, "tpm": 1000, "sub_window_secs": 10}}}`;
 /// an empty body is an empty scenario.
 fn parse_scenario(body: &[u8]) -> Result<ScenarioSpec, String> {
     let mut spec = ScenarioSpec::default();
@@ -122,6 +122,7 @@ fn parse_scenario(body: &[u8]) -> Result<ScenarioSpec, String> {
                 Limits {
                     rpm: field("rpm")?,
                     tpm: field("tpm")?,
+                    sub_window_secs: field("sub_window_secs")?,
                 },
             );
         }

@@ -31,6 +31,10 @@ pub struct Shared {
 pub struct Limits {
     pub rpm: Option<u64>,
     pub tpm: Option<u64>,
+    /// Also enforce the quota over windows of this many seconds (Azure uses 10: at most a
+    /// sixth of the minute's tokens and requests in any 10 s), so a burst that fits the minute
+    /// is still refused, as the service does.
+    pub sub_window_secs: Option<u64>,
 }
 
 #[derive(Default)]
@@ -48,6 +52,8 @@ struct Scenario {
     spec: ScenarioSpec,
     requests: u64,
     windows: HashMap<String, Window>,
+    /// The shorter windows of deployments whose limits set `sub_window_secs`.
+    sub_windows: HashMap<String, Window>,
     log: Vec<Arc<Mutex<LogEntry>>>,
 }
 
@@ -241,9 +247,45 @@ impl Shared {
                 tokens: over_tokens && !over_requests,
             };
         }
-        w.requests += 1;
-        w.tokens = w.tokens.saturating_add(tokens);
-        Admission::Allowed(quota(rpm, tpm, w))
+        let minute = quota(rpm, tpm, w);
+        let sub_secs = sc.spec.limits.get(&d.name).and_then(|l| l.sub_window_secs);
+        if let Some(secs) = sub_secs.filter(|s| *s > 0 && *s < 60) {
+            let length = Duration::from_secs(secs);
+            let s = sc.sub_windows.entry(d.name.clone()).or_insert(Window {
+                start: now,
+                requests: 0,
+                tokens: 0,
+            });
+            if now.duration_since(s.start) >= length {
+                *s = Window {
+                    start: now,
+                    requests: 0,
+                    tokens: 0,
+                };
+            }
+            // The share of the minute's quota one window may take, rounded up.
+            let share = |per_minute: u64| (per_minute.saturating_mul(secs)).div_ceil(60).max(1);
+            let over_requests = s.requests + 1 > share(rpm);
+            let over_tokens = s.tokens.saturating_add(tokens) > share(tpm);
+            if over_requests || over_tokens {
+                let left = length.saturating_sub(now.duration_since(s.start));
+                return Admission::Limited {
+                    quota: minute,
+                    retry_after_ms: (left.as_millis() as u64).max(1),
+                    tokens: over_tokens && !over_requests,
+                };
+            }
+            s.requests += 1;
+            s.tokens = s.tokens.saturating_add(tokens);
+        }
+        match sc.windows.get_mut(&d.name) {
+            Some(w) => {
+                w.requests += 1;
+                w.tokens = w.tokens.saturating_add(tokens);
+                Admission::Allowed(quota(rpm, tpm, w))
+            }
+            None => Admission::Allowed(minute),
+        }
     }
 
     /// The quota as it stands, for answers that did not consume any.

@@ -295,6 +295,26 @@ async fn rate_limits_answer_real_429s() {
 }
 
 #[tokio::test]
+async fn a_sub_window_refuses_a_burst_that_fits_the_minute() {
+    let env = start().await;
+    // 60 rpm over 10 s windows: at most 10 requests in any window, though 60 fit the minute.
+    env.register(
+        "sub-window",
+        json!({"limits": {"gpt-5.4": {"rpm": 60, "sub_window_secs": 10}}}),
+    )
+    .await;
+    let sc = [("x-emulator-scenario", "sub-window")];
+    for _ in 0..10 {
+        assert_eq!(env.chat("gpt-5.4", &sc, user("x")).await.status, 200);
+    }
+    let r = env.chat("gpt-5.4", &sc, user("x")).await;
+    assert_eq!(r.status, 429);
+    let ms: u64 = r.header("retry-after-ms").unwrap().parse().unwrap();
+    assert!(ms > 0 && ms <= 10_000, "the rest of the 10 s window: {ms}");
+    assert_eq!(r.header("x-ratelimit-remaining-requests"), Some("50"));
+}
+
+#[tokio::test]
 async fn config_limits_apply_when_enforced() {
     let mut config = foundry_emulator::EmulatorConfig::reference();
     config.enforce_rate_limits = true;
