@@ -1,7 +1,7 @@
 //! The demo's rate-limit step: a burst of calls at a deployment whose quota the emulator
 //! enforces. The client paces them to the catalog's tpm/rpm the way Azure counts (a sixth of
-//! the minute's quota per 10 s, prompt plus max_tokens per call), so the calls over the
-//! window wait in its queue instead of earning 429s, and a high-priority call sent last is
+//! the minute's tokens in any 10 s, prompt plus max_tokens per call), so the calls over the
+//! window's share wait in its queue instead of earning 429s, and a high-priority call sent last is
 //! served before the batch calls waiting ahead of it.
 
 use std::sync::{Arc, Mutex};
@@ -14,10 +14,10 @@ use serde_json::{json, Value};
 use crate::chat::request;
 use crate::output::Output;
 
-/// The quota, in the catalog and enforced by the emulator: 1,200 tokens and 120 requests a
-/// minute, so 200 tokens and 20 requests per 10-second window.
+/// The quota, in the catalog and enforced by the emulator over Azure's 10-second windows as
+/// well as the minute: 1,200 tokens a minute, so 200 in any 10 s; 1,200 requests.
 const TPM: u64 = 1_200;
-const RPM: u64 = 120;
+const RPM: u64 = 1_200;
 /// More calls than one window admits (each counts about 10 tokens).
 const BURST: usize = 24;
 const SCENARIO: &str = "demo-burst";
@@ -32,7 +32,7 @@ pub async fn run(
 ) -> foundry_client::Result<Value> {
     let endpoint = env("FOUNDRY_ENDPOINT").unwrap_or_default();
     // The emulator enforces the quota for this scenario (its rate limits are on).
-    let limits = json!({"limits": {"gpt-5.4": {"tpm": TPM, "rpm": RPM}}});
+    let limits = json!({"limits": {"gpt-5.4": {"tpm": TPM, "rpm": RPM, "sub_window_secs": 10}}});
     reqwest::Client::new()
         .post(format!("{endpoint}_emulator/scenarios/{SCENARIO}"))
         .json(&limits)

@@ -1,11 +1,13 @@
-//! One rate-limited lane: token and request buckets over Azure's 10-second windows, and the
-//! priority queue of the calls waiting for them. A deployment with a `tpm` / `rpm` has one,
-//! and so has each scope given an `rpm` / `tpm` ([`super::pacing`] holds them all).
+//! One rate-limited lane: the quota over Azure's short windows, and the priority queue of the
+//! calls waiting for it. A deployment with a `tpm` / `rpm` has one, and so has each scope given
+//! an `rpm` / `tpm` ([`super::pacing`] holds them all).
 //!
 //! Shaped the way Azure counts: a request costs its estimated prompt tokens plus its output
-//! bound, and the quota is enforced over 10-second windows (a sixth of the minute's quota at
-//! most in any 10 s), so requests are spread over the minute instead of bursting at its
-//! start. Tokens and requests refill continuously.
+//! bound (given back down to its usage once the answer says it), tokens are counted over
+//! 10-second windows (a sixth of the minute's quota at most in any 10 s) and requests over
+//! 1-second ones, so calls are spread over the minute instead of bursting at its start. Each
+//! is a sliding-window log ([`SlidingWindow`]): whatever windows the service counts over, it
+//! never sees more than its share in one.
 //!
 //! Waiting calls are served in order of a virtual arrival time: the real one, moved earlier
 //! by [`Priority::head_start`]. Within a class that is FIFO; across classes a high-priority
@@ -23,10 +25,12 @@ use tokio::sync::Notify;
 // Tokio's clock, so the tests can run paused time through the waits.
 use tokio::time::Instant;
 
+use super::sliding::SlidingWindow;
 use crate::{Error, ErrorKind, Result};
 
-/// Azure's enforcement window: a sixth of the per-minute quota per 10 s.
-const WINDOW_SECS: f64 = 10.0;
+/// Azure's windows: tokens over 10 s, requests over 1 s.
+const TOKEN_WINDOW: Duration = Duration::from_secs(10);
+const REQUEST_WINDOW: Duration = Duration::from_secs(1);
 
 /// A call's class in the queue, from the request's `priority` (`high`, `normal`, `low`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -75,7 +79,7 @@ pub struct LimitLine {
     pub limits: String,
     pub tpm: Option<u64>,
     pub rpm: Option<u64>,
-    /// Tokens that could be granted now (at most a 10 s window's worth).
+    /// Tokens that could be granted now (at most a 10 s window's share of `tpm`).
     pub tokens_available: u64,
     pub requests_available: u64,
     /// Calls waiting in the queue.
@@ -91,33 +95,57 @@ pub(crate) struct Lane {
     tpm: Option<u64>,
     rpm: Option<u64>,
     state: Mutex<LaneState>,
-    /// Woken whenever the head of the queue or the buckets change.
+    /// Woken whenever the head of the queue or the windows change.
     changed: Notify,
-    tokens_per_sec: f64,
-    token_burst: f64,
-    requests_per_sec: f64,
-    request_burst: f64,
     /// Virtual arrival times are counted from here.
     epoch: Instant,
 }
 
 #[derive(Debug)]
 struct LaneState {
-    tokens: f64,
-    requests: f64,
-    refilled: Instant,
+    /// None: no token limit.
+    tokens: Option<SlidingWindow>,
+    requests: Option<SlidingWindow>,
     /// Waiting calls by (virtual arrival in ms since the epoch, sequence): their token need.
     queue: BTreeMap<(i128, u64), f64>,
+    /// Numbers the queue's places and the grants.
     next_seq: u64,
     service_remaining: (Option<u64>, Option<u64>),
 }
 
 impl LaneState {
-    fn refill(&mut self, lane: &Lane, now: Instant) {
-        let secs = now.saturating_duration_since(self.refilled).as_secs_f64();
-        self.tokens = (self.tokens + secs * lane.tokens_per_sec).min(lane.token_burst);
-        self.requests = (self.requests + secs * lane.requests_per_sec).min(lane.request_burst);
-        self.refilled = now;
+    fn windows(&mut self) -> impl Iterator<Item = &mut SlidingWindow> {
+        self.tokens.iter_mut().chain(self.requests.iter_mut())
+    }
+
+    fn expire(&mut self, now: Instant) {
+        self.windows().for_each(|w| w.expire(now));
+    }
+
+    fn fits(&self, need: f64) -> bool {
+        self.tokens.as_ref().is_none_or(|w| w.room() >= need)
+            && self.requests.as_ref().is_none_or(|w| w.room() >= 1.0)
+    }
+
+    /// A call needing more than a window's tokens is admitted once the window is empty.
+    fn need(&self, tokens: f64) -> f64 {
+        self.tokens
+            .as_ref()
+            .map_or(tokens, |w| tokens.min(w.limit()))
+    }
+
+    /// How long until `need` tokens and one request fit, after `ahead` tokens and
+    /// `ahead_requests` requests of the calls before it.
+    fn wait_for(&self, now: Instant, need: f64, ahead: f64, ahead_requests: f64) -> Duration {
+        let tokens = self
+            .tokens
+            .as_ref()
+            .map_or(Duration::ZERO, |w| w.wait_for(now, need, ahead));
+        let requests = self
+            .requests
+            .as_ref()
+            .map_or(Duration::ZERO, |w| w.wait_for(now, 1.0, ahead_requests));
+        tokens.max(requests)
     }
 }
 
@@ -125,6 +153,7 @@ impl LaneState {
 #[derive(Debug)]
 pub(crate) struct Admission {
     lane: Arc<Lane>,
+    id: u64,
     tokens: f64,
     /// How long the call waited in the queue.
     pub waited: Duration,
@@ -133,12 +162,13 @@ pub(crate) struct Admission {
 impl Admission {
     /// The attempt used `actual` tokens (its usage): the rest of its grant returns to the lane.
     pub fn settle(self, actual: u64) {
-        self.lane.give_back(self.tokens - actual as f64, 0.0);
+        self.lane
+            .give_back(self.id, self.tokens - actual as f64, 0.0);
     }
 
     /// Nothing was sent: the whole grant returns to the lane.
     pub fn release(self) {
-        self.lane.give_back(self.tokens, 1.0);
+        self.lane.give_back(self.id, self.tokens, 1.0);
     }
 }
 
@@ -151,34 +181,19 @@ impl Lane {
         if tpm.is_none() && rpm.is_none() {
             return None;
         }
-        let per_window = |per_minute: f64| (per_minute * WINDOW_SECS / 60.0).max(1.0);
-        let (tokens_per_sec, token_burst) = match tpm {
-            Some(t) => (t as f64 / 60.0, per_window(t as f64)),
-            None => (f64::INFINITY, f64::INFINITY),
-        };
-        let (requests_per_sec, request_burst) = match rpm {
-            Some(r) => (r as f64 / 60.0, per_window(r as f64)),
-            None => (f64::INFINITY, f64::INFINITY),
-        };
-        let now = Instant::now();
         Some(Lane {
             of,
             tpm,
             rpm,
             state: Mutex::new(LaneState {
-                tokens: token_burst,
-                requests: request_burst,
-                refilled: now,
+                tokens: tpm.map(|t| SlidingWindow::new(t as f64, TOKEN_WINDOW)),
+                requests: rpm.map(|r| SlidingWindow::new(r as f64, REQUEST_WINDOW)),
                 queue: BTreeMap::new(),
                 next_seq: 0,
                 service_remaining: (None, None),
             }),
             changed: Notify::new(),
-            tokens_per_sec,
-            token_burst,
-            requests_per_sec,
-            request_burst,
-            epoch: now,
+            epoch: Instant::now(),
         })
     }
 
@@ -192,50 +207,49 @@ impl Lane {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn give_back(&self, tokens: f64, requests: f64) {
+    fn give_back(&self, id: u64, tokens: f64, requests: f64) {
         if tokens <= 0.0 && requests <= 0.0 {
             return;
         }
         let mut state = self.lock();
-        state.tokens = (state.tokens + tokens.max(0.0)).min(self.token_burst);
-        state.requests = (state.requests + requests).min(self.request_burst);
+        if let Some(w) = &mut state.tokens {
+            w.refund(id, tokens);
+        }
+        if let Some(w) = &mut state.requests {
+            w.refund(id, requests);
+        }
         drop(state);
         self.changed.notify_waiters();
     }
 
     /// The service answered 429: its quota is spent now, whatever the local count says.
     pub fn empty(&self) {
+        let now = Instant::now();
         let mut state = self.lock();
-        state.refill(self, Instant::now());
-        state.tokens = state.tokens.min(0.0);
-        state.requests = state.requests.min(0.0);
+        state.expire(now);
+        state.windows().for_each(|w| w.fill(now));
     }
 
     /// The service reported what is left of its quota (`x-ratelimit-remaining-*`): another
-    /// client sharing the deployment may have used more than this one knows, so the local
-    /// buckets never hold more than the service says remains. Never loosens them.
+    /// client sharing the deployment may have used more than this one knows, so the lane never
+    /// admits more in its window than the service says remains. Never loosens it.
     pub fn observe(&self, remaining_tokens: Option<u64>, remaining_requests: Option<u64>) {
+        let now = Instant::now();
         let mut state = self.lock();
-        state.refill(self, Instant::now());
-        if let Some(t) = remaining_tokens {
-            state.tokens = state.tokens.min(t as f64);
+        state.expire(now);
+        if let (Some(w), Some(t)) = (&mut state.tokens, remaining_tokens) {
+            w.tighten(now, t as f64);
         }
-        if let Some(r) = remaining_requests {
-            state.requests = state.requests.min(r as f64);
+        if let (Some(w), Some(r)) = (&mut state.requests, remaining_requests) {
+            w.tighten(now, r as f64);
         }
         state.service_remaining = (remaining_tokens, remaining_requests);
     }
 
     pub fn line(&self) -> LimitLine {
         let mut state = self.lock();
-        state.refill(self, Instant::now());
-        let whole = |v: f64| {
-            if v.is_finite() {
-                v.max(0.0) as u64
-            } else {
-                u64::MAX
-            }
-        };
+        state.expire(Instant::now());
+        let room = |w: &Option<SlidingWindow>| w.as_ref().map_or(u64::MAX, |w| w.room() as u64);
         LimitLine {
             limits: match &self.of {
                 LaneOf::Deployment(name) => format!("deployment:{name}"),
@@ -243,29 +257,12 @@ impl Lane {
             },
             tpm: self.tpm,
             rpm: self.rpm,
-            tokens_available: whole(state.tokens),
-            requests_available: whole(state.requests),
+            tokens_available: room(&state.tokens),
+            requests_available: room(&state.requests),
             queued: state.queue.len(),
             service_remaining_tokens: state.service_remaining.0,
             service_remaining_requests: state.service_remaining.1,
         }
-    }
-
-    /// A call needing more than a window's tokens is admitted once the bucket is full.
-    fn need(&self, tokens: f64) -> f64 {
-        tokens.min(self.token_burst)
-    }
-
-    /// How long until the buckets hold `need` tokens and one request, after `ahead` tokens
-    /// and `ahead_requests` requests of the calls before it.
-    fn wait_for(&self, state: &LaneState, need: f64, ahead: f64, ahead_requests: f64) -> Duration {
-        let token_gap = ahead + need - state.tokens;
-        let request_gap = ahead_requests + 1.0 - state.requests;
-        let secs = (token_gap / self.tokens_per_sec)
-            .max(request_gap / self.requests_per_sec)
-            .max(0.0);
-        // A wait too long for a Duration is refused by the deadline check anyway.
-        Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX)
     }
 
     /// Waits for `tokens` and one request, in `priority`'s place in line, until `deadline`.
@@ -276,22 +273,29 @@ impl Lane {
         deadline: Instant,
     ) -> Result<Admission> {
         let tokens = tokens as f64;
-        let need = self.need(tokens);
         let arrived = Instant::now();
-        let granted = |state: &mut LaneState| {
-            state.tokens -= tokens;
-            state.requests -= 1.0;
+        let granted = |state: &mut LaneState, now: Instant| {
+            let id = state.next_seq;
+            state.next_seq += 1;
+            if let Some(w) = &mut state.tokens {
+                w.admit(now, id, tokens);
+            }
+            if let Some(w) = &mut state.requests {
+                w.admit(now, id, 1.0);
+            }
             Admission {
                 lane: Arc::clone(self),
+                id,
                 tokens,
                 waited: arrived.elapsed(),
             }
         };
-        let key = {
+        let (key, need) = {
             let mut state = self.lock();
-            state.refill(self, arrived);
-            if state.queue.is_empty() && state.tokens >= need && state.requests >= 1.0 {
-                return Ok(granted(&mut state));
+            state.expire(arrived);
+            let need = state.need(tokens);
+            if state.queue.is_empty() && state.fits(need) {
+                return Ok(granted(&mut state, arrived));
             }
             let arrival = arrived.saturating_duration_since(self.epoch).as_millis() as i128
                 - priority.head_start().as_millis() as i128;
@@ -300,7 +304,7 @@ impl Lane {
             let key = (arrival, seq);
             let ahead: f64 = state.queue.range(..key).map(|(_, n)| *n).sum();
             let ahead_requests = state.queue.range(..key).count() as f64;
-            let predicted = self.wait_for(&state, need, ahead, ahead_requests);
+            let predicted = state.wait_for(arrived, need, ahead, ahead_requests);
             if arrived
                 .checked_add(predicted)
                 .is_none_or(|ready| ready > deadline)
@@ -308,7 +312,7 @@ impl Lane {
                 return Err(self.local_limit(predicted));
             }
             state.queue.insert(key, need);
-            key
+            (key, need)
         };
         // Leaves the queue however this future ends (admitted, timed out or dropped).
         let slot = Slot { lane: self, key };
@@ -319,21 +323,25 @@ impl Lane {
             let wait = {
                 let mut state = self.lock();
                 let now = Instant::now();
-                state.refill(self, now);
+                state.expire(now);
                 let head = state.queue.keys().next() == Some(&key);
-                if head && state.tokens >= need && state.requests >= 1.0 {
-                    let admission = granted(&mut state);
+                if head && state.fits(need) {
+                    let admission = granted(&mut state, now);
                     drop(state);
                     drop(slot);
                     return Ok(admission);
                 }
                 if now >= deadline {
-                    let predicted = self.wait_for(&state, need, 0.0, 0.0);
+                    let predicted = state.wait_for(now, need, 0.0, 0.0);
                     return Err(self.local_limit(predicted));
                 }
                 let until_deadline = deadline - now;
                 match head {
-                    true => self.wait_for(&state, need, 0.0, 0.0).min(until_deadline),
+                    // At least a millisecond: an entry leaves its window just after its end.
+                    true => state
+                        .wait_for(now, need, 0.0, 0.0)
+                        .max(Duration::from_millis(1))
+                        .min(until_deadline),
                     false => until_deadline,
                 }
             };
@@ -402,9 +410,9 @@ mod tests {
         let started = tokio::time::Instant::now();
         let second = lane.admit(50, Priority::Normal, deadline).await;
         assert!(second.is_ok());
-        // 50 tokens at 10 a second.
+        // Once the first grant has left its 10 s window.
         assert!(
-            started.elapsed() >= Duration::from_secs(5),
+            started.elapsed() >= Duration::from_millis(9_900),
             "{:?}",
             started.elapsed()
         );
@@ -512,7 +520,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn the_service_remaining_quota_tightens_the_lane_and_never_loosens_it() {
-        // 6,000 tpm: a 1,000-token window, 100 tokens a second.
+        // 6,000 tpm: 1,000 tokens in any 10 s.
         let lane = lane(6_000);
         lane.observe(Some(200), Some(5));
         let line = lane.line();
@@ -522,13 +530,13 @@ mod tests {
         // More than the lane holds changes nothing.
         lane.observe(Some(50_000), None);
         assert_eq!(lane.line().tokens_available, 200);
-        // A call needing 500 now waits for the 300 missing tokens (3 s), not 0 s.
+        // A call needing 500 now waits until the service's word leaves the window (10 s).
         let started = Instant::now();
         let far = Instant::now() + Duration::from_secs(60);
         let granted = lane.admit(500, Priority::Normal, far).await.unwrap();
         let waited = started.elapsed();
         assert!(
-            waited >= Duration::from_millis(2_900) && waited <= Duration::from_millis(3_100),
+            waited >= Duration::from_millis(9_900) && waited <= Duration::from_millis(10_100),
             "{waited:?}"
         );
         assert_eq!(granted.waited, waited);

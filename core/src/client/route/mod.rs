@@ -22,6 +22,7 @@ pub(crate) mod lane;
 pub(crate) mod learned;
 pub(crate) mod pacing;
 pub(crate) mod policy;
+mod sliding;
 pub mod spend;
 
 use std::time::{Duration, Instant};

@@ -249,14 +249,14 @@ mod tests {
     }
 
     #[test]
-    fn a_deployment_gets_azures_six_rpm_per_thousand_tpm_over_ten_seconds() {
+    fn a_deployment_gets_azures_six_rpm_per_thousand_tpm_tokens_over_10_s_requests_over_1_s() {
         let c = catalog("tpm: 60000", "  rate_limits: true\n");
         let lines = pacing(&c).lines();
         assert_eq!(lines.len(), 1);
         assert_eq!(lines[0].limits, "deployment:d");
         assert_eq!((lines[0].tpm, lines[0].rpm), (Some(60_000), Some(360)));
         assert_eq!(lines[0].tokens_available, 10_000);
-        assert_eq!(lines[0].requests_available, 60);
+        assert_eq!(lines[0].requests_available, 6);
     }
 
     #[test]
