@@ -294,6 +294,18 @@ mod tests {
         }
     }
 
+    /// The C test walks the kinds through the exported functions; this pins that the table
+    /// is the core's list itself, in its order (the values depend on it).
+    #[test]
+    fn the_table_is_the_cores_list_in_order() {
+        let kinds: Vec<ErrorKind> = KIND_CODES.iter().map(|(k, _, _)| *k).collect();
+        assert_eq!(kinds, ErrorKind::ALL);
+        for (i, (kind, name, code)) in KIND_CODES.iter().enumerate() {
+            assert_eq!(name.trim_end_matches('\0'), kind.as_str());
+            assert_eq!(*code as usize, i + 1, "{name}");
+        }
+    }
+
     #[test]
     fn code_and_cause_are_null_when_there_is_none() {
         let p = foundry_error::from_core(&Error::config("a\0b"));
