@@ -392,14 +392,14 @@ struct foundry_error *foundry_client_deployments(const struct foundry_client *cl
                                                  char **out_json);
 
 /*
- How many error kinds the core has; with foundry_error_kind_at(), how a caller (or a test)
- walks them. No IO.
+ How many error kinds the core has (`ErrorKind::ALL`); with foundry_error_kind_at(), how a
+ caller (or a test) walks them. No IO.
  */
 size_t foundry_error_kind_count(void);
 
 /*
- The name of the core's `index`-th error kind (`"rate_limit"`, ...), a static string, or
- NULL past the end. No IO.
+ The name of the core's `index`-th error kind (`"rate_limit"`, ...), a static string; NULL
+ past the end, or for a kind this library has no code for (which its tests refuse). No IO.
  */
 const char *foundry_error_kind_at(size_t index);
 
@@ -488,7 +488,8 @@ struct foundry_error *foundry_stream_result(const struct foundry_stream *stream,
 struct foundry_error *foundry_stream_cancel(const struct foundry_stream *stream);
 
 /*
- Frees a stream, closing its connection if it is still open. NULL is a no-op.
+ Frees a stream, closing its connection if it is still open (without waiting: no IO). NULL
+ is a no-op.
 
  # Safety
  `stream` must be NULL or a stream from this library, not yet freed, that no other thread

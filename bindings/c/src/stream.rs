@@ -174,7 +174,8 @@ pub unsafe extern "C" fn foundry_stream_cancel(
     })
 }
 
-/// Frees a stream, closing its connection if it is still open. NULL is a no-op.
+/// Frees a stream, closing its connection if it is still open (without waiting: no IO). NULL
+/// is a no-op.
 ///
 /// # Safety
 /// `stream` must be NULL or a stream from this library, not yet freed, that no other thread
