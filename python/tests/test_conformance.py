@@ -8,20 +8,23 @@ is tests/conformance/README.md; the Rust runner is core/tests/conformance.rs.
 from __future__ import annotations
 
 import asyncio
-import copy
 import json
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import API_KEY, REPO, Emulator
+from conftest import REPO, Emulator
 from matcher import mismatch
 
 from foundry_client import AsyncFoundry, Foundry, FoundryError
 
-# Both folders: the surface vectors (construction_*, with_options_*) sit in surface/ for now.
-VECTORS = sorted((REPO / "tests/conformance").glob("*.json")) + sorted((REPO / "tests/conformance/surface").glob("*.json"))
+# The vectors and their placeholders are shared with the C runner (tests/conformance/vectors.py).
+sys.path.insert(0, str(REPO / "tests/conformance"))
+from vectors import client_settings, load, vector_paths
+
+VECTORS = vector_paths()
 Outcome = tuple[bool, Any]  # (True, result JSON) or (False, error JSON)
 
 
@@ -30,36 +33,11 @@ def test_the_vectors_are_there() -> None:
     assert any(p.parent.name == "surface" for p in VECTORS), "the surface/ vectors are not read"
 
 
-def load(path: Path, fx: Emulator) -> dict[str, Any]:
-    vector: dict[str, Any] = json.loads(path.read_text())
-    name = vector["name"]
-
-    def substitute(value: Any) -> Any:
-        if isinstance(value, str) and "{{" in value:
-            return (
-                value.replace("{{endpoint}}", fx.endpoint)
-                .replace("{{https_endpoint}}", fx.https_endpoint)
-                .replace("{{api_key}}", API_KEY)
-                .replace("{{ca_file}}", fx.ca_file)
-                .replace("{{scenario}}", name)
-            )
-        if isinstance(value, list):
-            return [substitute(v) for v in value]
-        if isinstance(value, dict):
-            return {k: substitute(v) for k, v in value.items()}
-        return value
-
-    return substitute(vector)  # type: ignore[no-any-return]
-
-
 # `client` keys (tests/conformance/README.md) under their Python names: openai's AzureOpenAI.
 PYTHON_NAMES = {
+    "catalog": "config",
     "endpoint": "azure_endpoint",
-    "api_key": "api_key",
-    "api_version": "api_version",
     "deployment": "azure_deployment",
-    "timeout": "timeout",
-    "max_retries": "max_retries",
 }
 
 
@@ -82,31 +60,13 @@ def token_provider(spec: Any, is_async: bool) -> Any:
 
 
 def client_options(vector: dict[str, Any], fx: Emulator, is_async: bool = False) -> dict[str, Any]:
-    """The constructor arguments: the catalog dict (or the environment alone), the vector's
-    variables as the environment, the emulator's CA, and the scenario header; with `client`,
-    its settings under the Python names (the catalog left as written, the header added to
-    `default_headers`)."""
-    env = {k: str(v) for k, v in (vector.get("env") or {}).items()}
-    options: dict[str, Any] = {"env": env, "ca_pem": fx.ca_pem}
-    settings = vector.get("client")
-    if settings is not None:
-        if "catalog" in vector:
-            options["config"] = vector["catalog"]
-        for key, name in PYTHON_NAMES.items():
-            if key in settings:
-                options[name] = settings[key]
-        if "token_provider" in settings:
-            options["azure_ad_token_provider"] = token_provider(settings["token_provider"], is_async)
-        options["default_headers"] = {**(settings.get("default_headers") or {}), "x-emulator-scenario": vector["name"]}
-        return options
-    if "catalog" in vector:
-        catalog = copy.deepcopy(vector["catalog"])
-        if "model_list" not in catalog:
-            defaults = catalog.setdefault("defaults", {})
-            defaults.setdefault("headers", {})["x-emulator-scenario"] = vector["name"]
-        options["config"] = catalog
-    else:
-        options["default_headers"] = {"x-emulator-scenario": vector["name"]}
+    """The constructor arguments: the shared settings (tests/conformance/vectors.py) under
+    their Python names, the emulator's CA, and the token provider as a callable."""
+    options = {PYTHON_NAMES.get(k, k): v for k, v in client_settings(vector).items()}
+    options["ca_pem"] = fx.ca_pem
+    spec = (vector.get("client") or {}).get("token_provider")
+    if spec is not None:
+        options["azure_ad_token_provider"] = token_provider(spec, is_async)
     return options
 
 

@@ -17,12 +17,19 @@
 #include <stdint.h>
 
 /*
- What went wrong: the core's error kinds, plus the binding's own `FOUNDRY_ERROR_INTERNAL`
- and `FOUNDRY_ERROR_UNKNOWN`. The values are stable.
+ What went wrong: one value per core error kind (`ErrorKind`, in its declaration order, so
+ a kind the core adds later gets the next value and the existing values never change), plus
+ `FOUNDRY_ERROR_INTERNAL` for a bug in this library. `foundry_error_code` names the same
+ type; foundry_error_kind_name() gives a code's kind name.
+
+ The library does not build while a core kind lacks its value here: the map from kinds to
+ codes is generated from the core's list (`for_each_error_kind!`) and names each value after
+ its kind. (cbindgen reads the Rust names `RateLimit`, ... as `FOUNDRY_ERROR_RATE_LIMIT`.)
+
  */
-typedef enum foundry_error_code {
+typedef enum FOUNDRY_ERROR {
   /*
-   The catalog (file, JSON or environment) is unusable.
+   The catalog (file, text, settings or environment) is unusable.
    */
   FOUNDRY_ERROR_CONFIG = 1,
   /*
@@ -83,31 +90,81 @@ typedef enum foundry_error_code {
    */
   FOUNDRY_ERROR_INVALID_RESPONSE = 15,
   /*
-   Entra ID credentials could not be obtained.
+   Credentials could not be obtained (Entra ID, or the token provider failed).
    */
   FOUNDRY_ERROR_CREDENTIAL = 16,
+  /*
+   The caller cancelled the call (foundry_stream_cancel(), a nonzero chunk callback)
+   before its end: the answer is incomplete.
+   */
+  FOUNDRY_ERROR_CANCELLED = 17,
+  /*
+   A budget's hard cap would be passed: the call was refused before it was sent.
+   */
+  FOUNDRY_ERROR_BUDGET_EXCEEDED = 18,
+  /*
+   The spend ledger could not be read or written: the call was refused unaccounted.
+   */
+  FOUNDRY_ERROR_LEDGER = 19,
+  /*
+   A governance policy refused the call before it was sent.
+   */
+  FOUNDRY_ERROR_POLICY = 20,
+  /*
+   The scoped handle the call was made through was revoked.
+   */
+  FOUNDRY_ERROR_REVOKED = 21,
   /*
    A bug in this library (a caught panic): please report it with the message.
    */
   FOUNDRY_ERROR_INTERNAL = 100,
-  /*
-   An error kind newer than this binding; `details_json`'s `kind` names it.
-   */
-  FOUNDRY_ERROR_UNKNOWN = 101,
-} foundry_error_code;
+} FOUNDRY_ERROR;
 
 /*
  A client: cheap to share between threads (every call takes it by const pointer).
- Created by a `foundry_client_new_*` function, freed by foundry_client_free().
+ Created by foundry_client_new(), foundry_client_new_with_token_provider() or
+ foundry_client_with_options(); freed by foundry_client_free().
  */
 typedef struct foundry_client foundry_client;
 
 /*
+ An open streamed answer. Read it with foundry_stream_next() from one thread at a time;
+ foundry_stream_cancel() may be called from any thread, even while a read waits. Freed with
+ foundry_stream_free(), which closes the connection if the stream is still open.
+ */
+typedef struct foundry_stream foundry_stream;
+
+/*
+ Where a token callback puts its answer, with foundry_token_reply_token() or
+ foundry_token_reply_error(). Valid only during the callback.
+ */
+typedef struct foundry_token_reply foundry_token_reply;
+
+/*
+ The type of `foundry_error.kind_code`.
+ */
+typedef enum FOUNDRY_ERROR foundry_error_code;
+
+/*
  An error returned by a `foundry_*` call; NULL means success. Free it with
- foundry_error_free(). Every string is NUL-terminated UTF-8 and never NULL.
+ foundry_error_free(). `kind`, `message`, `hint` and `details_json` are never NULL; `code`
+ and `cause` are NULL when there is none. Every string is NUL-terminated UTF-8.
  */
 typedef struct foundry_error {
-  enum foundry_error_code code;
+  /*
+   The kind as a value to `switch` on.
+   */
+  foundry_error_code kind_code;
+  /*
+   The core's kind name (`"rate_limit"`, `"cancelled"`, ..., `"internal"` for a bug in
+   this library): what the other languages call the error's `kind`.
+   */
+  char *kind;
+  /*
+   The service's own error code (`"content_filter"`, `"DeploymentNotFound"`, `"429"`),
+   NULL when the service gave none or was never asked.
+   */
+  char *code;
   /*
    HTTP status of the service's answer, 0 when there was none.
    */
@@ -129,11 +186,26 @@ typedef struct foundry_error {
    */
   char *hint;
   /*
+   The failure this error came from (an IO or TLS error, the token provider's own
+   message), NULL when there is none; `details_json`'s `cause` holds its whole chain.
+   */
+  char *cause;
+  /*
    Everything known, as JSON: `kind`, `status`, `code`, `deployment`, `request_id`,
-   `retryable`, `hint`, `retry_after_ms`, `categories`, `content_filter`, `attempts`.
+   `retryable`, `hint`, `retry_after_ms`, `categories`, `content_filter`, `attempts`,
+   `cause` (`{"message", "cause"}`).
    */
   char *details_json;
 } foundry_error;
+
+/*
+ Asked for a bearer token whenever a request to a deployment with Entra ID auth needs one
+ (cache tokens in the callback if they are costly to get). It must answer with
+ foundry_token_reply_token() or foundry_token_reply_error() before returning. It runs on
+ one of the library's blocking threads, so it may block (to fetch a token) but must be
+ thread-safe, and `foundry_*` calls that do IO are refused there.
+ */
+typedef void (*foundry_token_callback)(void *user_data, struct foundry_token_reply *reply);
 
 /*
  Receives each event as JSON (`{"type": "attempt" | "result", ...}`), on one of the
@@ -143,10 +215,9 @@ typedef struct foundry_error {
 typedef void (*foundry_event_callback)(const char *event_json, void *user_data);
 
 /*
- Receives each streamed chunk as JSON (`text` and `reasoning` deltas, `tool_calls`
- fragments, `finish_reason`, `usage` on the chunk that carries totals, `content_filter`,
- `raw`), on the thread that called the stream function. The string is valid only during the
- call. Return 0 to continue, nonzero to stop (the HTTP request is aborted).
+ Receives each streamed chunk as JSON (as foundry_stream_next() gives it), on the thread
+ that called the stream function. The string is valid only during the call. Return 0 to
+ continue, nonzero to cancel the stream (the HTTP request is aborted).
  */
 typedef int (*foundry_chunk_callback)(const char *chunk_json, void *user_data);
 
@@ -231,33 +302,62 @@ struct foundry_error *foundry_info(const struct foundry_client *client,
                                    char **out_json);
 
 /*
- A client over a YAML or JSON catalog file (native or LiteLLM `model_list` format);
- `${NAME}` references read the process environment. File IO only, no network.
+ A client from `settings_json`, a JSON object whose keys are the core's `ClientSettings`
+ (all optional; any other key is refused):
+
+ - the catalog, at most one of: `catalog` (an object in the catalog file format, native or
+   LiteLLM `model_list`), `catalog_path` (a YAML or JSON file), `catalog_text` (YAML or JSON
+   text); without one, the environment catalog (`FOUNDRY_ENDPOINT` / `FOUNDRY_API_KEY`, or
+   `AZURE_OPENAI_ENDPOINT` / `AZURE_OPENAI_API_KEY` / `OPENAI_API_VERSION`; without a key,
+   Entra ID);
+ - `endpoint`, `api_key`, `api_version`: that environment catalog's values, in place of the
+   variables (an error together with a catalog);
+ - `deployment`: every call goes to this deployment or route;
+ - `default_headers` (object of strings), `timeout` (seconds, the whole call's deadline),
+   `max_retries`: replace the catalog's defaults;
+ - `env` (object of strings): the variables read instead of the process environment;
+ - `ca_pem`: extra PEM CA certificates to trust.
+
+ `{}` is the environment client. Every check and message is the core's
+ (`Foundry::from_settings`). File IO and environment reads only, no network.
 
  # Safety
- `path` must be NULL or a NUL-terminated string; `out_client` must be NULL or writable.
+ `settings_json` must be NULL or a NUL-terminated string; `out_client` NULL or writable.
  */
-struct foundry_error *foundry_client_new_from_path(const char *path,
-                                                   struct foundry_client **out_client);
+struct foundry_error *foundry_client_new(const char *settings_json,
+                                         struct foundry_client **out_client);
 
 /*
- A client over a catalog given as JSON text in the file format. No IO.
+ As foundry_client_new(), with bearer tokens for Entra ID deployments from `callback`
+ (openai's `azure_ad_token_provider`): the environment catalog then ignores
+ `FOUNDRY_API_KEY` / `AZURE_OPENAI_API_KEY`, and an `api_key` setting is an error. A
+ failure the callback reports ends the call with `FOUNDRY_ERROR_CREDENTIAL`, its message as
+ the error's `cause`. No network IO here.
 
  # Safety
- As foundry_client_new_from_path().
+ As foundry_client_new(); `callback` must be a valid function (NULL is refused), and it and
+ `user_data` must stay valid (and usable from any thread) until this client and every
+ client derived from it with foundry_client_with_options() are freed.
  */
-struct foundry_error *foundry_client_new_from_json(const char *catalog_json,
-                                                   struct foundry_client **out_client);
+struct foundry_error *foundry_client_new_with_token_provider(const char *settings_json,
+                                                             foundry_token_callback callback,
+                                                             void *user_data,
+                                                             struct foundry_client **out_client);
 
 /*
- A client from `FOUNDRY_ENDPOINT` / `FOUNDRY_API_KEY` (or `AZURE_OPENAI_ENDPOINT` /
- `AZURE_OPENAI_API_KEY` / `OPENAI_API_VERSION`); without a key, Entra ID (managed identity
- and the rest of the default chain) is used. No IO.
+ A client sharing `client`'s connections, tokens, budget, breakers and event callback, with
+ other call settings (openai's `with_options`): `overrides_json` is an object with any of
+ `default_headers` (joined with and winning over the client's), `timeout` (seconds) and
+ `max_retries`. Checked as the constructor's (`Foundry::with_options`). Free the new client
+ with foundry_client_free(); either may be freed first. No IO.
 
  # Safety
- `out_client` must be NULL or writable.
+ `client` must be NULL or a live client; `overrides_json` NULL or a NUL-terminated string;
+ `out_client` NULL or writable.
  */
-struct foundry_error *foundry_client_new_from_env(struct foundry_client **out_client);
+struct foundry_error *foundry_client_with_options(const struct foundry_client *client,
+                                                  const char *overrides_json,
+                                                  struct foundry_client **out_client);
 
 /*
  Frees a client. NULL is a no-op. No call may be using it.
@@ -269,7 +369,9 @@ void foundry_client_free(struct foundry_client *client);
 
 /*
  Sets (or, with NULL, clears) the callback receiving one event per HTTP attempt and per
- finished call. `user_data` is passed back unchanged. No IO.
+ finished call, for this client and every client derived from it or from which it was
+ derived with foundry_client_with_options() (they share one). `user_data` is passed back
+ unchanged. No IO.
 
  # Safety
  `client` must be NULL or a live client; `callback` and `user_data` must stay valid (and be
@@ -290,6 +392,33 @@ struct foundry_error *foundry_client_deployments(const struct foundry_client *cl
                                                  char **out_json);
 
 /*
+ How many error kinds the core has (`ErrorKind::ALL`); with foundry_error_kind_at(), how a
+ caller (or a test) walks them. No IO.
+ */
+size_t foundry_error_kind_count(void);
+
+/*
+ The name of the core's `index`-th error kind (`"rate_limit"`, ...), a static string; NULL
+ past the end, or for a kind this library has no code for (which its tests refuse). No IO.
+ */
+const char *foundry_error_kind_at(size_t index);
+
+/*
+ The code of the kind named `kind` (as `foundry_error.kind` holds it, `"internal"`
+ included), or 0 for NULL or an unknown name. No IO.
+
+ # Safety
+ `kind` must be NULL or a NUL-terminated string.
+ */
+int foundry_error_kind_code(const char *kind);
+
+/*
+ The kind name of `code` (`FOUNDRY_ERROR_RATE_LIMIT` gives `"rate_limit"`), a static
+ string, or NULL for a value that is no code. No IO.
+ */
+const char *foundry_error_kind_name(int code);
+
+/*
  Frees an error returned by any `foundry_*` call. NULL is a no-op.
 
  # Safety
@@ -299,10 +428,81 @@ void foundry_error_free(struct foundry_error *error);
 
 /*
  A streamed chat completion (the request as for foundry_chat(); `stream` is implied).
- `on_chunk` is called for every chunk; when the stream ends, `*out_result_json` is the whole
- answer folded like foundry_chat()'s result (usage and cost included when the service sent
- them). If `on_chunk` returns nonzero the stream stops, the request is aborted, NULL is
- returned and `*out_result_json` stays NULL. Network IO: blocks until the end or the stop.
+ `*out_stream` is the open stream: read it with foundry_stream_next(). Network IO: blocks
+ until the service starts answering (retries and fallbacks included).
+
+ # Safety
+ `client` must be NULL or a live client; `request_json` NULL or a NUL-terminated string;
+ `out_stream` NULL or writable.
+ */
+struct foundry_error *foundry_chat_stream_open(const struct foundry_client *client,
+                                               const char *request_json,
+                                               struct foundry_stream **out_stream);
+
+/*
+ A streamed Responses-API call, as foundry_chat_stream_open(); chunks and result have the
+ same shape.
+
+ # Safety
+ As foundry_chat_stream_open().
+ */
+struct foundry_error *foundry_responses_stream_open(const struct foundry_client *client,
+                                                    const char *request_json,
+                                                    struct foundry_stream **out_stream);
+
+/*
+ The next chunk as JSON (`text` and `reasoning` deltas, `tool_calls` fragments,
+ `finish_reason`, `usage` on the chunk that carries totals, `content_filter`, `raw`), freed
+ with foundry_string_free(). At the clean end: NULL error and `*out_chunk_json` NULL, again
+ on every later read. After a failure every read returns the same error again; after
+ foundry_stream_cancel() every read returns `FOUNDRY_ERROR_CANCELLED`, so a cut-off answer
+ never ends like a complete one. Network IO: blocks until the chunk arrives or a cancel.
+
+ # Safety
+ `stream` must be NULL or a live stream (not read by another thread at the same time);
+ `out_chunk_json` NULL or writable.
+ */
+struct foundry_error *foundry_stream_next(const struct foundry_stream *stream,
+                                          char **out_chunk_json);
+
+/*
+ The whole answer folded from the chunks, shaped like foundry_chat()'s result (usage and
+ cost included when the service sent them), once the stream has ended cleanly;
+ `*out_result_json` stays NULL before that, and after a failure or a cancel. No IO.
+
+ # Safety
+ `stream` must be NULL or a live stream; `out_result_json` NULL or writable.
+ */
+struct foundry_error *foundry_stream_result(const struct foundry_stream *stream,
+                                            char **out_result_json);
+
+/*
+ Stops the stream and closes its connection (the service sees the request aborted); a
+ foundry_stream_next() waiting in another thread returns `FOUNDRY_ERROR_CANCELLED`, as do
+ all later reads. Thread-safe, idempotent, never blocks; a no-op once the stream has ended
+ or failed. No IO.
+
+ # Safety
+ `stream` must be NULL or a live stream.
+ */
+struct foundry_error *foundry_stream_cancel(const struct foundry_stream *stream);
+
+/*
+ Frees a stream, closing its connection if it is still open (without waiting: no IO). NULL
+ is a no-op.
+
+ # Safety
+ `stream` must be NULL or a stream from this library, not yet freed, that no other thread
+ is using.
+ */
+void foundry_stream_free(struct foundry_stream *stream);
+
+/*
+ A streamed chat completion with a callback: foundry_chat_stream_open(), then
+ foundry_stream_next() to the end, handing every chunk to `on_chunk`; at the clean end
+ `*out_result_json` is foundry_stream_result()'s answer. If `on_chunk` returns nonzero the
+ stream is cancelled (the request is aborted) and the call returns
+ `FOUNDRY_ERROR_CANCELLED` with `*out_result_json` NULL. Network IO: blocks until the end.
 
  # Safety
  As foundry_chat(); `on_chunk` must be a valid function (NULL is refused) that does not
@@ -315,8 +515,7 @@ struct foundry_error *foundry_chat_stream(const struct foundry_client *client,
                                           char **out_result_json);
 
 /*
- A streamed Responses-API call; chunks and result have the same shape as
- foundry_chat_stream()'s.
+ A streamed Responses-API call with a callback, as foundry_chat_stream().
 
  # Safety
  As foundry_chat_stream().
@@ -326,6 +525,24 @@ struct foundry_error *foundry_responses_stream(const struct foundry_client *clie
                                                foundry_chunk_callback on_chunk,
                                                void *user_data,
                                                char **out_result_json);
+
+/*
+ The token callback's answer: `token` (copied) is the bearer token. NULL or non-UTF-8 is a
+ failure of the callback. A later answer replaces an earlier one. No IO.
+
+ # Safety
+ `reply` must be the reply the callback was given; `token` NULL or a NUL-terminated string.
+ */
+void foundry_token_reply_token(struct foundry_token_reply *reply, const char *token);
+
+/*
+ The token callback's answer: it failed, with `message` (copied), which becomes the cause
+ of the call's `FOUNDRY_ERROR_CREDENTIAL` error. No IO.
+
+ # Safety
+ As foundry_token_reply_token().
+ */
+void foundry_token_reply_error(struct foundry_token_reply *reply, const char *message);
 
 #ifdef __cplusplus
 }  // extern "C"

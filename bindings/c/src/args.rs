@@ -18,14 +18,7 @@ pub(crate) fn guarded(body: impl FnOnce() -> Result<(), Error>) -> *mut foundry_
     match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(())) => ok(),
         Ok(Err(e)) => foundry_error::from_core(&e),
-        Err(panic) => {
-            let message = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "a panic without a message".to_string());
-            foundry_error::internal(&message)
-        }
+        Err(panic) => foundry_error::internal(panic.as_ref()),
     }
 }
 
@@ -129,7 +122,7 @@ mod tests {
     use std::ffi::CStr;
 
     use super::*;
-    use crate::error::{foundry_error_code, foundry_error_free};
+    use crate::error::{foundry_error_free, FOUNDRY_ERROR};
 
     /// Every entry point runs in `guarded`: a panic inside becomes an internal error with the
     /// panic's message, never an unwind into C (which would abort the host process).
@@ -139,10 +132,15 @@ mod tests {
         assert!(!err.is_null());
         // SAFETY: `err` was just returned by `guarded` and is freed once below.
         unsafe {
-            assert_eq!((*err).code, foundry_error_code::FOUNDRY_ERROR_INTERNAL);
+            assert_eq!((*err).kind_code, FOUNDRY_ERROR::Internal);
+            assert_eq!(CStr::from_ptr((*err).kind).to_str().unwrap(), "internal");
             assert_eq!(
                 CStr::from_ptr((*err).message).to_str().unwrap(),
-                "boom in an entry point"
+                "internal error in foundry-client: boom in an entry point; please report it"
+            );
+            assert_eq!(
+                CStr::from_ptr((*err).hint).to_str().unwrap(),
+                ::foundry_client::panic::HINT
             );
             assert!(CStr::from_ptr((*err).details_json)
                 .to_str()

@@ -1,20 +1,25 @@
-//! `foundry_client`: the opaque handle, its constructors, its event callback and its free.
+//! `foundry_client`: the opaque handle, its constructors (settings JSON converted into the
+//! core's `ClientSettings`), `with_options`, its event callback and its free.
 
 use std::ffi::CString;
 use std::os::raw::{c_char, c_void};
 use std::sync::{Arc, Mutex};
 
-use ::foundry_client::config::Catalog;
 use ::foundry_client::events::Event;
-use ::foundry_client::{ClientOptions, Error, Foundry};
+use ::foundry_client::{ClientSettings, Error, Foundry};
 
 use crate::args::{guarded, handle_arg, out_arg, str_arg, to_json_string};
 use crate::error::foundry_error;
+use crate::settings;
+use crate::token::{foundry_token_callback, token_provider};
 
 /// A client: cheap to share between threads (every call takes it by const pointer).
-/// Created by a `foundry_client_new_*` function, freed by foundry_client_free().
+/// Created by foundry_client_new(), foundry_client_new_with_token_provider() or
+/// foundry_client_with_options(); freed by foundry_client_free().
 pub struct foundry_client {
     pub(crate) inner: Foundry,
+    /// Shared with the clients derived by foundry_client_with_options(), as the core client's
+    /// event callback is.
     events: Arc<EventSlot>,
 }
 
@@ -42,70 +47,104 @@ impl EventSlot {
     }
 }
 
-fn build(catalog: Result<Catalog, Error>, out: &mut *mut foundry_client) -> Result<(), Error> {
+/// Builds the client from `settings` with the event slot wired in.
+fn build(mut settings: ClientSettings, out: &mut *mut foundry_client) -> Result<(), Error> {
     let events = Arc::new(EventSlot::default());
     let sink = events.clone();
-    let options = ClientOptions {
-        on_event: Some(Arc::new(move |event: &Event| sink.deliver(event))),
-        ..ClientOptions::default()
-    };
-    let inner = Foundry::new(catalog?, options)?;
+    settings.on_event = Some(Arc::new(move |event: &Event| sink.deliver(event)));
+    let inner = Foundry::from_settings(settings)?;
     *out = Box::into_raw(Box::new(foundry_client { inner, events }));
     Ok(())
 }
 
-/// A client over a YAML or JSON catalog file (native or LiteLLM `model_list` format);
-/// `${NAME}` references read the process environment. File IO only, no network.
+/// A client from `settings_json`, a JSON object whose keys are the core's `ClientSettings`
+/// (all optional; any other key is refused):
+///
+/// - the catalog, at most one of: `catalog` (an object in the catalog file format, native or
+///   LiteLLM `model_list`), `catalog_path` (a YAML or JSON file), `catalog_text` (YAML or JSON
+///   text); without one, the environment catalog (`FOUNDRY_ENDPOINT` / `FOUNDRY_API_KEY`, or
+///   `AZURE_OPENAI_ENDPOINT` / `AZURE_OPENAI_API_KEY` / `OPENAI_API_VERSION`; without a key,
+///   Entra ID);
+/// - `endpoint`, `api_key`, `api_version`: that environment catalog's values, in place of the
+///   variables (an error together with a catalog);
+/// - `deployment`: every call goes to this deployment or route;
+/// - `default_headers` (object of strings), `timeout` (seconds, the whole call's deadline),
+///   `max_retries`: replace the catalog's defaults;
+/// - `env` (object of strings): the variables read instead of the process environment;
+/// - `ca_pem`: extra PEM CA certificates to trust.
+///
+/// `{}` is the environment client. Every check and message is the core's
+/// (`Foundry::from_settings`). File IO and environment reads only, no network.
 ///
 /// # Safety
-/// `path` must be NULL or a NUL-terminated string; `out_client` must be NULL or writable.
+/// `settings_json` must be NULL or a NUL-terminated string; `out_client` NULL or writable.
 #[no_mangle]
-pub unsafe extern "C" fn foundry_client_new_from_path(
-    path: *const c_char,
+pub unsafe extern "C" fn foundry_client_new(
+    settings_json: *const c_char,
     out_client: *mut *mut foundry_client,
 ) -> *mut foundry_error {
     guarded(|| {
         // SAFETY: forwarded contracts.
         let out = unsafe { out_arg(out_client, "out_client") }?;
-        let path = unsafe { str_arg(path, "path") }?;
-        build(Catalog::from_path(path), out)
+        let text = unsafe { str_arg(settings_json, "settings_json") }?;
+        build(settings::client_settings(text)?, out)
     })
 }
 
-/// A client over a catalog given as JSON text in the file format. No IO.
+/// As foundry_client_new(), with bearer tokens for Entra ID deployments from `callback`
+/// (openai's `azure_ad_token_provider`): the environment catalog then ignores
+/// `FOUNDRY_API_KEY` / `AZURE_OPENAI_API_KEY`, and an `api_key` setting is an error. A
+/// failure the callback reports ends the call with `FOUNDRY_ERROR_CREDENTIAL`, its message as
+/// the error's `cause`. No network IO here.
 ///
 /// # Safety
-/// As foundry_client_new_from_path().
+/// As foundry_client_new(); `callback` must be a valid function (NULL is refused), and it and
+/// `user_data` must stay valid (and usable from any thread) until this client and every
+/// client derived from it with foundry_client_with_options() are freed.
 #[no_mangle]
-pub unsafe extern "C" fn foundry_client_new_from_json(
-    catalog_json: *const c_char,
+pub unsafe extern "C" fn foundry_client_new_with_token_provider(
+    settings_json: *const c_char,
+    callback: foundry_token_callback,
+    user_data: *mut c_void,
     out_client: *mut *mut foundry_client,
 ) -> *mut foundry_error {
     guarded(|| {
         // SAFETY: forwarded contracts.
         let out = unsafe { out_arg(out_client, "out_client") }?;
-        let text = unsafe { str_arg(catalog_json, "catalog_json") }?;
-        let catalog = serde_json::from_str(text)
-            .map_err(|e| Error::config(format!("catalog_json is not JSON: {e}")))
-            .and_then(|value| Catalog::from_value(value, "catalog_json"));
-        build(catalog, out)
+        let text = unsafe { str_arg(settings_json, "settings_json") }?;
+        let callback = callback.ok_or_else(|| Error::invalid_request("`callback` is NULL"))?;
+        let settings = ClientSettings {
+            token_provider: Some(token_provider(callback, user_data)),
+            ..settings::client_settings(text)?
+        };
+        build(settings, out)
     })
 }
 
-/// A client from `FOUNDRY_ENDPOINT` / `FOUNDRY_API_KEY` (or `AZURE_OPENAI_ENDPOINT` /
-/// `AZURE_OPENAI_API_KEY` / `OPENAI_API_VERSION`); without a key, Entra ID (managed identity
-/// and the rest of the default chain) is used. No IO.
+/// A client sharing `client`'s connections, tokens, budget, breakers and event callback, with
+/// other call settings (openai's `with_options`): `overrides_json` is an object with any of
+/// `default_headers` (joined with and winning over the client's), `timeout` (seconds) and
+/// `max_retries`. Checked as the constructor's (`Foundry::with_options`). Free the new client
+/// with foundry_client_free(); either may be freed first. No IO.
 ///
 /// # Safety
-/// `out_client` must be NULL or writable.
+/// `client` must be NULL or a live client; `overrides_json` NULL or a NUL-terminated string;
+/// `out_client` NULL or writable.
 #[no_mangle]
-pub unsafe extern "C" fn foundry_client_new_from_env(
+pub unsafe extern "C" fn foundry_client_with_options(
+    client: *const foundry_client,
+    overrides_json: *const c_char,
     out_client: *mut *mut foundry_client,
 ) -> *mut foundry_error {
     guarded(|| {
-        // SAFETY: forwarded contract.
+        // SAFETY: forwarded contracts.
         let out = unsafe { out_arg(out_client, "out_client") }?;
-        build(Catalog::from_env(), out)
+        let client = unsafe { handle_arg(client, "client") }?;
+        let text = unsafe { str_arg(overrides_json, "overrides_json") }?;
+        let inner = client.inner.with_options(settings::call_overrides(text)?)?;
+        let events = client.events.clone();
+        *out = Box::into_raw(Box::new(foundry_client { inner, events }));
+        Ok(())
     })
 }
 
@@ -125,7 +164,9 @@ pub unsafe extern "C" fn foundry_client_free(client: *mut foundry_client) {
 }
 
 /// Sets (or, with NULL, clears) the callback receiving one event per HTTP attempt and per
-/// finished call. `user_data` is passed back unchanged. No IO.
+/// finished call, for this client and every client derived from it or from which it was
+/// derived with foundry_client_with_options() (they share one). `user_data` is passed back
+/// unchanged. No IO.
 ///
 /// # Safety
 /// `client` must be NULL or a live client; `callback` and `user_data` must stay valid (and be

@@ -11,12 +11,15 @@ mod calls;
 mod client;
 mod error;
 mod runtime;
+mod settings;
 mod stream;
+mod token;
 
 pub use calls::*;
 pub use client::*;
 pub use error::*;
 pub use stream::*;
+pub use token::*;
 
 /// The library's version, a static NUL-terminated string (never freed). No IO.
 #[no_mangle]

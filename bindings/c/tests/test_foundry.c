@@ -1,134 +1,21 @@
 /*
  * The C binding against the emulator: every call, streaming with a callback and an early stop
- * (the emulator must see the request aborted), the error struct (401 with its hint, unknown
- * deployment, rate limit with its retry hint, invalid JSON, NULL and non-UTF-8 arguments),
- * events, and calls from several threads at once. scripts/test_c.sh builds it against the
- * debug cdylib, starts `foundry-emulator`, passes its endpoint in FOUNDRY_TEST_ENDPOINT, and
- * runs it under valgrind. Ends with "N passed, N failed"; exits non-zero on any failure.
+ * (a cancel the emulator must see as an aborted request), the error struct (401 with its hint,
+ * unknown deployment, rate limit with its retry hint, invalid JSON, NULL and non-UTF-8
+ * arguments), events, and calls from several threads at once; test_surface.c adds the client
+ * settings, token providers, with_options, the pull stream API and the error kinds.
+ * scripts/test_c.sh builds both with harness.c against the debug cdylib, starts
+ * `foundry-emulator`, passes its endpoint in FOUNDRY_TEST_ENDPOINT, and runs them under
+ * valgrind. Ends with "N passed, N failed"; exits non-zero on any failure.
  */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "foundry.h"
-
-static int passed, failed;
-
-#define CHECK(cond)                                                          \
-    do {                                                                     \
-        if (cond) {                                                          \
-            passed++;                                                        \
-        } else {                                                             \
-            failed++;                                                        \
-            fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);  \
-        }                                                                    \
-    } while (0)
-
-#define CONTAINS(haystack, needle) ((haystack) != NULL && strstr((haystack), (needle)) != NULL)
-
-static const char *endpoint; /* "http://127.0.0.1:PORT/" */
-static int port;
-
-/* ---- a tiny HTTP/1.1 client for the emulator's control endpoints ---------------------- */
-
-/* The body of `METHOD path` (malloc'd), or NULL. */
-static char *http(const char *method, const char *path, const char *body) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return NULL;
-    struct sockaddr_in addr = {0};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons((unsigned short)port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
-        close(fd);
-        return NULL;
-    }
-    char head[512];
-    size_t body_len = body ? strlen(body) : 0;
-    int n = snprintf(head, sizeof head,
-                     "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-                     "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
-                     method, path, body_len);
-    if (write(fd, head, (size_t)n) != n || (body_len && write(fd, body, body_len) != (ssize_t)body_len)) {
-        close(fd);
-        return NULL;
-    }
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    ssize_t got;
-    while (buf && (got = read(fd, buf + len, cap - len - 1)) > 0) {
-        len += (size_t)got;
-        if (cap - len < 1024) {
-            char *bigger = realloc(buf, cap *= 2);
-            if (!bigger) { free(buf); buf = NULL; }
-            buf = bigger;
-        }
-    }
-    close(fd);
-    if (!buf) return NULL;
-    buf[len] = '\0';
-    char *start = strstr(buf, "\r\n\r\n");
-    char *out = start ? strdup(start + 4) : NULL;
-    free(buf);
-    return out;
-}
-
-static void register_scenario(const char *name, const char *scenario_json) {
-    char path[256];
-    snprintf(path, sizeof path, "/_emulator/scenarios/%s", name);
-    free(http("POST", path, scenario_json));
-}
-
-/* The scenario's request log (malloc'd JSON). */
-static char *request_log(const char *name) {
-    char path[256];
-    snprintf(path, sizeof path, "/_emulator/scenarios/%s/requests", name);
-    return http("GET", path, NULL);
-}
-
-/* ---- helpers ------------------------------------------------------------------------- */
-
-static const char *DEPLOYMENTS =
-    "[{\"name\":\"DeepSeek-V3.2\",\"pricing\":{\"input\":0.14,\"output\":0.42}},"
-    "{\"name\":\"gpt-5.1-codex\",\"responses_only\":true,\"max_tokens_param\":\"max_completion_tokens\"},"
-    "{\"name\":\"gpt-5.4\",\"max_tokens_param\":\"max_completion_tokens\"},"
-    "{\"name\":\"text-embedding-3-small\"}]";
-
-/* A catalog for `scenario` with `key` and no retries (so error tests are quick). */
-static char *catalog_json(const char *scenario, const char *key) {
-    char *json = NULL;
-    if (asprintf(&json,
-                 "{\"defaults\":{\"endpoint\":\"%s\",\"auth\":{\"type\":\"api_key\",\"key\":\"%s\"},"
-                 "\"retry\":{\"max_retries\":0},\"headers\":{\"x-emulator-scenario\":\"%s\"}},"
-                 "\"deployments\":%s}",
-                 endpoint, key, scenario, DEPLOYMENTS) < 0)
-        return NULL;
-    return json;
-}
-
-static foundry_client *client_for(const char *scenario, const char *key) {
-    register_scenario(scenario, "{}");
-    char *json = catalog_json(scenario, key);
-    foundry_client *client = NULL;
-    foundry_error *err = foundry_client_new_from_json(json, &client);
-    CHECK(err == NULL && client != NULL);
-    if (err) fprintf(stderr, "  client: %s\n", err->message);
-    foundry_error_free(err);
-    free(json);
-    return client;
-}
-
-static double now_secs(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "harness.h"
 
 /* ---- calls --------------------------------------------------------------------------- */
 
@@ -259,21 +146,15 @@ static void test_stream_early_stop(void) {
         "\"a b c d e f g h i j k l m n o p q r s t u v w x y z\"}]}",
         on_chunk, &seen, &out);
     double elapsed = now_secs() - started;
-    CHECK(err == NULL);
+    /* Stopping is a cancel: the cut-off answer ends in an error, never like a complete one. */
+    CHECK(err != NULL && err->kind_code == FOUNDRY_ERROR_CANCELLED);
     CHECK(out == NULL);
     CHECK(seen.count == 2);
     CHECK(elapsed < 3.0); /* the whole answer would take 30 chunks x 200 ms */
     foundry_error_free(err);
 
     /* The emulator sees the client hang up mid-stream. */
-    int aborted = 0;
-    for (int i = 0; i < 50 && !aborted; i++) {
-        char *log = request_log("c_stream_stop");
-        aborted = CONTAINS(log, "\"aborted\":true");
-        free(log);
-        if (!aborted) usleep(100 * 1000);
-    }
-    CHECK(aborted);
+    CHECK(saw_abort("c_stream_stop"));
 
     foundry_client_free(c);
 }
@@ -287,7 +168,7 @@ static void test_authentication_error(void) {
         c, "{\"model\":\"DeepSeek-V3.2\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}", &out);
     CHECK(err != NULL);
     if (err) {
-        CHECK(err->code == FOUNDRY_ERROR_AUTHENTICATION);
+        CHECK(err->kind_code == FOUNDRY_ERROR_AUTHENTICATION);
         CHECK(err->status == 401);
         CHECK(!err->retryable);
         CHECK(err->retry_after_ms == -1);
@@ -309,7 +190,7 @@ static void test_unknown_deployment(void) {
         c, "{\"model\":\"gpt-5-4\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}", &out);
     CHECK(err != NULL);
     if (err) {
-        CHECK(err->code == FOUNDRY_ERROR_NOT_FOUND);
+        CHECK(err->kind_code == FOUNDRY_ERROR_NOT_FOUND);
         CHECK(err->status == 0); /* refused before anything was sent */
         CHECK(CONTAINS(err->hint, "did you mean 'gpt-5.4'"));
     }
@@ -328,22 +209,13 @@ static void test_rate_limit(void) {
         c, "{\"model\":\"DeepSeek-V3.2\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}", &out);
     CHECK(err != NULL);
     if (err) {
-        CHECK(err->code == FOUNDRY_ERROR_RATE_LIMIT);
+        CHECK(err->kind_code == FOUNDRY_ERROR_RATE_LIMIT);
         CHECK(err->status == 429);
         CHECK(err->retryable);
         CHECK(err->retry_after_ms == 1234);
     }
     foundry_error_free(err);
     foundry_client_free(c);
-}
-
-static void expect_invalid(foundry_error *err, foundry_error_code code, const char *in_message) {
-    CHECK(err != NULL);
-    if (!err) return;
-    CHECK(err->code == code);
-    if (!CONTAINS(err->message, in_message)) fprintf(stderr, "  message: %s\n", err->message);
-    CHECK(CONTAINS(err->message, in_message));
-    foundry_error_free(err);
 }
 
 static void test_invalid_input(void) {
@@ -358,11 +230,12 @@ static void test_invalid_input(void) {
     expect_invalid(foundry_chat(c, "\xff\xfe{}", &out), FOUNDRY_ERROR_INVALID_REQUEST, "UTF-8");
 
     foundry_client *other = NULL;
-    expect_invalid(foundry_client_new_from_json("{oops", &other), FOUNDRY_ERROR_CONFIG, "not JSON");
+    expect_invalid(foundry_client_new("{oops", &other), FOUNDRY_ERROR_CONFIG, "settings_json is not JSON");
     CHECK(other == NULL);
-    expect_invalid(foundry_client_new_from_json("{\"deployments\":[{\"name\":\"x\",\"endpoint\":\"http://127.0.0.1:1/\",\"shap\":\"v1\"}]}", &other),
+    expect_invalid(foundry_client_new("{\"catalog_text\":\"{oops\"}", &other), FOUNDRY_ERROR_CONFIG, "catalog_text");
+    expect_invalid(foundry_client_new("{\"catalog\":{\"deployments\":[{\"name\":\"x\",\"endpoint\":\"http://127.0.0.1:1/\",\"shap\":\"v1\"}]}}", &other),
                    FOUNDRY_ERROR_CONFIG, "deployments[0]");
-    expect_invalid(foundry_client_new_from_path("/nonexistent/foundry.yaml", &other), FOUNDRY_ERROR_CONFIG,
+    expect_invalid(foundry_client_new("{\"catalog_path\":\"/nonexistent/foundry.yaml\"}", &other), FOUNDRY_ERROR_CONFIG,
                    "/nonexistent/foundry.yaml");
     CHECK(other == NULL);
     foundry_client_free(c);
@@ -410,20 +283,20 @@ static void test_numbers(void) {
     for (size_t i = 0; i < sizeof bad_retries / sizeof *bad_retries; i++) {
         char *json = NULL;
         CHECK(asprintf(&json,
-                       "{\"defaults\":{\"endpoint\":\"%s\",\"retry\":{\"max_retries\":%s}},"
-                       "\"deployments\":[{\"name\":\"x\"}]}",
+                       "{\"catalog\":{\"defaults\":{\"endpoint\":\"%s\",\"retry\":{\"max_retries\":%s}},"
+                       "\"deployments\":[{\"name\":\"x\"}]}}",
                        endpoint, bad_retries[i]) > 0);
         foundry_client *other = NULL;
-        expect_invalid(foundry_client_new_from_json(json, &other), FOUNDRY_ERROR_CONFIG, "max_retries");
+        expect_invalid(foundry_client_new(json, &other), FOUNDRY_ERROR_CONFIG, "max_retries");
         CHECK(other == NULL);
         free(json);
     }
     char *json = NULL;
     CHECK(asprintf(&json,
-                   "{\"defaults\":{\"endpoint\":\"%s\",\"deadline_secs\":-1},\"deployments\":[{\"name\":\"x\"}]}",
+                   "{\"catalog\":{\"defaults\":{\"endpoint\":\"%s\",\"deadline_secs\":-1},\"deployments\":[{\"name\":\"x\"}]}}",
                    endpoint) > 0);
     foundry_client *other = NULL;
-    expect_invalid(foundry_client_new_from_json(json, &other), FOUNDRY_ERROR_CONFIG,
+    expect_invalid(foundry_client_new(json, &other), FOUNDRY_ERROR_CONFIG,
                    "defaults.deadline_secs must be a positive number of seconds");
     free(json);
     foundry_client_free(c);
@@ -444,10 +317,18 @@ static void test_null_arguments(void) {
                    "client");
     expect_invalid(foundry_client_deployments(c, NULL), FOUNDRY_ERROR_INVALID_REQUEST, "out_json");
     foundry_client *other = c;
-    expect_invalid(foundry_client_new_from_path(NULL, &other), FOUNDRY_ERROR_INVALID_REQUEST, "path");
+    expect_invalid(foundry_client_new(NULL, &other), FOUNDRY_ERROR_INVALID_REQUEST, "settings_json");
     CHECK(other == NULL); /* the out-parameter is cleared first */
-    expect_invalid(foundry_client_new_from_json("{}", NULL), FOUNDRY_ERROR_INVALID_REQUEST, "out_client");
-    expect_invalid(foundry_client_new_from_env(NULL), FOUNDRY_ERROR_INVALID_REQUEST, "out_client");
+    expect_invalid(foundry_client_new("{}", NULL), FOUNDRY_ERROR_INVALID_REQUEST, "out_client");
+    expect_invalid(foundry_client_new_with_token_provider("{}", NULL, NULL, &other), FOUNDRY_ERROR_INVALID_REQUEST,
+                   "callback");
+    expect_invalid(foundry_client_with_options(NULL, "{}", &other), FOUNDRY_ERROR_INVALID_REQUEST, "client");
+    expect_invalid(foundry_client_with_options(c, NULL, &other), FOUNDRY_ERROR_INVALID_REQUEST, "overrides_json");
+    expect_invalid(foundry_chat_stream_open(c, req, NULL), FOUNDRY_ERROR_INVALID_REQUEST, "out_stream");
+    expect_invalid(foundry_stream_next(NULL, &out), FOUNDRY_ERROR_INVALID_REQUEST, "stream");
+    expect_invalid(foundry_stream_result(NULL, &out), FOUNDRY_ERROR_INVALID_REQUEST, "stream");
+    expect_invalid(foundry_stream_cancel(NULL), FOUNDRY_ERROR_INVALID_REQUEST, "stream");
+    foundry_stream_free(NULL);
     expect_invalid(foundry_client_set_event_callback(NULL, NULL, NULL), FOUNDRY_ERROR_INVALID_REQUEST,
                    "client");
     /* Frees accept NULL. */
@@ -458,52 +339,7 @@ static void test_null_arguments(void) {
     foundry_client_free(c);
 }
 
-/* ---- construction, events, lists ----------------------------------------------------- */
-
-static void test_from_path_and_env(void) {
-    char path[] = "/tmp/foundry-c-test-XXXXXX";
-    int fd = mkstemp(path);
-    CHECK(fd >= 0);
-    char *yaml = NULL;
-    CHECK(asprintf(&yaml,
-                   "defaults:\n  endpoint: %s\n  auth: {type: api_key, env: FOUNDRY_C_TEST_KEY}\n"
-                   "  headers: {x-emulator-scenario: c_path}\n"
-                   "deployments:\n  - name: DeepSeek-V3.2\n",
-                   endpoint) > 0);
-    CHECK(write(fd, yaml, strlen(yaml)) == (ssize_t)strlen(yaml));
-    close(fd);
-    free(yaml);
-    setenv("FOUNDRY_C_TEST_KEY", "emulator-key-0000", 1);
-    register_scenario("c_path", "{}");
-    foundry_client *c = NULL;
-    foundry_error *err = foundry_client_new_from_path(path, &c);
-    CHECK(err == NULL && c != NULL);
-    foundry_error_free(err);
-    char *out = NULL;
-    err = foundry_chat(c, "{\"model\":\"DeepSeek-V3.2\",\"messages\":[{\"role\":\"user\",\"content\":\"from a file\"}]}", &out);
-    CHECK(err == NULL);
-    CHECK(CONTAINS(out, "heard: from a file"));
-    foundry_string_free(out);
-    foundry_error_free(err);
-    foundry_client_free(c);
-    unlink(path);
-
-    /* The environment: any deployment name is accepted. */
-    setenv("FOUNDRY_ENDPOINT", endpoint, 1);
-    setenv("FOUNDRY_API_KEY", "emulator-key-0000", 1);
-    c = NULL;
-    err = foundry_client_new_from_env(&c);
-    CHECK(err == NULL && c != NULL);
-    foundry_error_free(err);
-    out = NULL;
-    err = foundry_chat(c, "{\"model\":\"DeepSeek-V3.2\",\"messages\":[{\"role\":\"user\",\"content\":\"from env\"}],"
-                          "\"extra_headers\":{\"x-emulator-scenario\":\"c_env\"}}", &out);
-    CHECK(err == NULL);
-    CHECK(CONTAINS(out, "heard: from env"));
-    foundry_string_free(out);
-    foundry_error_free(err);
-    foundry_client_free(c);
-}
+/* ---- events, lists ------------------------------------------------------------------ */
 
 static int events_seen, results_seen;
 
@@ -604,7 +440,7 @@ int main(void) {
     test_invalid_input();
     test_numbers();
     test_null_arguments();
-    test_from_path_and_env();
+    test_surface();
     test_events_and_lists();
     test_threads();
     printf("%d passed, %d failed\n", passed, failed);
