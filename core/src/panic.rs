@@ -36,8 +36,7 @@ mod tests {
         );
         let caught = std::panic::catch_unwind(|| panic!("plain")).expect_err("panics");
         assert_eq!(payload_text(caught.as_ref()), "plain");
-        let caught =
-            std::panic::catch_unwind(|| std::panic::panic_any(7_u8)).expect_err("panics");
+        let caught = std::panic::catch_unwind(|| std::panic::panic_any(7_u8)).expect_err("panics");
         assert_eq!(payload_text(caught.as_ref()), "a panic without a message");
     }
 }
