@@ -154,3 +154,13 @@ impl From<CallOverrides> for foundry_client::CallOverrides {
         }
     }
 }
+
+/// Every key path of the catalog file format (the core's list), for the test that the Kotlin
+/// catalog builder reaches each one. No IO.
+#[uniffi::export]
+pub fn catalog_keys() -> Vec<String> {
+    foundry_client::config::catalog_keys()
+        .into_iter()
+        .map(str::to_string)
+        .collect()
+}

@@ -738,6 +738,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_foundry_client_uniffi_checksum_func_error_kind_names(
     ): Int
+    external fun uniffi_foundry_client_uniffi_checksum_func_catalog_keys(
+    ): Int
     external fun uniffi_foundry_client_uniffi_checksum_method_nativeclient_chat(
     ): Int
     external fun uniffi_foundry_client_uniffi_checksum_method_nativeclient_deployments(
@@ -859,6 +861,8 @@ internal object UniffiLib {
     external fun uniffi_foundry_client_uniffi_fn_func_debug_error_of_kind(`name`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_foundry_client_uniffi_fn_func_error_kind_names(uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_foundry_client_uniffi_fn_func_catalog_keys(uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun ffi_foundry_client_uniffi_rustbuffer_alloc(`size`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -995,6 +999,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_foundry_client_uniffi_checksum_func_error_kind_names() and 0xFFFF) != 47736) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_foundry_client_uniffi_checksum_func_catalog_keys() and 0xFFFF) != 12290) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_foundry_client_uniffi_checksum_method_nativeclient_chat() and 0xFFFF) != 18139) {
@@ -6860,6 +6867,20 @@ public object FfiConverterMapStringString: FfiConverterRustBuffer<Map<kotlin.Str
             return FfiConverterSequenceString.lift(
     uniffiRustCall() { _status ->
     UniffiLib.uniffi_foundry_client_uniffi_fn_func_error_kind_names(
+    
+        _status)
+}
+    )
+    }
+    
+
+        /**
+         * Every key path of the catalog file format (the core's list), for the test that the Kotlin
+         * catalog builder reaches each one. No IO.
+         */ fun `catalogKeys`(): List<kotlin.String> {
+            return FfiConverterSequenceString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_foundry_client_uniffi_fn_func_catalog_keys(
     
         _status)
 }
