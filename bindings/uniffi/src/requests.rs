@@ -8,7 +8,7 @@ use foundry_client as core;
 use serde_json::{json, Map, Value};
 
 use crate::errors::{invalid_request, FoundryError};
-use crate::results::ToolCall;
+use foundry_client::ToolCall;
 
 /// One chat message. Richer content (image parts, ...) goes in the request's `params_json`
 /// as `messages`.
@@ -40,11 +40,7 @@ impl ChatMessage {
             m.insert("tool_call_id".into(), json!(id));
         }
         if !self.tool_calls.is_empty() {
-            let calls: Vec<Value> = self
-                .tool_calls
-                .iter()
-                .map(|c| json!({"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}))
-                .collect();
+            let calls: Vec<Value> = self.tool_calls.iter().map(ToolCall::to_wire).collect();
             m.insert("tool_calls".into(), Value::Array(calls));
         }
         Value::Object(m)
@@ -276,6 +272,26 @@ mod tests {
                 format!("topP must be a finite number, got {bad}")
             );
         }
+    }
+
+    #[test]
+    fn an_assistant_message_sends_its_tool_calls_in_the_wire_form() {
+        let mut r = chat(None);
+        r.messages.push(ChatMessage {
+            role: "assistant".into(),
+            content: None,
+            name: None,
+            tool_call_id: None,
+            tool_calls: vec![ToolCall {
+                id: "call_1".into(),
+                name: "weather".into(),
+                arguments: "{}".into(),
+            }],
+        });
+        let sent = &r.to_core().unwrap().params["messages"][1]["tool_calls"][0];
+        assert_eq!(sent["type"], "function");
+        assert_eq!(sent["function"]["name"], "weather");
+        assert_eq!(sent["id"], "call_1");
     }
 
     #[test]

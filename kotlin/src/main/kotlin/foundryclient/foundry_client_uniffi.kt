@@ -4862,7 +4862,9 @@ public object FfiConverterTypeSpendEvent: FfiConverterRustBuffer<SpendEvent> {
 
 
 /**
- * A function call the model asked for (also used in assistant messages of a request).
+ * A function call the model asked for (also used in assistant messages of a request): the
+ * core's own type, declared to UniFFI as a remote record (a field the core changes fails to
+ * compile here, with no conversion to keep in step).
  */
 data class ToolCall (
     val `id`: kotlin.String
