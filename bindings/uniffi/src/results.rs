@@ -4,11 +4,11 @@
 use foundry_client as core;
 use foundry_client::ToolCall;
 
-fn long(n: u64) -> i64 {
+pub(crate) fn long(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-fn int(n: u32) -> i32 {
+pub(crate) fn int(n: u32) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
 }
 
