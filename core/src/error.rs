@@ -34,6 +34,13 @@ macro_rules! error_kinds {
                 }
             }
 
+            /// This kind's position in [`ErrorKind::ALL`]: bindings index a per-kind table
+            /// generated from the same list, with no fallback for a kind they lack (a cast,
+            /// which other crates may not make of a `#[non_exhaustive]` enum).
+            pub fn index(self) -> usize {
+                self as usize
+            }
+
             /// The kind named `name` (as [`ErrorKind::as_str`] writes it).
             pub fn from_name(name: &str) -> Option<ErrorKind> {
                 match name {
@@ -512,6 +519,7 @@ mod tests {
             assert!(names.insert(name), "{name} twice");
             assert_eq!(serde_json::to_value(kind).unwrap(), name);
             assert_eq!(ErrorKind::from_name(name), Some(kind));
+            assert_eq!(ErrorKind::ALL[kind.index()], kind);
             assert!(!kind.default_hint().is_empty());
         }
         assert_eq!(ErrorKind::from_name("aborted"), None);

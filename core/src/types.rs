@@ -136,6 +136,18 @@ pub struct ToolCall {
     pub arguments: String,
 }
 
+impl ToolCall {
+    /// The call as chat completions write it (`{"id", "type": "function", "function": {...}}`):
+    /// in an answer's OpenAI view, and in an assistant message sent back with the conversation.
+    pub fn to_wire(&self) -> Value {
+        serde_json::json!({
+            "id": self.id,
+            "type": "function",
+            "function": {"name": self.name, "arguments": self.arguments},
+        })
+    }
+}
+
 /// One HTTP attempt made for a call (retries and fallbacks included).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]

@@ -3,7 +3,7 @@
 //! of the Kotlin wrapper's API (`Foundry` does not expose them). The `debug_panic` hooks are the
 //! suite's way to cause a panic (issue 10, point 6).
 
-use crate::errors::NativeError;
+use crate::errors::{caught, FoundryError};
 use crate::runtime::run;
 
 /// Declared `()`, not `!`, so the code after each call is not flagged as unreachable.
@@ -11,18 +11,20 @@ fn boom(what: &str) {
     panic!("{what}");
 }
 
-/// Test hook, not public API: panics in a synchronous call, which UniFFI catches and Kotlin
-/// sees as `InternalException`; the `Foundry` wrapper's error map turns it into
-/// `FoundryException.Internal`. No IO.
+/// Test hook, not public API: panics in a synchronous call, caught like every synchronous
+/// export's panic and thrown as `FoundryException.Internal`. No IO.
 #[uniffi::export]
-pub fn debug_panic() {
-    boom("debugPanic()");
+pub fn debug_panic() -> Result<(), FoundryError> {
+    caught(|| {
+        boom("debugPanic()");
+        Ok(())
+    })
 }
 
 /// Test hook, not public API: panics in a task on the binding's runtime, reported through
 /// [`run`] as `FoundryException.Internal`. No IO.
 #[uniffi::export(async_runtime = "tokio")]
-pub async fn debug_panic_async() -> Result<(), NativeError> {
+pub async fn debug_panic_async() -> Result<(), FoundryError> {
     run(async {
         boom("debugPanicAsync()");
         Ok(())
@@ -40,6 +42,6 @@ pub fn bench_noop() {}
 /// UniFFI's future polling, errors mapped the same way), so it prices a suspend call before
 /// any HTTP. No IO; never blocks the calling thread.
 #[uniffi::export(async_runtime = "tokio")]
-pub async fn bench_noop_async() -> Result<(), NativeError> {
+pub async fn bench_noop_async() -> Result<(), FoundryError> {
     run(async { Ok(()) }).await
 }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use foundry_client::events::{self as core, EventCallback};
 
-use crate::results::Usage;
+use crate::results::{int, long, Usage};
 
 /// One HTTP attempt finished (answered, failed, or could not connect).
 #[derive(Debug, Clone, uniffi::Record)]
@@ -127,14 +127,6 @@ pub enum FoundryEvent {
 #[uniffi::export(with_foreign)]
 pub trait EventListener: Send + Sync {
     fn on_event(&self, event: FoundryEvent);
-}
-
-fn long(n: u64) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
-}
-
-fn int(n: u32) -> i32 {
-    i32::try_from(n).unwrap_or(i32::MAX)
 }
 
 impl From<&core::Event> for FoundryEvent {

@@ -2,30 +2,31 @@
 //! JNA) are generated in library mode. Glue only: records mirror the core's types, calls
 //! convert, await the core on tokio (`async_runtime = "tokio"`) and map errors.
 //!
-//! The idiomatic Kotlin API (`Foundry`, `Flow` streams, the sealed `FoundryException`) is
-//! written by hand in `kotlin/src/main/kotlin/foundryclient/` on top of these `Native*` types.
+//! The sealed `FoundryException` hierarchy is generated from `FoundryError`; the idiomatic
+//! Kotlin API (`Foundry`, its builder, `Flow` streams) is written by hand in
+//! `kotlin/src/main/kotlin/foundryclient/` on top of these `Native*` types.
 
-// `NativeError` carries the whole `ErrorInfo` by value because UniFFI serializes errors across
+// `FoundryError` carries the whole `ErrorInfo` by value because UniFFI serializes errors across
 // the boundary and has no `Box` type; it is built once per failed call, so its size is moot.
 #![allow(clippy::result_large_err)]
 
 mod bench;
-mod catalog;
 mod client;
 mod errors;
 mod events;
 mod requests;
 mod results;
 mod runtime;
+mod settings;
 mod stream;
 
 pub use bench::*;
-pub use catalog::*;
 pub use client::*;
 pub use errors::*;
 pub use events::*;
 pub use requests::*;
 pub use results::*;
+pub use settings::*;
 pub use stream::*;
 
 uniffi::setup_scaffolding!();

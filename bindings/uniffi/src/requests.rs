@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use foundry_client as core;
 use serde_json::{json, Map, Value};
 
-use crate::errors::{invalid_request, NativeError};
-use crate::results::ToolCall;
+use crate::errors::{invalid_request, FoundryError};
+use foundry_client::ToolCall;
 
 /// One chat message. Richer content (image parts, ...) goes in the request's `params_json`
 /// as `messages`.
@@ -40,11 +40,7 @@ impl ChatMessage {
             m.insert("tool_call_id".into(), json!(id));
         }
         if !self.tool_calls.is_empty() {
-            let calls: Vec<Value> = self
-                .tool_calls
-                .iter()
-                .map(|c| json!({"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}))
-                .collect();
+            let calls: Vec<Value> = self.tool_calls.iter().map(ToolCall::to_wire).collect();
             m.insert("tool_calls".into(), Value::Array(calls));
         }
         Value::Object(m)
@@ -126,7 +122,7 @@ pub struct EmbeddingsRequest {
 fn params(
     typed: impl IntoIterator<Item = (&'static str, Option<Value>)>,
     params_json: &Option<String>,
-) -> Result<Map<String, Value>, NativeError> {
+) -> Result<Map<String, Value>, FoundryError> {
     let mut map: Map<String, Value> = typed
         .into_iter()
         .filter_map(|(k, v)| v.map(|v| (k.to_string(), v)))
@@ -145,7 +141,7 @@ fn params(
 /// the parameter: a NaN or infinite value is refused instead, naming the Kotlin argument.
 /// Counts (`Long`) need no check here: JSON holds every `Long`, and the core and the service
 /// judge their range (`max_tokens` must be positive).
-fn finite(name: &str, value: Option<f64>) -> Result<Option<Value>, NativeError> {
+fn finite(name: &str, value: Option<f64>) -> Result<Option<Value>, FoundryError> {
     match value {
         Some(v) if !v.is_finite() => Err(invalid_request(format!(
             "{name} must be a finite number, got {v}"
@@ -159,7 +155,7 @@ fn headers(h: &HashMap<String, String>) -> Map<String, Value> {
 }
 
 impl ChatRequest {
-    pub(crate) fn to_core(&self) -> Result<core::ChatRequest, NativeError> {
+    pub(crate) fn to_core(&self) -> Result<core::ChatRequest, FoundryError> {
         let messages = (!self.messages.is_empty())
             .then(|| Value::Array(self.messages.iter().map(ChatMessage::to_json).collect()));
         let typed = [
@@ -180,7 +176,7 @@ impl ChatRequest {
 }
 
 impl ResponsesRequest {
-    pub(crate) fn to_core(&self) -> Result<core::ResponsesRequest, NativeError> {
+    pub(crate) fn to_core(&self) -> Result<core::ResponsesRequest, FoundryError> {
         let typed = [
             ("input", self.input.clone().map(Value::from)),
             ("instructions", self.instructions.clone().map(Value::from)),
@@ -198,7 +194,7 @@ impl ResponsesRequest {
 }
 
 impl EmbeddingsRequest {
-    pub(crate) fn to_core(&self) -> Result<core::EmbeddingsRequest, NativeError> {
+    pub(crate) fn to_core(&self) -> Result<core::EmbeddingsRequest, FoundryError> {
         let input = match self.input.as_slice() {
             [] => None,
             [one] => Some(json!(one)),
@@ -258,7 +254,7 @@ mod tests {
     #[test]
     fn malformed_params_json_is_an_invalid_request() {
         for bad in ["[1]", "{nope"] {
-            let NativeError::Failed { info } = chat(Some(bad)).to_core().unwrap_err();
+            let info = chat(Some(bad)).to_core().unwrap_err().details();
             assert_eq!(info.kind_name, "invalid_request");
             assert!(info.message.contains("paramsJson"));
         }
@@ -269,13 +265,33 @@ mod tests {
         for bad in [f64::NAN, f64::INFINITY] {
             let mut r = chat(None);
             r.top_p = Some(bad);
-            let NativeError::Failed { info } = r.to_core().unwrap_err();
+            let info = r.to_core().unwrap_err().details();
             assert_eq!(info.kind_name, "invalid_request");
             assert_eq!(
                 info.message,
                 format!("topP must be a finite number, got {bad}")
             );
         }
+    }
+
+    #[test]
+    fn an_assistant_message_sends_its_tool_calls_in_the_wire_form() {
+        let mut r = chat(None);
+        r.messages.push(ChatMessage {
+            role: "assistant".into(),
+            content: None,
+            name: None,
+            tool_call_id: None,
+            tool_calls: vec![ToolCall {
+                id: "call_1".into(),
+                name: "weather".into(),
+                arguments: "{}".into(),
+            }],
+        });
+        let sent = &r.to_core().unwrap().params["messages"][1]["tool_calls"][0];
+        assert_eq!(sent["type"], "function");
+        assert_eq!(sent["function"]["name"], "weather");
+        assert_eq!(sent["id"], "call_1");
     }
 
     #[test]

@@ -2,12 +2,13 @@
 //! Token counts are `Long` and indexes `Int` so Kotlin callers never meet unsigned types.
 
 use foundry_client as core;
+use foundry_client::ToolCall;
 
-fn long(n: u64) -> i64 {
+pub(crate) fn long(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-fn int(n: u32) -> i32 {
+pub(crate) fn int(n: u32) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
 }
 
@@ -78,8 +79,10 @@ impl From<&core::ContentFilterReport> for ContentFilterReport {
     }
 }
 
-/// A function call the model asked for (also used in assistant messages of a request).
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+/// A function call the model asked for (also used in assistant messages of a request): the
+/// core's own type, declared to UniFFI as a remote record (a field the core changes fails to
+/// compile here, with no conversion to keep in step).
+#[uniffi::remote(Record)]
 pub struct ToolCall {
     pub id: String,
     pub name: String,
@@ -159,15 +162,7 @@ impl From<&core::ChatResult> for ChatResult {
             api: r.api.map(|a| a.as_str().to_string()),
             text: r.text.clone(),
             reasoning: r.reasoning.clone(),
-            tool_calls: r
-                .tool_calls
-                .iter()
-                .map(|c| ToolCall {
-                    id: c.id.clone(),
-                    name: c.name.clone(),
-                    arguments: c.arguments.clone(),
-                })
-                .collect(),
+            tool_calls: r.tool_calls.clone(),
             finish_reason: r.finish_reason.clone(),
             usage: Usage::from(&r.usage),
             content_filter: ContentFilterReport::from(&r.content_filter),

@@ -9,11 +9,11 @@ use std::sync::OnceLock;
 use tokio::runtime::Runtime;
 use tokio::task::JoinHandle;
 
-use crate::errors::NativeError;
+use crate::errors::FoundryError;
 
 static RUNTIME: OnceLock<Result<Runtime, String>> = OnceLock::new();
 
-fn runtime() -> Result<&'static Runtime, NativeError> {
+fn runtime() -> Result<&'static Runtime, FoundryError> {
     let runtime = RUNTIME.get_or_init(|| {
         tokio::runtime::Builder::new_multi_thread()
             .thread_name("foundry-client")
@@ -41,10 +41,10 @@ impl<T> Drop for AbortOnDrop<T> {
 }
 
 /// Runs `call` on the binding's runtime and waits for it without blocking the caller.
-pub(crate) async fn run<T, F>(call: F) -> Result<T, NativeError>
+pub(crate) async fn run<T, F>(call: F) -> Result<T, FoundryError>
 where
     T: Send + 'static,
-    F: Future<Output = Result<T, NativeError>> + Send + 'static,
+    F: Future<Output = Result<T, FoundryError>> + Send + 'static,
 {
     let mut task = AbortOnDrop(runtime()?.spawn(call));
     match (&mut task.0).await {

@@ -483,4 +483,12 @@ mod tests {
             assert!(!e.hint.is_empty(), "{raw}");
         }
     }
+
+    #[test]
+    fn catalog_keys_lists_every_governance_field() {
+        use super::super::keys::{assert_listed, fields_of};
+        assert_listed("governance", fields_of::<RawGovernance>());
+        assert_listed("governance.budgets[]", fields_of::<RawBudget>());
+        assert_listed("governance.policies[]", fields_of::<RawPolicy>());
+    }
 }

@@ -617,3 +617,37 @@ pub(crate) fn validate_routes(catalog: &Catalog) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod key_list_tests {
+    use super::super::keys::{assert_listed, fields_of};
+    use super::*;
+
+    #[test]
+    fn catalog_keys_lists_every_field_the_loader_reads() {
+        let top: Vec<&str> = fields_of::<RawCatalog>()
+            .iter()
+            .copied()
+            .filter(|f| *f != "emulator") // read by the emulator only
+            .collect();
+        assert_listed("", &top);
+        for (prefix, fields) in [
+            ("defaults", fields_of::<RawDefaults>()),
+            ("defaults.retry", fields_of::<RetryPolicy>()),
+            ("defaults.limits", fields_of::<Limits>()),
+            ("defaults.token_fetch", fields_of::<TokenFetch>()),
+            ("defaults.retry_budget", fields_of::<RetryBudget>()),
+            ("defaults.circuit_breaker", fields_of::<CircuitBreaker>()),
+            ("deployments[]", fields_of::<RawDeployment>()),
+            ("deployments[].pricing", fields_of::<Pricing>()),
+            ("routes[]", fields_of::<RawRoute>()),
+        ] {
+            assert_listed(prefix, fields);
+        }
+        // `auth` is tagged by `type`: `api_key` reads key/env, `entra` the EntraConfig fields.
+        let mut auth = vec!["type", "key", "env"];
+        auth.extend(fields_of::<EntraConfig>());
+        assert_listed("defaults.auth", &auth);
+        assert_listed("deployments[].auth", &auth);
+    }
+}

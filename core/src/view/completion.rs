@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
-use crate::types::{CategoryResult, ChatResult};
+use crate::types::{CategoryResult, ChatResult, ToolCall};
 
 /// The `chat.completion` object for `r`.
 ///
@@ -55,11 +55,7 @@ fn build_view(r: &ChatResult) -> Value {
         message.insert("reasoning_content".to_string(), json!(reasoning));
     }
     if !r.tool_calls.is_empty() {
-        let calls: Vec<Value> = r
-            .tool_calls
-            .iter()
-            .map(|c| json!({"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}))
-            .collect();
+        let calls: Vec<Value> = r.tool_calls.iter().map(ToolCall::to_wire).collect();
         message.insert("tool_calls".to_string(), Value::Array(calls));
     }
     let mut choice =

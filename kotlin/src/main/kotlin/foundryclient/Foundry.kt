@@ -1,38 +1,9 @@
 package foundryclient
 
+import kotlin.time.Duration
+import kotlin.time.DurationUnit
 import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.flow
-
-/**
- * Options every constructor takes.
- *
- * @property caPem extra PEM CA certificates to trust (a proxy, or the emulator's https port).
- * @property env variables used instead of the process environment, for `${NAME}` in catalogs,
- *   for [Foundry.fromEnvironment], and for credentials (`IDENTITY_ENDPOINT`, `AZURE_CLIENT_ID`, ...).
- * @property headers headers sent with every request, on top of the catalog's.
- * @property onEvent receives one event per HTTP attempt and per finished call, on the client's
- *   IO threads: keep it quick. An exception it throws is dropped.
- */
-data class FoundryOptions(
-    val caPem: String? = null,
-    val env: Map<String, String>? = null,
-    val headers: Map<String, String> = emptyMap(),
-    val onEvent: ((FoundryEvent) -> Unit)? = null,
-) {
-    internal fun settings() = ClientSettings(caPem = caPem, env = env, headers = headers)
-
-    internal fun listener(): EventListener? = onEvent?.let { callback ->
-        object : EventListener {
-            override fun onEvent(event: FoundryEvent) {
-                try {
-                    callback(event)
-                } catch (_: Exception) {
-                    // An observer's bug must not fail the call it observes.
-                }
-            }
-        }
-    }
-}
 
 /**
  * The client: one Rust core (routing, auth, retries, normalization) behind suspend functions.
@@ -40,18 +11,20 @@ data class FoundryOptions(
  * so they are safe in a Ktor handler; cancelling the calling coroutine aborts the HTTP request.
  *
  * ```kotlin
- * val foundry = Foundry.fromConfig("foundry.yaml")     // or Foundry.fromEnvironment()
+ * val foundry = Foundry.fromConfig("foundry.yaml")     // or Foundry.fromEnvironment(), Foundry.builder()
  * val r = foundry.chat(ChatRequest(model = "gpt-5.4", messages = listOf(ChatMessage.user("Hi"))))
  * println("${r.text} ${r.usage.totalTokens} tokens, $${r.costUsd}")
  * ```
  */
-class Foundry private constructor(private val native: NativeClient) : AutoCloseable {
+class Foundry internal constructor(private val native: NativeClient) : AutoCloseable {
     companion object {
+        /** Every setting of a client: the catalog, endpoint, key, headers, timeout, ... */
+        @JvmStatic
+        fun builder(): FoundryBuilder = FoundryBuilder()
+
         /** A client over a YAML/JSON catalog file (native or LiteLLM format). File IO only. */
         @JvmStatic
-        @JvmOverloads
-        fun fromConfig(path: String, options: FoundryOptions = FoundryOptions()): Foundry =
-            Foundry(mapErrors { NativeClient.fromConfig(path, options.settings(), options.listener()) })
+        fun fromConfig(path: String): Foundry = builder().config(path).build()
 
         /**
          * A client from `FOUNDRY_ENDPOINT` / `FOUNDRY_API_KEY` (or `AZURE_OPENAI_ENDPOINT` /
@@ -59,23 +32,28 @@ class Foundry private constructor(private val native: NativeClient) : AutoClosea
          * rest of the Entra ID chain) authenticates: the AKS path needs no secret. No IO.
          */
         @JvmStatic
-        @JvmOverloads
-        fun fromEnvironment(options: FoundryOptions = FoundryOptions()): Foundry =
-            Foundry(mapErrors { NativeClient.fromEnvironment(options.settings(), options.listener()) })
+        fun fromEnvironment(): Foundry = builder().build()
 
         /** A client over catalog text (YAML or JSON); [origin] names it in errors. No IO. */
         @JvmStatic
         @JvmOverloads
-        fun fromCatalog(text: String, origin: String = "catalog", options: FoundryOptions = FoundryOptions()): Foundry =
-            Foundry(mapErrors { NativeClient.fromCatalogText(text, origin, options.settings(), options.listener()) })
-
-        /** Builds the catalog in code: `Foundry.builder().endpoint(...).deployment(...).build()`. */
-        @JvmStatic
-        fun builder(): FoundryBuilder = FoundryBuilder()
-
-        internal fun fromSpec(spec: CatalogSpec, options: FoundryOptions): Foundry =
-            Foundry(mapErrors { NativeClient.fromSpec(spec, options.settings(), options.listener()) })
+        fun fromCatalog(text: String, origin: String = "catalog"): Foundry = builder().catalogText(text, origin).build()
     }
+
+    /**
+     * A client sharing this one's connections, tokens, budget and circuit breakers, with other
+     * call settings: [defaultHeaders] join (and win over) the current ones, [timeout] is each
+     * call's deadline, [maxRetries] the retries per deployment. No IO.
+     */
+    fun withOptions(
+        defaultHeaders: Map<String, String> = emptyMap(),
+        timeout: Duration? = null,
+        maxRetries: Long? = null,
+    ): Foundry = Foundry(
+        mapErrors {
+            native.withOptions(CallOverrides(defaultHeaders, timeout?.toDouble(DurationUnit.SECONDS), maxRetries))
+        },
+    )
 
     /** A chat completion; `model` is a deployment or a route alias. Network IO. */
     suspend fun chat(request: ChatRequest): ChatResult = mapErrors { native.chat(request) }

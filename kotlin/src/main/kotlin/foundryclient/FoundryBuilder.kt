@@ -1,128 +1,113 @@
 package foundryclient
 
+import kotlin.time.Duration
+import kotlin.time.DurationUnit
+
 /**
- * A catalog in code, validated by the core exactly like a file.
+ * Every setting of a client, converted into the core's `ClientSettings`: the core applies one
+ * precedence rule and one validation, and its messages are the ones a caller sees.
  *
  * ```kotlin
+ * // The environment catalog, described in code (no catalog file):
  * val foundry = Foundry.builder()
  *     .endpoint("https://aucert-ai.cognitiveservices.azure.com/")
- *     .managedIdentity()                          // AKS: no key anywhere
- *     .deployment("gpt-5.4") { maxCompletionTokens = true; pricing(4.0, 16.0) }
- *     .deployment("Kimi-K2.6") { thinking(minMaxTokens = 100) }
- *     .route("decision", "gpt-5.4", "Kimi-K2.6")
+ *     .tokenProvider { myCredential.token() }      // or .apiKey(...); neither: the Entra ID chain
+ *     .defaultHeader("x-team", "search")
+ *     .timeout(30.seconds)
+ *     .build()
+ *
+ * // A catalog written in code, validated exactly like a file:
+ * val routed = Foundry.builder()
+ *     .catalog {
+ *         defaults { endpoint = "https://aucert-ai.cognitiveservices.azure.com/"; auth { managedIdentity() } }
+ *         deployment("gpt-5.4") { maxTokensParam = "max_completion_tokens"; pricing(input = 4.0, output = 16.0) }
+ *         deployment("Kimi-K2.6") { thinking = true; minMaxTokens = 100 }
+ *         route("decision", "gpt-5.4", "Kimi-K2.6")
+ *     }
  *     .build()
  * ```
  */
 class FoundryBuilder internal constructor() {
-    private var endpoint: String? = null
-    private var auth: AuthSpec? = null
-    private val deployments = mutableListOf<DeploymentSpec>()
-    private val routes = mutableListOf<RouteSpec>()
-    private var timeoutSecs: Double? = null
-    private var deadlineSecs: Double? = null
-    private var maxRetries: Long? = null
-    private var options = FoundryOptions()
+    private var settings = ClientSettings()
+    private var onEvent: ((FoundryEvent) -> Unit)? = null
+    private var tokenProvider: (suspend () -> String)? = null
 
-    /** The endpoint of deployments that name none (`https://<resource>.cognitiveservices.azure.com/`). */
-    fun endpoint(url: String) = apply { endpoint = url }
+    private fun set(change: ClientSettings.() -> ClientSettings) = apply { settings = settings.change() }
 
-    /** The API key of deployments that name no auth, read from [variable] when built. */
-    fun apiKeyFromEnv(variable: String = "FOUNDRY_API_KEY") = apply { auth = AuthSpec.ApiKeyFromEnv(variable) }
+    /** The catalog is this YAML or JSON file (native format or LiteLLM's `model_list`). */
+    fun config(path: String) = set { copy(catalog = CatalogSource.File(path)) }
 
-    /** A literal API key (prefer [apiKeyFromEnv]). */
-    fun apiKey(key: String) = apply { auth = AuthSpec.ApiKey(key) }
+    /** The catalog is this YAML or JSON text; [origin] names it in errors. */
+    @JvmOverloads
+    fun catalogText(text: String, origin: String = "catalog") = set { copy(catalog = CatalogSource.Text(text, origin)) }
 
-    /** Managed identity (system-assigned, or the user-assigned [clientId]). */
-    fun managedIdentity(clientId: String? = null) = apply { auth = AuthSpec.ManagedIdentity(clientId) }
+    /** The catalog is written in code ([CatalogBuilder]); the core validates it like a file. */
+    fun catalog(configure: CatalogBuilder.() -> Unit) =
+        catalogText(CatalogBuilder().apply(configure).toJson(), "Foundry.builder().catalog")
 
-    /** The Entra ID chain: service principal from the environment, workload identity, managed identity, Azure CLI. */
-    fun defaultCredential() = apply { auth = AuthSpec.DefaultCredential }
+    /** The environment catalog's endpoint, in place of `FOUNDRY_ENDPOINT` (not with a catalog). */
+    fun endpoint(url: String) = set { copy(endpoint = url) }
 
-    /** Adds a deployment; [configure] sets its quirks and prices. */
-    fun deployment(name: String, configure: DeploymentBuilder.() -> Unit = {}) = apply {
-        deployments += DeploymentBuilder(name).apply(configure).spec()
+    /** The environment catalog's key, in place of `FOUNDRY_API_KEY` (not with a catalog). */
+    fun apiKey(key: String) = set { copy(apiKey = key) }
+
+    /** The environment catalog's api-version, in place of `OPENAI_API_VERSION`. */
+    fun apiVersion(version: String) = set { copy(apiVersion = version) }
+
+    /** Every call goes to this deployment or route, whatever `model` it names. */
+    fun deployment(name: String) = set { copy(deployment = name) }
+
+    /** A header sent with every request, over the catalog's header of the same name. */
+    fun defaultHeader(name: String, value: String) = set { copy(defaultHeaders = defaultHeaders + (name to value)) }
+
+    /** The deadline of each call, retries included. */
+    fun timeout(timeout: Duration) = set { copy(timeoutSecs = timeout.toDouble(DurationUnit.SECONDS)) }
+
+    /** Retries after the first attempt, per deployment (each retry is a billed request). */
+    fun maxRetries(n: Long) = set { copy(maxRetries = n) }
+
+    /** Variables used instead of the process environment (`${NAME}` in catalogs, credentials). */
+    fun env(variables: Map<String, String>) = set { copy(env = variables) }
+
+    /** Extra PEM CA certificates to trust (a proxy, or the emulator's https port). */
+    fun caPem(pem: String) = set { copy(caPem = pem) }
+
+    /**
+     * The bearer token of every Entra ID deployment (openai's `azure_ad_token_provider`), asked
+     * before each attempt: cache it yourself. An exception it throws fails the call with
+     * [FoundryException.Credential], the exception's message as its cause.
+     */
+    fun tokenProvider(provider: suspend () -> String) = apply { tokenProvider = provider }
+
+    /** Receives one event per attempt and per call, on the client's IO threads: keep it quick.
+     *  An exception it throws is dropped. */
+    fun onEvent(listener: (FoundryEvent) -> Unit) = apply { onEvent = listener }
+
+    /** Resolves and validates the settings and creates the client. File IO at most. */
+    fun build(): Foundry = Foundry(mapErrors { NativeClient(settings, listener(), tokenSource()) })
+
+    private fun listener(): EventListener? = onEvent?.let { callback ->
+        object : EventListener {
+            override fun onEvent(event: FoundryEvent) {
+                try {
+                    callback(event)
+                } catch (_: Exception) {
+                    // An observer's bug must not fail the call it observes.
+                }
+            }
+        }
     }
 
-    /** An alias trying [deployments] in order (fallback on 429, 5xx and timeouts). */
-    fun route(name: String, vararg deployments: String, fallbackOnContentFilter: Boolean = false) = apply {
-        routes += RouteSpec(name, deployments.toList(), fallbackOnContentFilter)
+    private fun tokenSource(): TokenSource? = tokenProvider?.let { provider ->
+        object : TokenSource {
+            override suspend fun token(): TokenAnswer =
+                try {
+                    TokenAnswer.Token(provider())
+                } catch (e: kotlinx.coroutines.CancellationException) {
+                    throw e
+                } catch (e: Exception) {
+                    TokenAnswer.Failed(generateSequence<Throwable>(e) { it.cause }.take(16).map { it.message ?: it.toString() }.toList())
+                }
+        }
     }
-
-    /** Per-attempt timeout and overall deadline of one call, in seconds. */
-    fun timeouts(perAttemptSecs: Double, perCallSecs: Double) = apply {
-        timeoutSecs = perAttemptSecs
-        deadlineSecs = perCallSecs
-    }
-
-    /** Retries after the first attempt, per deployment. */
-    fun maxRetries(n: Long) = apply { maxRetries = n }
-
-    /** Options: CA certificates, an environment map, headers, the event listener. */
-    fun options(options: FoundryOptions) = apply { this.options = options }
-
-    /** Receives one event per attempt and per call. */
-    fun onEvent(listener: (FoundryEvent) -> Unit) = apply { options = options.copy(onEvent = listener) }
-
-    /** Validates the catalog and creates the client. No IO. */
-    fun build(): Foundry = Foundry.fromSpec(
-        CatalogSpec(endpoint, auth, deployments.toList(), routes.toList(), timeoutSecs, deadlineSecs, maxRetries),
-        options,
-    )
-}
-
-/** One deployment's settings, for [FoundryBuilder.deployment]. */
-class DeploymentBuilder internal constructor(private val name: String) {
-    /** When it differs from the builder's endpoint. */
-    var endpoint: String? = null
-
-    /** The service's name for it, when it differs from the name callers use. */
-    var deployment: String? = null
-
-    /** `azure` (default), `v1`, `inference` or `openai`. */
-    var shape: String? = null
-    var apiVersion: String? = null
-    var auth: AuthSpec? = null
-
-    /** Serves only the Responses API (chat calls are translated). */
-    var responsesOnly: Boolean = false
-
-    /** Send `max_completion_tokens` (the gpt-5 family rejects `max_tokens`). */
-    var maxCompletionTokens: Boolean = false
-    private var thinking = false
-    private var minMaxTokens: Long? = null
-    private var inputPrice: Double? = null
-    private var outputPrice: Double? = null
-    private val tags = mutableMapOf<String, String>()
-
-    /** A thinking model; a smaller `maxTokens` is raised to [minMaxTokens]. */
-    fun thinking(minMaxTokens: Long? = null) {
-        thinking = true
-        this.minMaxTokens = minMaxTokens
-    }
-
-    /** USD per 1M input and output tokens. */
-    fun pricing(input: Double, output: Double) {
-        inputPrice = input
-        outputPrice = output
-    }
-
-    fun tag(key: String, value: String) {
-        tags[key] = value
-    }
-
-    internal fun spec() = DeploymentSpec(
-        name = name,
-        endpoint = endpoint,
-        deployment = deployment,
-        shape = shape,
-        apiVersion = apiVersion,
-        auth = auth,
-        thinking = thinking,
-        minMaxTokens = minMaxTokens,
-        responsesOnly = responsesOnly,
-        maxCompletionTokens = maxCompletionTokens,
-        inputPrice = inputPrice,
-        outputPrice = outputPrice,
-        tags = tags.toMap(),
-    )
 }

@@ -660,6 +660,9 @@ internal interface UniffiForeignFutureCompleteVoid : com.sun.jna.Callback {
 internal interface UniffiCallbackInterfaceEventListenerMethod0 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`event`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
 }
+internal interface UniffiCallbackInterfaceTokenSourceMethod0 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
+}
 @Structure.FieldOrder("uniffiFree", "uniffiClone", "onEvent")
 internal open class UniffiVTableCallbackInterfaceEventListener(
     @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
@@ -676,6 +679,25 @@ internal open class UniffiVTableCallbackInterfaceEventListener(
         `uniffiFree` = other.`uniffiFree`
         `uniffiClone` = other.`uniffiClone`
         `onEvent` = other.`onEvent`
+    }
+
+}
+@Structure.FieldOrder("uniffiFree", "uniffiClone", "token")
+internal open class UniffiVTableCallbackInterfaceTokenSource(
+    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+    @JvmField internal var `token`: UniffiCallbackInterfaceTokenSourceMethod0? = null,
+) : Structure() {
+    class UniffiByValue(
+        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+        `token`: UniffiCallbackInterfaceTokenSourceMethod0? = null,
+    ): UniffiVTableCallbackInterfaceTokenSource(`uniffiFree`,`uniffiClone`,`token`,), Structure.ByValue
+
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfaceTokenSource) {
+        `uniffiFree` = other.`uniffiFree`
+        `uniffiClone` = other.`uniffiClone`
+        `token` = other.`token`
     }
 
 }
@@ -712,6 +734,12 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_foundry_client_uniffi_checksum_func_debug_panic_async(
     ): Int
+    external fun uniffi_foundry_client_uniffi_checksum_func_debug_error_of_kind(
+    ): Int
+    external fun uniffi_foundry_client_uniffi_checksum_func_error_kind_names(
+    ): Int
+    external fun uniffi_foundry_client_uniffi_checksum_func_catalog_keys(
+    ): Int
     external fun uniffi_foundry_client_uniffi_checksum_method_nativeclient_chat(
     ): Int
     external fun uniffi_foundry_client_uniffi_checksum_method_nativeclient_deployments(
@@ -728,7 +756,11 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_foundry_client_uniffi_checksum_method_nativeclient_smoke(
     ): Int
+    external fun uniffi_foundry_client_uniffi_checksum_method_nativeclient_with_options(
+    ): Int
     external fun uniffi_foundry_client_uniffi_checksum_method_eventlistener_on_event(
+    ): Int
+    external fun uniffi_foundry_client_uniffi_checksum_method_tokensource_token(
     ): Int
     external fun uniffi_foundry_client_uniffi_checksum_method_nativestream_cancel(
     ): Int
@@ -738,13 +770,7 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_foundry_client_uniffi_checksum_method_nativestream_result(
     ): Int
-    external fun uniffi_foundry_client_uniffi_checksum_constructor_nativeclient_from_catalog_text(
-    ): Int
-    external fun uniffi_foundry_client_uniffi_checksum_constructor_nativeclient_from_config(
-    ): Int
-    external fun uniffi_foundry_client_uniffi_checksum_constructor_nativeclient_from_environment(
-    ): Int
-    external fun uniffi_foundry_client_uniffi_checksum_constructor_nativeclient_from_spec(
+    external fun uniffi_foundry_client_uniffi_checksum_constructor_nativeclient_new(
     ): Int
     external fun ffi_foundry_client_uniffi_uniffi_contract_version(
     ): Int
@@ -763,6 +789,7 @@ internal object UniffiLib {
     init {
         Native.register(UniffiLib::class.java, findLibraryName(componentName = "foundry_client_uniffi"))
         uniffiCallbackInterfaceEventListener.register(this)
+        uniffiCallbackInterfaceTokenSource.register(this)
         
     }
 
@@ -771,13 +798,7 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_foundry_client_uniffi_fn_free_nativeclient(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_foundry_client_uniffi_fn_constructor_nativeclient_from_catalog_text(`text`: RustBuffer.ByValue,`origin`: RustBuffer.ByValue,`settings`: RustBuffer.ByValue,`listener`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_foundry_client_uniffi_fn_constructor_nativeclient_from_config(`path`: RustBuffer.ByValue,`settings`: RustBuffer.ByValue,`listener`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_foundry_client_uniffi_fn_constructor_nativeclient_from_environment(`settings`: RustBuffer.ByValue,`listener`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_foundry_client_uniffi_fn_constructor_nativeclient_from_spec(`spec`: RustBuffer.ByValue,`settings`: RustBuffer.ByValue,`listener`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_foundry_client_uniffi_fn_constructor_nativeclient_new(`settings`: RustBuffer.ByValue,`listener`: RustBuffer.ByValue,`tokenSource`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_foundry_client_uniffi_fn_method_nativeclient_chat(`ptr`: Long,`request`: RustBuffer.ByValue,
     ): Long
@@ -795,6 +816,8 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_foundry_client_uniffi_fn_method_nativeclient_smoke(`ptr`: Long,
     ): Long
+    external fun uniffi_foundry_client_uniffi_fn_method_nativeclient_with_options(`ptr`: Long,`overrides`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
     external fun uniffi_foundry_client_uniffi_fn_clone_eventlistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_foundry_client_uniffi_fn_free_eventlistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -803,6 +826,14 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_foundry_client_uniffi_fn_method_eventlistener_on_event(`ptr`: Long,`event`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
+    external fun uniffi_foundry_client_uniffi_fn_clone_tokensource(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_foundry_client_uniffi_fn_free_tokensource(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_foundry_client_uniffi_fn_init_callback_vtable_tokensource(`vtable`: UniffiVTableCallbackInterfaceTokenSource,
+    ): Unit
+    external fun uniffi_foundry_client_uniffi_fn_method_tokensource_token(`ptr`: Long,
+    ): Long
     external fun uniffi_foundry_client_uniffi_fn_clone_nativestream(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_foundry_client_uniffi_fn_free_nativestream(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -815,6 +846,10 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_foundry_client_uniffi_fn_method_nativestream_result(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_foundry_client_uniffi_fn_method_foundryerror_details(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_foundry_client_uniffi_fn_method_errorinfo_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_foundry_client_uniffi_fn_func_bench_noop(uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_foundry_client_uniffi_fn_func_bench_noop_async(
@@ -823,6 +858,12 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_foundry_client_uniffi_fn_func_debug_panic_async(
     ): Long
+    external fun uniffi_foundry_client_uniffi_fn_func_debug_error_of_kind(`name`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_foundry_client_uniffi_fn_func_error_kind_names(uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_foundry_client_uniffi_fn_func_catalog_keys(uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun ffi_foundry_client_uniffi_rustbuffer_alloc(`size`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun ffi_foundry_client_uniffi_rustbuffer_from_bytes(`bytes`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -945,64 +986,70 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_foundry_client_uniffi_checksum_func_bench_noop() and 0xFFFF) != 40645) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_foundry_client_uniffi_checksum_func_bench_noop_async() and 0xFFFF) != 10823) {
+    if ((lib.uniffi_foundry_client_uniffi_checksum_func_bench_noop_async() and 0xFFFF) != 37123) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_foundry_client_uniffi_checksum_func_debug_panic() and 0xFFFF) != 23575) {
+    if ((lib.uniffi_foundry_client_uniffi_checksum_func_debug_panic() and 0xFFFF) != 49900) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_foundry_client_uniffi_checksum_func_debug_panic_async() and 0xFFFF) != 9705) {
+    if ((lib.uniffi_foundry_client_uniffi_checksum_func_debug_panic_async() and 0xFFFF) != 43418) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_foundry_client_uniffi_checksum_method_nativeclient_chat() and 0xFFFF) != 55011) {
+    if ((lib.uniffi_foundry_client_uniffi_checksum_func_debug_error_of_kind() and 0xFFFF) != 45253) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_foundry_client_uniffi_checksum_method_nativeclient_deployments() and 0xFFFF) != 19142) {
+    if ((lib.uniffi_foundry_client_uniffi_checksum_func_error_kind_names() and 0xFFFF) != 47736) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_foundry_client_uniffi_checksum_method_nativeclient_embeddings() and 0xFFFF) != 61117) {
+    if ((lib.uniffi_foundry_client_uniffi_checksum_func_catalog_keys() and 0xFFFF) != 12290) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_foundry_client_uniffi_checksum_method_nativeclient_info() and 0xFFFF) != 38837) {
+    if ((lib.uniffi_foundry_client_uniffi_checksum_method_nativeclient_chat() and 0xFFFF) != 18139) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_foundry_client_uniffi_checksum_method_nativeclient_open_chat_stream() and 0xFFFF) != 24487) {
+    if ((lib.uniffi_foundry_client_uniffi_checksum_method_nativeclient_deployments() and 0xFFFF) != 49206) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_foundry_client_uniffi_checksum_method_nativeclient_open_responses_stream() and 0xFFFF) != 53881) {
+    if ((lib.uniffi_foundry_client_uniffi_checksum_method_nativeclient_embeddings() and 0xFFFF) != 44168) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_foundry_client_uniffi_checksum_method_nativeclient_responses() and 0xFFFF) != 12677) {
+    if ((lib.uniffi_foundry_client_uniffi_checksum_method_nativeclient_info() and 0xFFFF) != 46422) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_foundry_client_uniffi_checksum_method_nativeclient_smoke() and 0xFFFF) != 19782) {
+    if ((lib.uniffi_foundry_client_uniffi_checksum_method_nativeclient_open_chat_stream() and 0xFFFF) != 39885) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_foundry_client_uniffi_checksum_method_nativeclient_open_responses_stream() and 0xFFFF) != 13968) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_foundry_client_uniffi_checksum_method_nativeclient_responses() and 0xFFFF) != 19792) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_foundry_client_uniffi_checksum_method_nativeclient_smoke() and 0xFFFF) != 29078) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_foundry_client_uniffi_checksum_method_nativeclient_with_options() and 0xFFFF) != 33279) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_foundry_client_uniffi_checksum_method_eventlistener_on_event() and 0xFFFF) != 22784) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_foundry_client_uniffi_checksum_method_nativestream_cancel() and 0xFFFF) != 37051) {
+    if ((lib.uniffi_foundry_client_uniffi_checksum_method_tokensource_token() and 0xFFFF) != 25186) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_foundry_client_uniffi_checksum_method_nativestream_cancel() and 0xFFFF) != 59209) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_foundry_client_uniffi_checksum_method_nativestream_deployment() and 0xFFFF) != 63658) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_foundry_client_uniffi_checksum_method_nativestream_next() and 0xFFFF) != 18779) {
+    if ((lib.uniffi_foundry_client_uniffi_checksum_method_nativestream_next() and 0xFFFF) != 46252) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_foundry_client_uniffi_checksum_method_nativestream_result() and 0xFFFF) != 2690) {
+    if ((lib.uniffi_foundry_client_uniffi_checksum_method_nativestream_result() and 0xFFFF) != 7960) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_foundry_client_uniffi_checksum_constructor_nativeclient_from_catalog_text() and 0xFFFF) != 56009) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_foundry_client_uniffi_checksum_constructor_nativeclient_from_config() and 0xFFFF) != 33134) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_foundry_client_uniffi_checksum_constructor_nativeclient_from_environment() and 0xFFFF) != 482) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_foundry_client_uniffi_checksum_constructor_nativeclient_from_spec() and 0xFFFF) != 7124) {
+    if ((lib.uniffi_foundry_client_uniffi_checksum_constructor_nativeclient_new() and 0xFFFF) != 22181) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
 }
@@ -1058,6 +1105,95 @@ internal suspend fun<T, F, E: kotlin.Exception> uniffiRustCallAsync(
         freeFunc(rustFuture)
     }
 }
+internal inline fun<T> uniffiTraitInterfaceCallAsync(
+    crossinline makeCall: suspend () -> T,
+    crossinline handleSuccess: (T) -> Unit,
+    crossinline handleError: (UniffiRustCallStatus.ByValue) -> Unit,
+    uniffiOutDroppedCallback: UniffiForeignFutureDroppedCallbackStruct,
+) {
+    // Using `GlobalScope` is labeled as a "delicate API" and generally discouraged in Kotlin programs, since it breaks structured concurrency.
+    // However, our parent task is a Rust future, so we're going to need to break structure concurrency in any case.
+    //
+    // Uniffi does its best to support structured concurrency across the FFI.
+    // If the Rust future is dropped, `uniffiForeignFutureDroppedCallbackImpl` is called, which will cancel the Kotlin coroutine if it's still running.
+    @OptIn(DelicateCoroutinesApi::class)
+    val job = GlobalScope.launch coroutineBlock@ {
+        // Note: it's important we call either `handleSuccess` or `handleError` exactly once.  Each
+        // call consumes an Arc reference, which means there should be no possibility of a double
+        // call.  The following code is structured so that will will never call both `handleSuccess`
+        // and `handleError`, even in the face of weird exceptions.
+        //
+        // In extreme circumstances we may not call either, for example if we fail to make the JNA
+        // call to `handleSuccess`.  This means we will leak the Arc reference, which is better than
+        // double-freeing it.
+        val callResult = try {
+            makeCall()
+        } catch(e: kotlin.Exception) {
+            handleError(
+                UniffiRustCallStatus.create(
+                    UNIFFI_CALL_UNEXPECTED_ERROR,
+                    FfiConverterString.lower(e.toString()),
+                )
+            )
+            return@coroutineBlock
+        }
+        handleSuccess(callResult)
+    }
+    val handle = uniffiForeignFutureHandleMap.insert(job)
+    uniffiOutDroppedCallback.uniffiSetValue(UniffiForeignFutureDroppedCallbackStruct(handle, uniffiForeignFutureDroppedCallbackImpl))
+}
+
+internal inline fun<T, reified E: Throwable> uniffiTraitInterfaceCallAsyncWithError(
+    crossinline makeCall: suspend () -> T,
+    crossinline handleSuccess: (T) -> Unit,
+    crossinline handleError: (UniffiRustCallStatus.ByValue) -> Unit,
+    crossinline lowerError: (E) -> RustBuffer.ByValue,
+    uniffiOutDroppedCallback: UniffiForeignFutureDroppedCallbackStruct,
+) {
+    // See uniffiTraitInterfaceCallAsync for details on `DelicateCoroutinesApi`
+    @OptIn(DelicateCoroutinesApi::class)
+    val job = GlobalScope.launch coroutineBlock@ {
+        // See the note in uniffiTraitInterfaceCallAsync for details on `handleSuccess` and
+        // `handleError`.
+        val callResult = try {
+            makeCall()
+        } catch(e: kotlin.Exception) {
+            if (e is E) {
+                handleError(
+                    UniffiRustCallStatus.create(
+                        UNIFFI_CALL_ERROR,
+                        lowerError(e),
+                    )
+                )
+            } else {
+                handleError(
+                    UniffiRustCallStatus.create(
+                        UNIFFI_CALL_UNEXPECTED_ERROR,
+                        FfiConverterString.lower(e.toString()),
+                    )
+                )
+            }
+            return@coroutineBlock
+        }
+        handleSuccess(callResult)
+    }
+    val handle = uniffiForeignFutureHandleMap.insert(job)
+    uniffiOutDroppedCallback.uniffiSetValue(UniffiForeignFutureDroppedCallbackStruct(handle, uniffiForeignFutureDroppedCallbackImpl))
+}
+
+internal val uniffiForeignFutureHandleMap = UniffiHandleMap<Job>()
+
+internal object uniffiForeignFutureDroppedCallbackImpl: UniffiForeignFutureDroppedCallback {
+    override fun callback(handle: Long) {
+        val job = uniffiForeignFutureHandleMap.remove(handle)
+        if (!job.isCompleted) {
+            job.cancel()
+        }
+    }
+}
+
+// For testing
+public fun uniffiForeignFutureHandleCount() = uniffiForeignFutureHandleMap.size
 
 // Public interface members begin here.
 
@@ -1841,6 +1977,12 @@ public interface NativeClientInterface {
      */
     suspend fun `smoke`(): List<SmokeResult>
     
+    /**
+     * A client sharing this one's connections, tokens, budget and breakers, with other call
+     * settings (`Foundry::with_options`). No IO.
+     */
+    fun `withOptions`(`overrides`: CallOverrides): NativeClient
+    
     companion object
 }
 
@@ -1871,6 +2013,21 @@ open class NativeClient: Disposable, AutoCloseable, NativeClientInterface
         this.handle = 0
         this.cleanable = null
     }
+    /**
+     * A client from `settings` by the core's one precedence rule and validation
+     * (`Foundry::from_settings`). File IO and environment reads at most; no network IO.
+     */
+    constructor(`settings`: ClientSettings, `listener`: EventListener?, `tokenSource`: TokenSource?) :
+        this(UniffiWithHandle, 
+    uniffiRustCallWithError(FoundryException) { _status ->
+    UniffiLib.uniffi_foundry_client_uniffi_fn_constructor_nativeclient_new(
+    
+        
+        FfiConverterTypeClientSettings.lower(`settings`),
+        FfiConverterOptionalTypeEventListener.lower(`listener`),
+        FfiConverterOptionalTypeTokenSource.lower(`tokenSource`),_status)
+}
+    )
 
     protected val handle: Long
     protected val cleanable: UniffiCleaner.Cleanable?
@@ -1952,7 +2109,7 @@ open class NativeClient: Disposable, AutoCloseable, NativeClientInterface
     /**
      * A chat completion. Network IO; never blocks the calling thread.
      */
-    @Throws(NativeException::class)
+    @Throws(FoundryException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `chat`(`request`: ChatRequest) : ChatResult {
         return uniffiRustCallAsync(
@@ -1969,17 +2126,18 @@ open class NativeClient: Disposable, AutoCloseable, NativeClientInterface
         // lift function
         { FfiConverterTypeChatResult.lift(it) },
         // Error FFI converter
-        NativeException.ErrorHandler,
+        FoundryException.ErrorHandler,
     )
     }
 
     
     /**
      * The catalog's deployments, with what the client learned applied. No IO.
-     */override fun `deployments`(): List<DeploymentInfo> {
+     */
+    @Throws(FoundryException::class)override fun `deployments`(): List<DeploymentInfo> {
             return FfiConverterSequenceTypeDeploymentInfo.lift(
     callWithHandle {
-    uniffiRustCall() { _status ->
+    uniffiRustCallWithError(FoundryException) { _status ->
     UniffiLib.uniffi_foundry_client_uniffi_fn_method_nativeclient_deployments(
         it,
         _status)
@@ -1993,7 +2151,7 @@ open class NativeClient: Disposable, AutoCloseable, NativeClientInterface
     /**
      * Embeddings. Network IO.
      */
-    @Throws(NativeException::class)
+    @Throws(FoundryException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `embeddings`(`request`: EmbeddingsRequest) : EmbeddingsResult {
         return uniffiRustCallAsync(
@@ -2010,7 +2168,7 @@ open class NativeClient: Disposable, AutoCloseable, NativeClientInterface
         // lift function
         { FfiConverterTypeEmbeddingsResult.lift(it) },
         // Error FFI converter
-        NativeException.ErrorHandler,
+        FoundryException.ErrorHandler,
     )
     }
 
@@ -2018,7 +2176,7 @@ open class NativeClient: Disposable, AutoCloseable, NativeClientInterface
     /**
      * The model-inference endpoint's `/info` for a deployment, as JSON text. Network IO.
      */
-    @Throws(NativeException::class)
+    @Throws(FoundryException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `info`(`model`: kotlin.String) : kotlin.String {
         return uniffiRustCallAsync(
@@ -2035,7 +2193,7 @@ open class NativeClient: Disposable, AutoCloseable, NativeClientInterface
         // lift function
         { FfiConverterString.lift(it) },
         // Error FFI converter
-        NativeException.ErrorHandler,
+        FoundryException.ErrorHandler,
     )
     }
 
@@ -2043,7 +2201,7 @@ open class NativeClient: Disposable, AutoCloseable, NativeClientInterface
     /**
      * Opens a streamed chat completion (the answer's headers have arrived). Network IO.
      */
-    @Throws(NativeException::class)
+    @Throws(FoundryException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `openChatStream`(`request`: ChatRequest) : NativeStream {
         return uniffiRustCallAsync(
@@ -2060,7 +2218,7 @@ open class NativeClient: Disposable, AutoCloseable, NativeClientInterface
         // lift function
         { FfiConverterTypeNativeStream.lift(it) },
         // Error FFI converter
-        NativeException.ErrorHandler,
+        FoundryException.ErrorHandler,
     )
     }
 
@@ -2068,7 +2226,7 @@ open class NativeClient: Disposable, AutoCloseable, NativeClientInterface
     /**
      * Opens a streamed Responses-API call. Network IO.
      */
-    @Throws(NativeException::class)
+    @Throws(FoundryException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `openResponsesStream`(`request`: ResponsesRequest) : NativeStream {
         return uniffiRustCallAsync(
@@ -2085,7 +2243,7 @@ open class NativeClient: Disposable, AutoCloseable, NativeClientInterface
         // lift function
         { FfiConverterTypeNativeStream.lift(it) },
         // Error FFI converter
-        NativeException.ErrorHandler,
+        FoundryException.ErrorHandler,
     )
     }
 
@@ -2093,7 +2251,7 @@ open class NativeClient: Disposable, AutoCloseable, NativeClientInterface
     /**
      * A Responses-API call, normalized like chat. Network IO.
      */
-    @Throws(NativeException::class)
+    @Throws(FoundryException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `responses`(`request`: ResponsesRequest) : ChatResult {
         return uniffiRustCallAsync(
@@ -2110,7 +2268,7 @@ open class NativeClient: Disposable, AutoCloseable, NativeClientInterface
         // lift function
         { FfiConverterTypeChatResult.lift(it) },
         // Error FFI converter
-        NativeException.ErrorHandler,
+        FoundryException.ErrorHandler,
     )
     }
 
@@ -2119,7 +2277,7 @@ open class NativeClient: Disposable, AutoCloseable, NativeClientInterface
      * Pings every deployment concurrently; each reports its own outcome (fails only if the
      * IO runtime cannot start). Network IO.
      */
-    @Throws(NativeException::class)
+    @Throws(FoundryException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `smoke`() : List<SmokeResult> {
         return uniffiRustCallAsync(
@@ -2135,92 +2293,40 @@ open class NativeClient: Disposable, AutoCloseable, NativeClientInterface
         // lift function
         { FfiConverterSequenceTypeSmokeResult.lift(it) },
         // Error FFI converter
-        NativeException.ErrorHandler,
+        FoundryException.ErrorHandler,
     )
     }
 
     
-
-    
-
-
-    
-    companion object {
-        
     /**
-     * A client over catalog text (YAML or JSON); `origin` names it in errors. No IO.
+     * A client sharing this one's connections, tokens, budget and breakers, with other call
+     * settings (`Foundry::with_options`). No IO.
      */
-    @Throws(NativeException::class) fun `fromCatalogText`(`text`: kotlin.String, `origin`: kotlin.String, `settings`: ClientSettings, `listener`: EventListener?): NativeClient {
+    @Throws(FoundryException::class)override fun `withOptions`(`overrides`: CallOverrides): NativeClient {
             return FfiConverterTypeNativeClient.lift(
-    uniffiRustCallWithError(NativeException) { _status ->
-    UniffiLib.uniffi_foundry_client_uniffi_fn_constructor_nativeclient_from_catalog_text(
-    
+    callWithHandle {
+    uniffiRustCallWithError(FoundryException) { _status ->
+    UniffiLib.uniffi_foundry_client_uniffi_fn_method_nativeclient_with_options(
+        it,
         
-        FfiConverterString.lower(`text`),
-        FfiConverterString.lower(`origin`),
-        FfiConverterTypeClientSettings.lower(`settings`),
-        FfiConverterOptionalTypeEventListener.lower(`listener`),_status)
+        FfiConverterTypeCallOverrides.lower(`overrides`),_status)
 }
+    }
     )
     }
     
 
-        
+    
+
+    
+
+
+    
+    
     /**
-     * A client over a YAML or JSON catalog file (native or LiteLLM format). File IO only.
+     * @suppress
      */
-    @Throws(NativeException::class) fun `fromConfig`(`path`: kotlin.String, `settings`: ClientSettings, `listener`: EventListener?): NativeClient {
-            return FfiConverterTypeNativeClient.lift(
-    uniffiRustCallWithError(NativeException) { _status ->
-    UniffiLib.uniffi_foundry_client_uniffi_fn_constructor_nativeclient_from_config(
-    
-        
-        FfiConverterString.lower(`path`),
-        FfiConverterTypeClientSettings.lower(`settings`),
-        FfiConverterOptionalTypeEventListener.lower(`listener`),_status)
-}
-    )
-    }
-    
-
-        
-    /**
-     * A client from `FOUNDRY_ENDPOINT` / `FOUNDRY_API_KEY` or the Azure SDK names; without a
-     * key, Entra ID (managed identity first on AKS) is used. No IO.
-     */
-    @Throws(NativeException::class) fun `fromEnvironment`(`settings`: ClientSettings, `listener`: EventListener?): NativeClient {
-            return FfiConverterTypeNativeClient.lift(
-    uniffiRustCallWithError(NativeException) { _status ->
-    UniffiLib.uniffi_foundry_client_uniffi_fn_constructor_nativeclient_from_environment(
-    
-        
-        FfiConverterTypeClientSettings.lower(`settings`),
-        FfiConverterOptionalTypeEventListener.lower(`listener`),_status)
-}
-    )
-    }
-    
-
-        
-    /**
-     * A client over a catalog built in code. No IO.
-     */
-    @Throws(NativeException::class) fun `fromSpec`(`spec`: CatalogSpec, `settings`: ClientSettings, `listener`: EventListener?): NativeClient {
-            return FfiConverterTypeNativeClient.lift(
-    uniffiRustCallWithError(NativeException) { _status ->
-    UniffiLib.uniffi_foundry_client_uniffi_fn_constructor_nativeclient_from_spec(
-    
-        
-        FfiConverterTypeCatalogSpec.lower(`spec`),
-        FfiConverterTypeClientSettings.lower(`settings`),
-        FfiConverterOptionalTypeEventListener.lower(`listener`),_status)
-}
-    )
-    }
-    
-
-        
-    }
+    companion object
     
 }
 
@@ -2350,9 +2456,9 @@ public object FfiConverterTypeNativeClient: FfiConverter<NativeClient, Long> {
 public interface NativeStreamInterface {
     
     /**
-     * Stops the stream and closes its connection; a pending `next()` returns `null`.
-     * Idempotent; never blocks. (Not `close`: the generated Kotlin class already has a
-     * `close()` that frees the handle.)
+     * Stops the stream and closes its connection; a pending or later `next()` throws
+     * `Cancelled`. Idempotent; never blocks. (Not `close`: the generated Kotlin class already
+     * has a `close()` that frees the handle.)
      */
     fun `cancel`()
     
@@ -2362,7 +2468,8 @@ public interface NativeStreamInterface {
     fun `deployment`(): kotlin.String
     
     /**
-     * The next chunk; `null` at the end or once cancelled. Calls must not overlap. Network IO.
+     * The next chunk, `null` at the clean end. Throws the core's error: the same one again
+     * after a failure, `Cancelled` after `cancel()`. Calls must not overlap. Network IO.
      */
     suspend fun `next`(): ChatChunk?
     
@@ -2481,13 +2588,14 @@ open class NativeStream: Disposable, AutoCloseable, NativeStreamInterface
 
     
     /**
-     * Stops the stream and closes its connection; a pending `next()` returns `null`.
-     * Idempotent; never blocks. (Not `close`: the generated Kotlin class already has a
-     * `close()` that frees the handle.)
-     */override fun `cancel`()
+     * Stops the stream and closes its connection; a pending or later `next()` throws
+     * `Cancelled`. Idempotent; never blocks. (Not `close`: the generated Kotlin class already
+     * has a `close()` that frees the handle.)
+     */
+    @Throws(FoundryException::class)override fun `cancel`()
         = 
     callWithHandle {
-    uniffiRustCall() { _status ->
+    uniffiRustCallWithError(FoundryException) { _status ->
     UniffiLib.uniffi_foundry_client_uniffi_fn_method_nativestream_cancel(
         it,
         _status)
@@ -2514,9 +2622,10 @@ open class NativeStream: Disposable, AutoCloseable, NativeStreamInterface
 
     
     /**
-     * The next chunk; `null` at the end or once cancelled. Calls must not overlap. Network IO.
+     * The next chunk, `null` at the clean end. Throws the core's error: the same one again
+     * after a failure, `Cancelled` after `cancel()`. Calls must not overlap. Network IO.
      */
-    @Throws(NativeException::class)
+    @Throws(FoundryException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `next`() : ChatChunk? {
         return uniffiRustCallAsync(
@@ -2532,7 +2641,7 @@ open class NativeStream: Disposable, AutoCloseable, NativeStreamInterface
         // lift function
         { FfiConverterOptionalTypeChatChunk.lift(it) },
         // Error FFI converter
-        NativeException.ErrorHandler,
+        FoundryException.ErrorHandler,
     )
     }
 
@@ -2540,10 +2649,11 @@ open class NativeStream: Disposable, AutoCloseable, NativeStreamInterface
     /**
      * The whole answer folded from the chunks (usage and cost included when the service sent
      * them); `null` until the stream has ended cleanly. No IO.
-     */override fun `result`(): ChatResult? {
+     */
+    @Throws(FoundryException::class)override fun `result`(): ChatResult? {
             return FfiConverterOptionalTypeChatResult.lift(
     callWithHandle {
-    uniffiRustCall() { _status ->
+    uniffiRustCallWithError(FoundryException) { _status ->
     UniffiLib.uniffi_foundry_client_uniffi_fn_method_nativestream_result(
         it,
         _status)
@@ -2587,6 +2697,352 @@ public object FfiConverterTypeNativeStream: FfiConverter<NativeStream, Long> {
     override fun allocationSize(value: NativeStream) = 8UL
 
     override fun write(value: NativeStream, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * Bearer tokens for `entra` deployments from the caller (openai's `azure_ad_token_provider`;
+ * Kotlin: `.tokenProvider { "token" }`). Asked before every attempt: cache in Kotlin.
+ */
+public interface TokenSource {
+    
+    suspend fun `token`(): TokenAnswer
+    
+    companion object
+}
+
+/**
+ * Bearer tokens for `entra` deployments from the caller (openai's `azure_ad_token_provider`;
+ * Kotlin: `.tokenProvider { "token" }`). Asked before every attempt: cache in Kotlin.
+ */
+open class TokenSourceImpl: Disposable, AutoCloseable, TokenSource
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_foundry_client_uniffi_fn_free_tokensource(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_foundry_client_uniffi_fn_clone_tokensource(handle, status)
+        }
+    }
+
+    
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `token`() : TokenAnswer {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_foundry_client_uniffi_fn_method_tokensource_token(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_foundry_client_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_foundry_client_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_foundry_client_uniffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeTokenAnswer.lift(it) },
+        // Error FFI converter
+        UniffiNullRustCallStatusErrorHandler,
+    )
+    }
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+
+// Put the implementation in an object so we don't pollute the top-level namespace
+internal object uniffiCallbackInterfaceTokenSource {
+    internal object `token`: UniffiCallbackInterfaceTokenSourceMethod0 {
+        override fun callback(`uniffiHandle`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
+            val uniffiObj = FfiConverterTypeTokenSource.handleMap.get(uniffiHandle)
+            val makeCall = suspend { ->
+                uniffiObj.`token`(
+                )
+            }
+            val uniffiHandleSuccess = { returnValue: TokenAnswer ->
+                val uniffiResult = UniffiForeignFutureResultRustBuffer.UniffiByValue(
+                    FfiConverterTypeTokenAnswer.lower(returnValue),
+                    UniffiRustCallStatus.ByValue()
+                )
+                uniffiResult.write()
+                uniffiFutureCallback.callback(uniffiCallbackData, uniffiResult)
+            }
+            val uniffiHandleError = { callStatus: UniffiRustCallStatus.ByValue ->
+                uniffiFutureCallback.callback(
+                    uniffiCallbackData,
+                    UniffiForeignFutureResultRustBuffer.UniffiByValue(
+                        RustBuffer.ByValue(),
+                        callStatus,
+                    ),
+                )
+            }
+            uniffiTraitInterfaceCallAsync(
+                makeCall,
+                uniffiHandleSuccess,
+                uniffiHandleError,
+                uniffiOutDroppedCallback
+            )
+        }
+    }
+
+    internal object uniffiFree: UniffiCallbackInterfaceFree {
+        override fun callback(handle: Long) {
+            FfiConverterTypeTokenSource.handleMap.remove(handle)
+        }
+    }
+
+    internal object uniffiClone: UniffiCallbackInterfaceClone {
+        override fun callback(handle: Long): Long {
+            return FfiConverterTypeTokenSource.handleMap.clone(handle)
+        }
+    }
+
+    internal var vtable = UniffiVTableCallbackInterfaceTokenSource.UniffiByValue(
+        uniffiFree,
+        uniffiClone,
+        `token`,
+    )
+
+    // Registers the foreign callback with the Rust side.
+    // This method is generated for each callback interface.
+    internal fun register(lib: UniffiLib) {
+        lib.uniffi_foundry_client_uniffi_fn_init_callback_vtable_tokensource(vtable)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeTokenSource: FfiConverter<TokenSource, Long> {
+    internal val handleMap = UniffiHandleMap<TokenSource>()
+
+    override fun lower(value: TokenSource): Long {
+        if (value is TokenSourceImpl) {
+             // Rust-implemented object.  Clone the handle and return it
+            return value.uniffiCloneHandle()
+         } else {
+            // Kotlin object, generate a new vtable handle and return that.
+            return handleMap.insert(value)
+         }
+    }
+
+    override fun lift(value: Long): TokenSource {
+        if ((value and 1.toLong()) == 0.toLong()) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return TokenSourceImpl(UniffiWithHandle, value)
+        } else {
+            // Kotlin-generated handle, get the object from the handle map
+            return handleMap.remove(value)
+        }
+    }
+
+    override fun read(buf: ByteBuffer): TokenSource {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: TokenSource) = 8UL
+
+    override fun write(value: TokenSource, buf: ByteBuffer) {
         buf.putLong(lower(value))
     }
 }
@@ -2919,32 +3375,15 @@ public object FfiConverterTypeCallEvent: FfiConverterRustBuffer<CallEvent> {
 
 
 /**
- * A whole catalog for the builder.
+ * `withOptions(...)`: the call settings a derived client changes.
  */
-data class CatalogSpec (
-    /**
-     * The endpoint of deployments that name none.
-     */
-    val `endpoint`: kotlin.String? = null 
+data class CallOverrides (
+    val `defaultHeaders`: Map<kotlin.String, kotlin.String> = mapOf() 
     , 
     /**
-     * The auth of deployments that name none.
-     */
-    val `auth`: AuthSpec? = null 
-    , 
-    val `deployments`: List<DeploymentSpec>
-    , 
-    val `routes`: List<RouteSpec> = listOf() 
-    , 
-    /**
-     * Per-attempt timeout.
+     * Seconds.
      */
     val `timeoutSecs`: kotlin.Double? = null 
-    , 
-    /**
-     * Overall deadline of one call.
-     */
-    val `deadlineSecs`: kotlin.Double? = null 
     , 
     val `maxRetries`: kotlin.Long? = null 
     
@@ -2960,36 +3399,24 @@ data class CatalogSpec (
 /**
  * @suppress
  */
-public object FfiConverterTypeCatalogSpec: FfiConverterRustBuffer<CatalogSpec> {
-    override fun read(buf: ByteBuffer): CatalogSpec {
-        return CatalogSpec(
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalTypeAuthSpec.read(buf),
-            FfiConverterSequenceTypeDeploymentSpec.read(buf),
-            FfiConverterSequenceTypeRouteSpec.read(buf),
-            FfiConverterOptionalDouble.read(buf),
+public object FfiConverterTypeCallOverrides: FfiConverterRustBuffer<CallOverrides> {
+    override fun read(buf: ByteBuffer): CallOverrides {
+        return CallOverrides(
+            FfiConverterMapStringString.read(buf),
             FfiConverterOptionalDouble.read(buf),
             FfiConverterOptionalLong.read(buf),
         )
     }
 
-    override fun allocationSize(value: CatalogSpec) = (
-            FfiConverterOptionalString.allocationSize(value.`endpoint`) +
-            FfiConverterOptionalTypeAuthSpec.allocationSize(value.`auth`) +
-            FfiConverterSequenceTypeDeploymentSpec.allocationSize(value.`deployments`) +
-            FfiConverterSequenceTypeRouteSpec.allocationSize(value.`routes`) +
+    override fun allocationSize(value: CallOverrides) = (
+            FfiConverterMapStringString.allocationSize(value.`defaultHeaders`) +
             FfiConverterOptionalDouble.allocationSize(value.`timeoutSecs`) +
-            FfiConverterOptionalDouble.allocationSize(value.`deadlineSecs`) +
             FfiConverterOptionalLong.allocationSize(value.`maxRetries`)
     )
 
-    override fun write(value: CatalogSpec, buf: ByteBuffer) {
-            FfiConverterOptionalString.write(value.`endpoint`, buf)
-            FfiConverterOptionalTypeAuthSpec.write(value.`auth`, buf)
-            FfiConverterSequenceTypeDeploymentSpec.write(value.`deployments`, buf)
-            FfiConverterSequenceTypeRouteSpec.write(value.`routes`, buf)
+    override fun write(value: CallOverrides, buf: ByteBuffer) {
+            FfiConverterMapStringString.write(value.`defaultHeaders`, buf)
             FfiConverterOptionalDouble.write(value.`timeoutSecs`, buf)
-            FfiConverterOptionalDouble.write(value.`deadlineSecs`, buf)
             FfiConverterOptionalLong.write(value.`maxRetries`, buf)
     }
 }
@@ -3506,24 +3933,51 @@ public object FfiConverterTypeCircuitEvent: FfiConverterRustBuffer<CircuitEvent>
 
 
 /**
- * Options beyond the catalog.
+ * Everything a client is built from: the core's `ClientSettings`, field for field. The
+ * event listener and the token provider are the constructor's other arguments.
  */
 data class ClientSettings (
     /**
-     * Extra PEM CA certificates to trust (a proxy, or the emulator's https port).
+     * `null`: the environment catalog (`FOUNDRY_ENDPOINT` / `FOUNDRY_API_KEY`, ...).
      */
-    val `caPem`: kotlin.String? = null 
+    val `catalog`: CatalogSource? = null 
     , 
     /**
-     * Variables used instead of the process environment: for `${NAME}` in catalogs, for
-     * catalogs built from the environment, and for credentials (`IDENTITY_ENDPOINT`, ...).
+     * With `api_key` and `api_version`, describes the environment catalog in place of the
+     * variables; with a catalog, an error.
+     */
+    val `endpoint`: kotlin.String? = null 
+    , 
+    val `apiKey`: kotlin.String? = null 
+    , 
+    val `apiVersion`: kotlin.String? = null 
+    , 
+    /**
+     * Every call goes to this deployment or route, whatever `model` it names.
+     */
+    val `deployment`: kotlin.String? = null 
+    , 
+    /**
+     * Sent with every request, over the catalog's headers of the same name.
+     */
+    val `defaultHeaders`: Map<kotlin.String, kotlin.String> = mapOf() 
+    , 
+    /**
+     * The deadline of each call in seconds, retries included.
+     */
+    val `timeoutSecs`: kotlin.Double? = null 
+    , 
+    val `maxRetries`: kotlin.Long? = null 
+    , 
+    /**
+     * Variables used instead of the process environment.
      */
     val `env`: Map<kotlin.String, kotlin.String>? = null 
     , 
     /**
-     * Headers sent with every request, on top of the catalog's.
+     * Extra PEM CA certificates to trust (a proxy, or the emulator's https port).
      */
-    val `headers`: Map<kotlin.String, kotlin.String> = mapOf() 
+    val `caPem`: kotlin.String? = null 
     
 ){
     
@@ -3540,22 +3994,43 @@ data class ClientSettings (
 public object FfiConverterTypeClientSettings: FfiConverterRustBuffer<ClientSettings> {
     override fun read(buf: ByteBuffer): ClientSettings {
         return ClientSettings(
+            FfiConverterOptionalTypeCatalogSource.read(buf),
             FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalMapStringString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
             FfiConverterMapStringString.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalMapStringString.read(buf),
+            FfiConverterOptionalString.read(buf),
         )
     }
 
     override fun allocationSize(value: ClientSettings) = (
-            FfiConverterOptionalString.allocationSize(value.`caPem`) +
+            FfiConverterOptionalTypeCatalogSource.allocationSize(value.`catalog`) +
+            FfiConverterOptionalString.allocationSize(value.`endpoint`) +
+            FfiConverterOptionalString.allocationSize(value.`apiKey`) +
+            FfiConverterOptionalString.allocationSize(value.`apiVersion`) +
+            FfiConverterOptionalString.allocationSize(value.`deployment`) +
+            FfiConverterMapStringString.allocationSize(value.`defaultHeaders`) +
+            FfiConverterOptionalDouble.allocationSize(value.`timeoutSecs`) +
+            FfiConverterOptionalLong.allocationSize(value.`maxRetries`) +
             FfiConverterOptionalMapStringString.allocationSize(value.`env`) +
-            FfiConverterMapStringString.allocationSize(value.`headers`)
+            FfiConverterOptionalString.allocationSize(value.`caPem`)
     )
 
     override fun write(value: ClientSettings, buf: ByteBuffer) {
-            FfiConverterOptionalString.write(value.`caPem`, buf)
+            FfiConverterOptionalTypeCatalogSource.write(value.`catalog`, buf)
+            FfiConverterOptionalString.write(value.`endpoint`, buf)
+            FfiConverterOptionalString.write(value.`apiKey`, buf)
+            FfiConverterOptionalString.write(value.`apiVersion`, buf)
+            FfiConverterOptionalString.write(value.`deployment`, buf)
+            FfiConverterMapStringString.write(value.`defaultHeaders`, buf)
+            FfiConverterOptionalDouble.write(value.`timeoutSecs`, buf)
+            FfiConverterOptionalLong.write(value.`maxRetries`, buf)
             FfiConverterOptionalMapStringString.write(value.`env`, buf)
-            FfiConverterMapStringString.write(value.`headers`, buf)
+            FfiConverterOptionalString.write(value.`caPem`, buf)
     }
 }
 
@@ -3694,134 +4169,6 @@ public object FfiConverterTypeDeploymentInfo: FfiConverterRustBuffer<DeploymentI
             FfiConverterBoolean.write(value.`thinking`, buf)
             FfiConverterBoolean.write(value.`responsesOnly`, buf)
             FfiConverterString.write(value.`json`, buf)
-    }
-}
-
-
-
-/**
- * One deployment for the builder; unset fields take the catalog defaults.
- */
-data class DeploymentSpec (
-    /**
-     * What callers pass as `model`.
-     */
-    val `name`: kotlin.String
-    , 
-    val `endpoint`: kotlin.String? = null 
-    , 
-    /**
-     * The service's name for it, when it differs from `name`.
-     */
-    val `deployment`: kotlin.String? = null 
-    , 
-    val `model`: kotlin.String? = null 
-    , 
-    /**
-     * `azure` (default), `v1`, `inference` or `openai`.
-     */
-    val `shape`: kotlin.String? = null 
-    , 
-    val `apiVersion`: kotlin.String? = null 
-    , 
-    val `auth`: AuthSpec? = null 
-    , 
-    /**
-     * A thinking model (answer in `reasoning_content` first).
-     */
-    val `thinking`: kotlin.Boolean = false 
-    , 
-    /**
-     * For thinking models: a smaller `max_tokens` is raised to this.
-     */
-    val `minMaxTokens`: kotlin.Long? = null 
-    , 
-    /**
-     * Serves only the Responses API (chat calls are translated).
-     */
-    val `responsesOnly`: kotlin.Boolean = false 
-    , 
-    /**
-     * Send `max_completion_tokens` instead of `max_tokens` (the gpt-5 family).
-     */
-    val `maxCompletionTokens`: kotlin.Boolean = false 
-    , 
-    /**
-     * USD per 1M input tokens.
-     */
-    val `inputPrice`: kotlin.Double? = null 
-    , 
-    /**
-     * USD per 1M output tokens.
-     */
-    val `outputPrice`: kotlin.Double? = null 
-    , 
-    val `tags`: Map<kotlin.String, kotlin.String> = mapOf() 
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeDeploymentSpec: FfiConverterRustBuffer<DeploymentSpec> {
-    override fun read(buf: ByteBuffer): DeploymentSpec {
-        return DeploymentSpec(
-            FfiConverterString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalTypeAuthSpec.read(buf),
-            FfiConverterBoolean.read(buf),
-            FfiConverterOptionalLong.read(buf),
-            FfiConverterBoolean.read(buf),
-            FfiConverterBoolean.read(buf),
-            FfiConverterOptionalDouble.read(buf),
-            FfiConverterOptionalDouble.read(buf),
-            FfiConverterMapStringString.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: DeploymentSpec) = (
-            FfiConverterString.allocationSize(value.`name`) +
-            FfiConverterOptionalString.allocationSize(value.`endpoint`) +
-            FfiConverterOptionalString.allocationSize(value.`deployment`) +
-            FfiConverterOptionalString.allocationSize(value.`model`) +
-            FfiConverterOptionalString.allocationSize(value.`shape`) +
-            FfiConverterOptionalString.allocationSize(value.`apiVersion`) +
-            FfiConverterOptionalTypeAuthSpec.allocationSize(value.`auth`) +
-            FfiConverterBoolean.allocationSize(value.`thinking`) +
-            FfiConverterOptionalLong.allocationSize(value.`minMaxTokens`) +
-            FfiConverterBoolean.allocationSize(value.`responsesOnly`) +
-            FfiConverterBoolean.allocationSize(value.`maxCompletionTokens`) +
-            FfiConverterOptionalDouble.allocationSize(value.`inputPrice`) +
-            FfiConverterOptionalDouble.allocationSize(value.`outputPrice`) +
-            FfiConverterMapStringString.allocationSize(value.`tags`)
-    )
-
-    override fun write(value: DeploymentSpec, buf: ByteBuffer) {
-            FfiConverterString.write(value.`name`, buf)
-            FfiConverterOptionalString.write(value.`endpoint`, buf)
-            FfiConverterOptionalString.write(value.`deployment`, buf)
-            FfiConverterOptionalString.write(value.`model`, buf)
-            FfiConverterOptionalString.write(value.`shape`, buf)
-            FfiConverterOptionalString.write(value.`apiVersion`, buf)
-            FfiConverterOptionalTypeAuthSpec.write(value.`auth`, buf)
-            FfiConverterBoolean.write(value.`thinking`, buf)
-            FfiConverterOptionalLong.write(value.`minMaxTokens`, buf)
-            FfiConverterBoolean.write(value.`responsesOnly`, buf)
-            FfiConverterBoolean.write(value.`maxCompletionTokens`, buf)
-            FfiConverterOptionalDouble.write(value.`inputPrice`, buf)
-            FfiConverterOptionalDouble.write(value.`outputPrice`, buf)
-            FfiConverterMapStringString.write(value.`tags`, buf)
     }
 }
 
@@ -4020,13 +4367,12 @@ public object FfiConverterTypeEmbeddingsResult: FfiConverterRustBuffer<Embedding
 
 
 /**
- * Everything known about a failure.
+ * Everything known about a failure (the core's `ErrorDetails` in Kotlin's types). Its
+ * `toString()` is the core's sentence: kind, status, deployment, message and hint.
  */
 data class ErrorInfo (
-    val `kind`: ErrorKind
-    , 
     /**
-     * The core's stable snake_case name of the kind (`rate_limit`, ...).
+     * The core's stable snake_case name of the kind (`rate_limit`, ...; `internal` for a bug).
      */
     val `kindName`: kotlin.String
     , 
@@ -4069,12 +4415,31 @@ data class ErrorInfo (
      * Every HTTP attempt made before giving up.
      */
     val `attempts`: List<Attempt>
+    , 
+    /**
+     * The failure this error came from, outermost message first (Kotlin: the `cause` chain).
+     */
+    val `causes`: List<kotlin.String>
+    , 
+    /**
+     * The core's one-line description of the error (its `Display`), hint included.
+     */
+    val `summary`: kotlin.String
     
 ){
     
 
     
 
+    // The local Rust `Display`/`Debug` implementation.
+    override fun toString(): String {
+        return FfiConverterString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_foundry_client_uniffi_fn_method_errorinfo_uniffi_trait_display(FfiConverterTypeErrorInfo.lower(this),
+        _status)
+}
+    )
+    }
     
     companion object
 }
@@ -4085,7 +4450,6 @@ data class ErrorInfo (
 public object FfiConverterTypeErrorInfo: FfiConverterRustBuffer<ErrorInfo> {
     override fun read(buf: ByteBuffer): ErrorInfo {
         return ErrorInfo(
-            FfiConverterTypeErrorKind.read(buf),
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
@@ -4098,11 +4462,12 @@ public object FfiConverterTypeErrorInfo: FfiConverterRustBuffer<ErrorInfo> {
             FfiConverterSequenceString.read(buf),
             FfiConverterOptionalTypeContentFilterReport.read(buf),
             FfiConverterSequenceTypeAttempt.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterString.read(buf),
         )
     }
 
     override fun allocationSize(value: ErrorInfo) = (
-            FfiConverterTypeErrorKind.allocationSize(value.`kind`) +
             FfiConverterString.allocationSize(value.`kindName`) +
             FfiConverterString.allocationSize(value.`message`) +
             FfiConverterString.allocationSize(value.`hint`) +
@@ -4114,11 +4479,12 @@ public object FfiConverterTypeErrorInfo: FfiConverterRustBuffer<ErrorInfo> {
             FfiConverterOptionalLong.allocationSize(value.`retryAfterMs`) +
             FfiConverterSequenceString.allocationSize(value.`categories`) +
             FfiConverterOptionalTypeContentFilterReport.allocationSize(value.`contentFilter`) +
-            FfiConverterSequenceTypeAttempt.allocationSize(value.`attempts`)
+            FfiConverterSequenceTypeAttempt.allocationSize(value.`attempts`) +
+            FfiConverterSequenceString.allocationSize(value.`causes`) +
+            FfiConverterString.allocationSize(value.`summary`)
     )
 
     override fun write(value: ErrorInfo, buf: ByteBuffer) {
-            FfiConverterTypeErrorKind.write(value.`kind`, buf)
             FfiConverterString.write(value.`kindName`, buf)
             FfiConverterString.write(value.`message`, buf)
             FfiConverterString.write(value.`hint`, buf)
@@ -4131,6 +4497,8 @@ public object FfiConverterTypeErrorInfo: FfiConverterRustBuffer<ErrorInfo> {
             FfiConverterSequenceString.write(value.`categories`, buf)
             FfiConverterOptionalTypeContentFilterReport.write(value.`contentFilter`, buf)
             FfiConverterSequenceTypeAttempt.write(value.`attempts`, buf)
+            FfiConverterSequenceString.write(value.`causes`, buf)
+            FfiConverterString.write(value.`summary`, buf)
     }
 }
 
@@ -4344,52 +4712,6 @@ public object FfiConverterTypeRetryRefusedEvent: FfiConverterRustBuffer<RetryRef
 
 
 /**
- * A route: an alias trying its deployments in order.
- */
-data class RouteSpec (
-    val `name`: kotlin.String
-    , 
-    val `deployments`: List<kotlin.String>
-    , 
-    val `fallbackOnContentFilter`: kotlin.Boolean = false 
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeRouteSpec: FfiConverterRustBuffer<RouteSpec> {
-    override fun read(buf: ByteBuffer): RouteSpec {
-        return RouteSpec(
-            FfiConverterString.read(buf),
-            FfiConverterSequenceString.read(buf),
-            FfiConverterBoolean.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: RouteSpec) = (
-            FfiConverterString.allocationSize(value.`name`) +
-            FfiConverterSequenceString.allocationSize(value.`deployments`) +
-            FfiConverterBoolean.allocationSize(value.`fallbackOnContentFilter`)
-    )
-
-    override fun write(value: RouteSpec, buf: ByteBuffer) {
-            FfiConverterString.write(value.`name`, buf)
-            FfiConverterSequenceString.write(value.`deployments`, buf)
-            FfiConverterBoolean.write(value.`fallbackOnContentFilter`, buf)
-    }
-}
-
-
-
-/**
  * One deployment's answer to the smoke ping.
  */
 data class SmokeResult (
@@ -4540,7 +4862,9 @@ public object FfiConverterTypeSpendEvent: FfiConverterRustBuffer<SpendEvent> {
 
 
 /**
- * A function call the model asked for (also used in assistant messages of a request).
+ * A function call the model asked for (also used in assistant messages of a request): the
+ * core's own type, declared to UniFFI as a remote record (a field the core changes fails to
+ * compile here, with no conversion to keep in step).
  */
 data class ToolCall (
     val `id`: kotlin.String
@@ -4702,15 +5026,15 @@ public object FfiConverterTypeUsage: FfiConverterRustBuffer<Usage> {
 
 
 /**
- * How a deployment authenticates (the builder's `auth`).
+ * Where the catalog comes from (`None` in [`ClientSettings`]: the environment catalog).
  */
-sealed class AuthSpec {
+sealed class CatalogSource {
     
     /**
-     * A literal key (prefer `ApiKeyFromEnv`: keys in code leak).
+     * A YAML or JSON file, in the native format or LiteLLM's `model_list`.
      */
-    data class ApiKey(
-        val `key`: kotlin.String) : AuthSpec()
+    data class File(
+        val `path`: kotlin.String) : CatalogSource()
         
     {
         
@@ -4719,41 +5043,17 @@ sealed class AuthSpec {
     }
     
     /**
-     * A key read from an environment variable when the client is built.
+     * Catalog text (YAML or JSON, the builder's catalog included); `origin` names it in errors.
      */
-    data class ApiKeyFromEnv(
-        val `variable`: kotlin.String) : AuthSpec()
+    data class Text(
+        val `text`: kotlin.String, 
+        val `origin`: kotlin.String) : CatalogSource()
         
     {
         
 
         companion object
     }
-    
-    /**
-     * Managed identity (AKS, App Service); `client_id` for a user-assigned identity.
-     */
-    data class ManagedIdentity(
-        val `clientId`: kotlin.String?) : AuthSpec()
-        
-    {
-        
-
-        companion object
-    }
-    
-    /**
-     * The Entra ID chain: environment service principal, workload identity, managed
-     * identity, Azure CLI.
-     */
-    object DefaultCredential : AuthSpec()
-    
-    
-    /**
-     * No credential (a local OpenAI-compatible server).
-     */
-    object NoAuth : AuthSpec()
-    
     
 
     
@@ -4768,83 +5068,49 @@ sealed class AuthSpec {
 /**
  * @suppress
  */
-public object FfiConverterTypeAuthSpec : FfiConverterRustBuffer<AuthSpec>{
-    override fun read(buf: ByteBuffer): AuthSpec {
+public object FfiConverterTypeCatalogSource : FfiConverterRustBuffer<CatalogSource>{
+    override fun read(buf: ByteBuffer): CatalogSource {
         return when(buf.getInt()) {
-            1 -> AuthSpec.ApiKey(
+            1 -> CatalogSource.File(
                 FfiConverterString.read(buf),
                 )
-            2 -> AuthSpec.ApiKeyFromEnv(
+            2 -> CatalogSource.Text(
+                FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 )
-            3 -> AuthSpec.ManagedIdentity(
-                FfiConverterOptionalString.read(buf),
-                )
-            4 -> AuthSpec.DefaultCredential
-            5 -> AuthSpec.NoAuth
             else -> throw RuntimeException("invalid enum value, something is very wrong!!")
         }
     }
 
-    override fun allocationSize(value: AuthSpec): ULong = when(value) {
-        is AuthSpec.ApiKey -> {
+    override fun allocationSize(value: CatalogSource): ULong = when(value) {
+        is CatalogSource.File -> {
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
                 4UL
-                + FfiConverterString.allocationSize(value.`key`)
+                + FfiConverterString.allocationSize(value.`path`)
             )
         }
-        is AuthSpec.ApiKeyFromEnv -> {
+        is CatalogSource.Text -> {
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
                 4UL
-                + FfiConverterString.allocationSize(value.`variable`)
-            )
-        }
-        is AuthSpec.ManagedIdentity -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterOptionalString.allocationSize(value.`clientId`)
-            )
-        }
-        is AuthSpec.DefaultCredential -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-            )
-        }
-        is AuthSpec.NoAuth -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
+                + FfiConverterString.allocationSize(value.`text`)
+                + FfiConverterString.allocationSize(value.`origin`)
             )
         }
     }
 
-    override fun write(value: AuthSpec, buf: ByteBuffer) {
+    override fun write(value: CatalogSource, buf: ByteBuffer) {
         when(value) {
-            is AuthSpec.ApiKey -> {
+            is CatalogSource.File -> {
                 buf.putInt(1)
-                FfiConverterString.write(value.`key`, buf)
+                FfiConverterString.write(value.`path`, buf)
                 Unit
             }
-            is AuthSpec.ApiKeyFromEnv -> {
+            is CatalogSource.Text -> {
                 buf.putInt(2)
-                FfiConverterString.write(value.`variable`, buf)
-                Unit
-            }
-            is AuthSpec.ManagedIdentity -> {
-                buf.putInt(3)
-                FfiConverterOptionalString.write(value.`clientId`, buf)
-                Unit
-            }
-            is AuthSpec.DefaultCredential -> {
-                buf.putInt(4)
-                Unit
-            }
-            is AuthSpec.NoAuth -> {
-                buf.putInt(5)
+                FfiConverterString.write(value.`text`, buf)
+                FfiConverterString.write(value.`origin`, buf)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
@@ -4855,63 +5121,591 @@ public object FfiConverterTypeAuthSpec : FfiConverterRustBuffer<AuthSpec>{
 
 
 
+
+
 /**
- * What went wrong (the core's `ErrorKind`), plus `Internal` for a caught panic and `Unknown`
- * for a kind newer than the binding.
+ * Every failure of a foundry-client call (Kotlin: the sealed `FoundryException`, one
+ * subclass per kind; `info` holds the details, the Kotlin extensions read it).
  */
-
-enum class ErrorKind {
+sealed class FoundryException: kotlin.Exception() {
     
-    CONFIG,
-    INVALID_REQUEST,
-    AUTHENTICATION,
-    PERMISSION_DENIED,
-    NOT_FOUND,
-    RATE_LIMIT,
-    CONTENT_FILTER,
-    OPERATION_UNSUPPORTED,
-    BAD_REQUEST,
-    SERVER,
-    TIMEOUT,
-    CONNECTION,
-    STREAM,
-    REASONING_EXHAUSTED,
-    INVALID_RESPONSE,
-    CREDENTIAL,
     /**
-     * A bug in foundry-client: a panic caught at the boundary (never a core kind).
+     * The catalog (file, environment or builder) is unusable.
      */
-    INTERNAL,
+    class Config(
+        
+        val `info`: ErrorInfo
+        ) : FoundryException() {
+        override val message
+            get() = "info=${ `info` }"
+    }
+    
     /**
-     * A kind the core added after this binding was built; `ErrorInfo.kind_name` names it.
+     * The caller's request was refused before anything was sent.
      */
-    UNKNOWN;
-
+    class InvalidRequest(
+        
+        val `info`: ErrorInfo
+        ) : FoundryException() {
+        override val message
+            get() = "info=${ `info` }"
+    }
+    
+    /**
+     * 401: missing, invalid or expired key or token.
+     */
+    class Authentication(
+        
+        val `info`: ErrorInfo
+        ) : FoundryException() {
+        override val message
+            get() = "info=${ `info` }"
+    }
+    
+    /**
+     * 403: the identity lacks the "Cognitive Services User" role.
+     */
+    class PermissionDenied(
+        
+        val `info`: ErrorInfo
+        ) : FoundryException() {
+        override val message
+            get() = "info=${ `info` }"
+    }
+    
+    /**
+     * 404: wrong deployment name, endpoint or api-version.
+     */
+    class NotFound(
+        
+        val `info`: ErrorInfo
+        ) : FoundryException() {
+        override val message
+            get() = "info=${ `info` }"
+    }
+    
+    /**
+     * 429: quota or rate limit; carries the server's retry hint.
+     */
+    class RateLimit(
+        
+        val `info`: ErrorInfo
+        ) : FoundryException() {
+        override val message
+            get() = "info=${ `info` }"
+    }
+    
+    /**
+     * 400 `content_filter`, or a completion that ended in `content_filter`.
+     */
+    class ContentFilter(
+        
+        val `info`: ErrorInfo
+        ) : FoundryException() {
+        override val message
+            get() = "info=${ `info` }"
+    }
+    
+    /**
+     * 400 `OperationNotSupported`: the deployment does not serve this API.
+     */
+    class OperationUnsupported(
+        
+        val `info`: ErrorInfo
+        ) : FoundryException() {
+        override val message
+            get() = "info=${ `info` }"
+    }
+    
+    /**
+     * Any other 4xx the service refused.
+     */
+    class BadRequest(
+        
+        val `info`: ErrorInfo
+        ) : FoundryException() {
+        override val message
+            get() = "info=${ `info` }"
+    }
+    
+    /**
+     * 5xx from the service.
+     */
+    class Server(
+        
+        val `info`: ErrorInfo
+        ) : FoundryException() {
+        override val message
+            get() = "info=${ `info` }"
+    }
+    
+    /**
+     * The deadline or the per-attempt timeout passed (also 408).
+     */
+    class Timeout(
+        
+        val `info`: ErrorInfo
+        ) : FoundryException() {
+        override val message
+            get() = "info=${ `info` }"
+    }
+    
+    /**
+     * The connection could not be made or broke before an answer.
+     */
+    class Connection(
+        
+        val `info`: ErrorInfo
+        ) : FoundryException() {
+        override val message
+            get() = "info=${ `info` }"
+    }
+    
+    /**
+     * A stream broke or ended without its terminator.
+     */
+    class Stream(
+        
+        val `info`: ErrorInfo
+        ) : FoundryException() {
+        override val message
+            get() = "info=${ `info` }"
+    }
+    
+    /**
+     * A thinking model spent its whole `max_tokens` budget reasoning: no answer.
+     */
+    class ReasoningExhausted(
+        
+        val `info`: ErrorInfo
+        ) : FoundryException() {
+        override val message
+            get() = "info=${ `info` }"
+    }
+    
+    /**
+     * The service answered something this client cannot read.
+     */
+    class InvalidResponse(
+        
+        val `info`: ErrorInfo
+        ) : FoundryException() {
+        override val message
+            get() = "info=${ `info` }"
+    }
+    
+    /**
+     * Credentials could not be obtained (Entra ID, managed identity, CLI).
+     */
+    class Credential(
+        
+        val `info`: ErrorInfo
+        ) : FoundryException() {
+        override val message
+            get() = "info=${ `info` }"
+    }
+    
+    /**
+     * The caller cancelled or closed the call (a stream, an aborted request) before its end.
+     */
+    class Cancelled(
+        
+        val `info`: ErrorInfo
+        ) : FoundryException() {
+        override val message
+            get() = "info=${ `info` }"
+    }
+    
+    /**
+     * A budget's hard cap would be passed: the call was refused before it was sent.
+     */
+    class BudgetExceeded(
+        
+        val `info`: ErrorInfo
+        ) : FoundryException() {
+        override val message
+            get() = "info=${ `info` }"
+    }
+    
+    /**
+     * The spend ledger could not be read or written: the call was refused unaccounted.
+     */
+    class Ledger(
+        
+        val `info`: ErrorInfo
+        ) : FoundryException() {
+        override val message
+            get() = "info=${ `info` }"
+    }
+    
+    /**
+     * A governance policy refused the call before it was sent (an unapproved deployment, a
+     * prompt over the size limit, a missing correlation id).
+     */
+    class Policy(
+        
+        val `info`: ErrorInfo
+        ) : FoundryException() {
+        override val message
+            get() = "info=${ `info` }"
+    }
+    
+    /**
+     * The scoped handle the call was made through was revoked.
+     */
+    class Revoked(
+        
+        val `info`: ErrorInfo
+        ) : FoundryException() {
+        override val message
+            get() = "info=${ `info` }"
+    }
+    
+    /**
+     * A bug in foundry-client (a Rust panic caught at the boundary): not retryable;
+     * please report it with its message.
+     */
+    class Internal(
+        
+        val `info`: ErrorInfo
+        ) : FoundryException() {
+        override val message
+            get() = "info=${ `info` }"
+    }
     
 
-
-    companion object
+    
+        /**
+         * Everything known about the failure (Kotlin: the `info` extension property). No IO.
+         */ fun `details`(): ErrorInfo {
+            return FfiConverterTypeErrorInfo.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_foundry_client_uniffi_fn_method_foundryerror_details(FfiConverterTypeFoundryError.lower(this),
+        _status)
 }
+    )
+    }
+    
 
+    
+
+
+    companion object ErrorHandler : UniffiRustCallStatusErrorHandler<FoundryException> {
+        override fun lift(error_buf: RustBuffer.ByValue): FoundryException = FfiConverterTypeFoundryError.lift(error_buf)
+    }
+
+    
+}
 
 /**
  * @suppress
  */
-public object FfiConverterTypeErrorKind: FfiConverterRustBuffer<ErrorKind> {
-    override fun read(buf: ByteBuffer) = try {
-        ErrorKind.values()[buf.getInt() - 1]
-    } catch (e: IndexOutOfBoundsException) {
-        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+public object FfiConverterTypeFoundryError : FfiConverterRustBuffer<FoundryException> {
+    override fun read(buf: ByteBuffer): FoundryException {
+        
+
+        return when(buf.getInt()) {
+            1 -> FoundryException.Config(
+                FfiConverterTypeErrorInfo.read(buf),
+                )
+            2 -> FoundryException.InvalidRequest(
+                FfiConverterTypeErrorInfo.read(buf),
+                )
+            3 -> FoundryException.Authentication(
+                FfiConverterTypeErrorInfo.read(buf),
+                )
+            4 -> FoundryException.PermissionDenied(
+                FfiConverterTypeErrorInfo.read(buf),
+                )
+            5 -> FoundryException.NotFound(
+                FfiConverterTypeErrorInfo.read(buf),
+                )
+            6 -> FoundryException.RateLimit(
+                FfiConverterTypeErrorInfo.read(buf),
+                )
+            7 -> FoundryException.ContentFilter(
+                FfiConverterTypeErrorInfo.read(buf),
+                )
+            8 -> FoundryException.OperationUnsupported(
+                FfiConverterTypeErrorInfo.read(buf),
+                )
+            9 -> FoundryException.BadRequest(
+                FfiConverterTypeErrorInfo.read(buf),
+                )
+            10 -> FoundryException.Server(
+                FfiConverterTypeErrorInfo.read(buf),
+                )
+            11 -> FoundryException.Timeout(
+                FfiConverterTypeErrorInfo.read(buf),
+                )
+            12 -> FoundryException.Connection(
+                FfiConverterTypeErrorInfo.read(buf),
+                )
+            13 -> FoundryException.Stream(
+                FfiConverterTypeErrorInfo.read(buf),
+                )
+            14 -> FoundryException.ReasoningExhausted(
+                FfiConverterTypeErrorInfo.read(buf),
+                )
+            15 -> FoundryException.InvalidResponse(
+                FfiConverterTypeErrorInfo.read(buf),
+                )
+            16 -> FoundryException.Credential(
+                FfiConverterTypeErrorInfo.read(buf),
+                )
+            17 -> FoundryException.Cancelled(
+                FfiConverterTypeErrorInfo.read(buf),
+                )
+            18 -> FoundryException.BudgetExceeded(
+                FfiConverterTypeErrorInfo.read(buf),
+                )
+            19 -> FoundryException.Ledger(
+                FfiConverterTypeErrorInfo.read(buf),
+                )
+            20 -> FoundryException.Policy(
+                FfiConverterTypeErrorInfo.read(buf),
+                )
+            21 -> FoundryException.Revoked(
+                FfiConverterTypeErrorInfo.read(buf),
+                )
+            22 -> FoundryException.Internal(
+                FfiConverterTypeErrorInfo.read(buf),
+                )
+            else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
+        }
     }
 
-    override fun allocationSize(value: ErrorKind) = 4UL
-
-    override fun write(value: ErrorKind, buf: ByteBuffer) {
-        buf.putInt(value.ordinal + 1)
+    override fun allocationSize(value: FoundryException): ULong {
+        return when(value) {
+            is FoundryException.Config -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterTypeErrorInfo.allocationSize(value.`info`)
+            )
+            is FoundryException.InvalidRequest -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterTypeErrorInfo.allocationSize(value.`info`)
+            )
+            is FoundryException.Authentication -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterTypeErrorInfo.allocationSize(value.`info`)
+            )
+            is FoundryException.PermissionDenied -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterTypeErrorInfo.allocationSize(value.`info`)
+            )
+            is FoundryException.NotFound -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterTypeErrorInfo.allocationSize(value.`info`)
+            )
+            is FoundryException.RateLimit -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterTypeErrorInfo.allocationSize(value.`info`)
+            )
+            is FoundryException.ContentFilter -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterTypeErrorInfo.allocationSize(value.`info`)
+            )
+            is FoundryException.OperationUnsupported -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterTypeErrorInfo.allocationSize(value.`info`)
+            )
+            is FoundryException.BadRequest -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterTypeErrorInfo.allocationSize(value.`info`)
+            )
+            is FoundryException.Server -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterTypeErrorInfo.allocationSize(value.`info`)
+            )
+            is FoundryException.Timeout -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterTypeErrorInfo.allocationSize(value.`info`)
+            )
+            is FoundryException.Connection -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterTypeErrorInfo.allocationSize(value.`info`)
+            )
+            is FoundryException.Stream -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterTypeErrorInfo.allocationSize(value.`info`)
+            )
+            is FoundryException.ReasoningExhausted -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterTypeErrorInfo.allocationSize(value.`info`)
+            )
+            is FoundryException.InvalidResponse -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterTypeErrorInfo.allocationSize(value.`info`)
+            )
+            is FoundryException.Credential -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterTypeErrorInfo.allocationSize(value.`info`)
+            )
+            is FoundryException.Cancelled -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterTypeErrorInfo.allocationSize(value.`info`)
+            )
+            is FoundryException.BudgetExceeded -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterTypeErrorInfo.allocationSize(value.`info`)
+            )
+            is FoundryException.Ledger -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterTypeErrorInfo.allocationSize(value.`info`)
+            )
+            is FoundryException.Policy -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterTypeErrorInfo.allocationSize(value.`info`)
+            )
+            is FoundryException.Revoked -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterTypeErrorInfo.allocationSize(value.`info`)
+            )
+            is FoundryException.Internal -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterTypeErrorInfo.allocationSize(value.`info`)
+            )
+        }
     }
+
+    override fun write(value: FoundryException, buf: ByteBuffer) {
+        when(value) {
+            is FoundryException.Config -> {
+                buf.putInt(1)
+                FfiConverterTypeErrorInfo.write(value.`info`, buf)
+                Unit
+            }
+            is FoundryException.InvalidRequest -> {
+                buf.putInt(2)
+                FfiConverterTypeErrorInfo.write(value.`info`, buf)
+                Unit
+            }
+            is FoundryException.Authentication -> {
+                buf.putInt(3)
+                FfiConverterTypeErrorInfo.write(value.`info`, buf)
+                Unit
+            }
+            is FoundryException.PermissionDenied -> {
+                buf.putInt(4)
+                FfiConverterTypeErrorInfo.write(value.`info`, buf)
+                Unit
+            }
+            is FoundryException.NotFound -> {
+                buf.putInt(5)
+                FfiConverterTypeErrorInfo.write(value.`info`, buf)
+                Unit
+            }
+            is FoundryException.RateLimit -> {
+                buf.putInt(6)
+                FfiConverterTypeErrorInfo.write(value.`info`, buf)
+                Unit
+            }
+            is FoundryException.ContentFilter -> {
+                buf.putInt(7)
+                FfiConverterTypeErrorInfo.write(value.`info`, buf)
+                Unit
+            }
+            is FoundryException.OperationUnsupported -> {
+                buf.putInt(8)
+                FfiConverterTypeErrorInfo.write(value.`info`, buf)
+                Unit
+            }
+            is FoundryException.BadRequest -> {
+                buf.putInt(9)
+                FfiConverterTypeErrorInfo.write(value.`info`, buf)
+                Unit
+            }
+            is FoundryException.Server -> {
+                buf.putInt(10)
+                FfiConverterTypeErrorInfo.write(value.`info`, buf)
+                Unit
+            }
+            is FoundryException.Timeout -> {
+                buf.putInt(11)
+                FfiConverterTypeErrorInfo.write(value.`info`, buf)
+                Unit
+            }
+            is FoundryException.Connection -> {
+                buf.putInt(12)
+                FfiConverterTypeErrorInfo.write(value.`info`, buf)
+                Unit
+            }
+            is FoundryException.Stream -> {
+                buf.putInt(13)
+                FfiConverterTypeErrorInfo.write(value.`info`, buf)
+                Unit
+            }
+            is FoundryException.ReasoningExhausted -> {
+                buf.putInt(14)
+                FfiConverterTypeErrorInfo.write(value.`info`, buf)
+                Unit
+            }
+            is FoundryException.InvalidResponse -> {
+                buf.putInt(15)
+                FfiConverterTypeErrorInfo.write(value.`info`, buf)
+                Unit
+            }
+            is FoundryException.Credential -> {
+                buf.putInt(16)
+                FfiConverterTypeErrorInfo.write(value.`info`, buf)
+                Unit
+            }
+            is FoundryException.Cancelled -> {
+                buf.putInt(17)
+                FfiConverterTypeErrorInfo.write(value.`info`, buf)
+                Unit
+            }
+            is FoundryException.BudgetExceeded -> {
+                buf.putInt(18)
+                FfiConverterTypeErrorInfo.write(value.`info`, buf)
+                Unit
+            }
+            is FoundryException.Ledger -> {
+                buf.putInt(19)
+                FfiConverterTypeErrorInfo.write(value.`info`, buf)
+                Unit
+            }
+            is FoundryException.Policy -> {
+                buf.putInt(20)
+                FfiConverterTypeErrorInfo.write(value.`info`, buf)
+                Unit
+            }
+            is FoundryException.Revoked -> {
+                buf.putInt(21)
+                FfiConverterTypeErrorInfo.write(value.`info`, buf)
+                Unit
+            }
+            is FoundryException.Internal -> {
+                buf.putInt(22)
+                FfiConverterTypeErrorInfo.write(value.`info`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+
 }
-
-
 
 
 
@@ -5122,69 +5916,93 @@ public object FfiConverterTypeFoundryEvent : FfiConverterRustBuffer<FoundryEvent
 
 
 
-
-
 /**
- * The error every fallible call raises (Kotlin: `NativeException.Failed`; the `Foundry`
- * wrapper rethrows it as the matching `FoundryException`).
+ * What the Kotlin token provider answered: the wrapper catches its exception, so the
+ * provider never throws across the boundary.
  */
-sealed class NativeException: kotlin.Exception() {
+sealed class TokenAnswer {
     
-    class Failed(
+    data class Token(
+        val `token`: kotlin.String) : TokenAnswer()
         
-        val `info`: ErrorInfo
-        ) : NativeException() {
-        override val message
-            get() = "info=${ `info` }"
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The exception's message chain, outermost first.
+     */
+    data class Failed(
+        val `messages`: List<kotlin.String>) : TokenAnswer()
+        
+    {
+        
+
+        companion object
     }
     
 
     
 
-
-    companion object ErrorHandler : UniffiRustCallStatusErrorHandler<NativeException> {
-        override fun lift(error_buf: RustBuffer.ByValue): NativeException = FfiConverterTypeNativeError.lift(error_buf)
-    }
-
     
+    
+
+
+    companion object
 }
 
 /**
  * @suppress
  */
-public object FfiConverterTypeNativeError : FfiConverterRustBuffer<NativeException> {
-    override fun read(buf: ByteBuffer): NativeException {
-        
-
+public object FfiConverterTypeTokenAnswer : FfiConverterRustBuffer<TokenAnswer>{
+    override fun read(buf: ByteBuffer): TokenAnswer {
         return when(buf.getInt()) {
-            1 -> NativeException.Failed(
-                FfiConverterTypeErrorInfo.read(buf),
+            1 -> TokenAnswer.Token(
+                FfiConverterString.read(buf),
                 )
-            else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
+            2 -> TokenAnswer.Failed(
+                FfiConverterSequenceString.read(buf),
+                )
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
         }
     }
 
-    override fun allocationSize(value: NativeException): ULong {
-        return when(value) {
-            is NativeException.Failed -> (
-                // Add the size for the Int that specifies the variant plus the size needed for all fields
+    override fun allocationSize(value: TokenAnswer): ULong = when(value) {
+        is TokenAnswer.Token -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
                 4UL
-                + FfiConverterTypeErrorInfo.allocationSize(value.`info`)
+                + FfiConverterString.allocationSize(value.`token`)
+            )
+        }
+        is TokenAnswer.Failed -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterSequenceString.allocationSize(value.`messages`)
             )
         }
     }
 
-    override fun write(value: NativeException, buf: ByteBuffer) {
+    override fun write(value: TokenAnswer, buf: ByteBuffer) {
         when(value) {
-            is NativeException.Failed -> {
+            is TokenAnswer.Token -> {
                 buf.putInt(1)
-                FfiConverterTypeErrorInfo.write(value.`info`, buf)
+                FfiConverterString.write(value.`token`, buf)
+                Unit
+            }
+            is TokenAnswer.Failed -> {
+                buf.putInt(2)
+                FfiConverterSequenceString.write(value.`messages`, buf)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
     }
-
 }
+
+
 
 
 
@@ -5384,6 +6202,38 @@ public object FfiConverterOptionalTypeEventListener: FfiConverterRustBuffer<Even
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeTokenSource: FfiConverterRustBuffer<TokenSource?> {
+    override fun read(buf: ByteBuffer): TokenSource? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeTokenSource.read(buf)
+    }
+
+    override fun allocationSize(value: TokenSource?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeTokenSource.allocationSize(value)
+        }
+    }
+
+    override fun write(value: TokenSource?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeTokenSource.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypeChatChunk: FfiConverterRustBuffer<ChatChunk?> {
     override fun read(buf: ByteBuffer): ChatChunk? {
         if (buf.get().toInt() == 0) {
@@ -5512,28 +6362,60 @@ public object FfiConverterOptionalTypeUsage: FfiConverterRustBuffer<Usage?> {
 /**
  * @suppress
  */
-public object FfiConverterOptionalTypeAuthSpec: FfiConverterRustBuffer<AuthSpec?> {
-    override fun read(buf: ByteBuffer): AuthSpec? {
+public object FfiConverterOptionalTypeCatalogSource: FfiConverterRustBuffer<CatalogSource?> {
+    override fun read(buf: ByteBuffer): CatalogSource? {
         if (buf.get().toInt() == 0) {
             return null
         }
-        return FfiConverterTypeAuthSpec.read(buf)
+        return FfiConverterTypeCatalogSource.read(buf)
     }
 
-    override fun allocationSize(value: AuthSpec?): ULong {
+    override fun allocationSize(value: CatalogSource?): ULong {
         if (value == null) {
             return 1UL
         } else {
-            return 1UL + FfiConverterTypeAuthSpec.allocationSize(value)
+            return 1UL + FfiConverterTypeCatalogSource.allocationSize(value)
         }
     }
 
-    override fun write(value: AuthSpec?, buf: ByteBuffer) {
+    override fun write(value: CatalogSource?, buf: ByteBuffer) {
         if (value == null) {
             buf.put(0)
         } else {
             buf.put(1)
-            FfiConverterTypeAuthSpec.write(value, buf)
+            FfiConverterTypeCatalogSource.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeFoundryError: FfiConverterRustBuffer<FoundryException?> {
+    override fun read(buf: ByteBuffer): FoundryException? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeFoundryError.read(buf)
+    }
+
+    override fun allocationSize(value: FoundryException?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeFoundryError.allocationSize(value)
+        }
+    }
+
+    override fun write(value: FoundryException?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeFoundryError.write(value, buf)
         }
     }
 }
@@ -5744,34 +6626,6 @@ public object FfiConverterSequenceTypeDeploymentInfo: FfiConverterRustBuffer<Lis
 /**
  * @suppress
  */
-public object FfiConverterSequenceTypeDeploymentSpec: FfiConverterRustBuffer<List<DeploymentSpec>> {
-    override fun read(buf: ByteBuffer): List<DeploymentSpec> {
-        val len = buf.getInt()
-        return List<DeploymentSpec>(len) {
-            FfiConverterTypeDeploymentSpec.read(buf)
-        }
-    }
-
-    override fun allocationSize(value: List<DeploymentSpec>): ULong {
-        val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterTypeDeploymentSpec.allocationSize(it) }.sum()
-        return sizeForLength + sizeForItems
-    }
-
-    override fun write(value: List<DeploymentSpec>, buf: ByteBuffer) {
-        buf.putInt(value.size)
-        value.iterator().forEach {
-            FfiConverterTypeDeploymentSpec.write(it, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
 public object FfiConverterSequenceTypeEmbedding: FfiConverterRustBuffer<List<Embedding>> {
     override fun read(buf: ByteBuffer): List<Embedding> {
         val len = buf.getInt()
@@ -5790,34 +6644,6 @@ public object FfiConverterSequenceTypeEmbedding: FfiConverterRustBuffer<List<Emb
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeEmbedding.write(it, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterSequenceTypeRouteSpec: FfiConverterRustBuffer<List<RouteSpec>> {
-    override fun read(buf: ByteBuffer): List<RouteSpec> {
-        val len = buf.getInt()
-        return List<RouteSpec>(len) {
-            FfiConverterTypeRouteSpec.read(buf)
-        }
-    }
-
-    override fun allocationSize(value: List<RouteSpec>): ULong {
-        val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterTypeRouteSpec.allocationSize(it) }.sum()
-        return sizeForLength + sizeForItems
-    }
-
-    override fun write(value: List<RouteSpec>, buf: ByteBuffer) {
-        buf.putInt(value.size)
-        value.iterator().forEach {
-            FfiConverterTypeRouteSpec.write(it, buf)
         }
     }
 }
@@ -5971,7 +6797,7 @@ public object FfiConverterMapStringString: FfiConverterRustBuffer<Map<kotlin.Str
          * UniFFI's future polling, errors mapped the same way), so it prices a suspend call before
          * any HTTP. No IO; never blocks the calling thread.
          */
-    @Throws(NativeException::class)
+    @Throws(FoundryException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
      suspend fun `benchNoopAsync`() {
         return uniffiRustCallAsync(
@@ -5983,17 +6809,17 @@ public object FfiConverterMapStringString: FfiConverterRustBuffer<Map<kotlin.Str
         { },
         
         // Error FFI converter
-        NativeException.ErrorHandler,
+        FoundryException.ErrorHandler,
     )
     }
 
         /**
-         * Test hook, not public API: panics in a synchronous call, which UniFFI catches and Kotlin
-         * sees as `InternalException`; the `Foundry` wrapper's error map turns it into
-         * `FoundryException.Internal`. No IO.
-         */ fun `debugPanic`()
+         * Test hook, not public API: panics in a synchronous call, caught like every synchronous
+         * export's panic and thrown as `FoundryException.Internal`. No IO.
+         */
+    @Throws(FoundryException::class) fun `debugPanic`()
         = 
-    uniffiRustCall() { _status ->
+    uniffiRustCallWithError(FoundryException) { _status ->
     UniffiLib.uniffi_foundry_client_uniffi_fn_func_debug_panic(
     
         _status)
@@ -6005,7 +6831,7 @@ public object FfiConverterMapStringString: FfiConverterRustBuffer<Map<kotlin.Str
          * Test hook, not public API: panics in a task on the binding's runtime, reported through
          * [`run`] as `FoundryException.Internal`. No IO.
          */
-    @Throws(NativeException::class)
+    @Throws(FoundryException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
      suspend fun `debugPanicAsync`() {
         return uniffiRustCallAsync(
@@ -6017,8 +6843,51 @@ public object FfiConverterMapStringString: FfiConverterRustBuffer<Map<kotlin.Str
         { },
         
         // Error FFI converter
-        NativeException.ErrorHandler,
+        FoundryException.ErrorHandler,
     )
     }
+
+        /**
+         * Test hook, not public API: the exception Kotlin sees for an error of kind `name` (`None` for
+         * a name the core does not know). No IO.
+         */ fun `debugErrorOfKind`(`name`: kotlin.String): FoundryException? {
+            return FfiConverterOptionalTypeFoundryError.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_foundry_client_uniffi_fn_func_debug_error_of_kind(
+    
+        
+        FfiConverterString.lower(`name`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * The core's error kinds by name (`ErrorKind::ALL`), for the Kotlin test that each has its
+         * own exception class. No IO.
+         */ fun `errorKindNames`(): List<kotlin.String> {
+            return FfiConverterSequenceString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_foundry_client_uniffi_fn_func_error_kind_names(
+    
+        _status)
+}
+    )
+    }
+    
+
+        /**
+         * Every key path of the catalog file format (the core's list), for the test that the Kotlin
+         * catalog builder reaches each one. No IO.
+         */ fun `catalogKeys`(): List<kotlin.String> {
+            return FfiConverterSequenceString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_foundry_client_uniffi_fn_func_catalog_keys(
+    
+        _status)
+}
+    )
+    }
+    
 
 

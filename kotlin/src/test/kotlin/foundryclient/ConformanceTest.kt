@@ -15,13 +15,15 @@ import kotlinx.serialization.json.booleanOrNull
 import kotlinx.serialization.json.doubleOrNull
 import kotlinx.serialization.json.jsonObject
 import kotlinx.serialization.json.jsonPrimitive
+import kotlinx.serialization.json.longOrNull
+import kotlin.time.Duration.Companion.seconds
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Assertions.fail
 import org.junit.jupiter.api.DynamicTest
 import org.junit.jupiter.api.TestFactory
 
 /**
- * Every vector of tests/conformance/ through the Kotlin surface, with the Rust runner's
+ * Every vector of tests/conformance/ and tests/conformance/surface/ through the Kotlin surface, with the Rust runner's
  * semantics: concurrent, then the `serial` vectors one at a time; results compared by the
  * same subset matcher. One JUnit test per vector; none is skipped.
  */
@@ -30,8 +32,10 @@ class ConformanceTest {
 
     @TestFactory
     fun vectors(): List<DynamicTest> {
-        val files = dir.listFiles { f -> f.extension == "json" }.orEmpty().sortedBy { it.name }
-        assertTrue(files.size >= 60, "expected at least 60 vectors in $dir, found ${files.size}")
+        val files = listOf(dir, File(dir, "surface"))
+            .flatMap { d -> d.listFiles { f -> f.extension == "json" }.orEmpty().toList() }
+            .sortedBy { it.name }
+        assertTrue(files.size >= 223, "expected at least 223 vectors in $dir and its surface/, found ${files.size}")
         val vectors = files.map { Json.parseToJsonElement(it.readText()).jsonObject }
         val serial = { v: JsonObject -> v["serial"]?.jsonPrimitive?.booleanOrNull == true }
         val outcomes = runBlocking(Dispatchers.Default) {
@@ -80,8 +84,9 @@ class ConformanceTest {
         val request = call["request"]?.jsonObject ?: JsonObject(emptyMap())
         val started = System.nanoTime()
         val actual: Result<JsonElement> = try {
-            val client = client(v, name, env)
-            Result.success(client.use { call(it, op, request) })
+            client(v, name, env).use { base ->
+                derived(base, call).use { Result.success(call(it, op, request)) }
+            }
         } catch (e: FoundryException) {
             Result.failure(e)
         }
@@ -108,10 +113,33 @@ class ConformanceTest {
         return VectorJson.mismatch(wantRequests, log)?.let { "requests mismatch at $it\nlog: $log" }
     }
 
+    /**
+     * The client a vector describes: from its `client` settings through the builder (the
+     * README's Kotlin column) when it has them, else from its catalog or the environment, with
+     * the scenario header added as the Rust runner adds it.
+     */
     private fun client(v: JsonObject, name: String, env: Map<String, String>): Foundry {
-        val options = FoundryOptions(caPem = Emulator.caPem, env = env)
+        val builder = Foundry.builder().caPem(Emulator.caPem).env(env)
         val catalog = v["catalog"]?.jsonObject
-            ?: return Foundry.fromEnvironment(options.copy(headers = mapOf("x-emulator-scenario" to name)))
+        val settings = v["client"]?.jsonObject
+        if (settings != null) {
+            catalog?.let { builder.catalogText(it.toString(), "$name.catalog") }
+            val text = { key: String -> settings[key]?.jsonPrimitive?.content }
+            text("endpoint")?.let(builder::endpoint)
+            text("api_key")?.let(builder::apiKey)
+            text("api_version")?.let(builder::apiVersion)
+            text("deployment")?.let(builder::deployment)
+            settings["default_headers"]?.jsonObject?.forEach { (k, value) -> builder.defaultHeader(k, value.jsonPrimitive.content) }
+            settings["timeout"]?.jsonPrimitive?.doubleOrNull?.let { builder.timeout(it.seconds) }
+            settings["max_retries"]?.jsonPrimitive?.longOrNull?.let(builder::maxRetries)
+            settings["token_provider"]?.let { spec ->
+                builder.tokenProvider {
+                    (spec as? JsonPrimitive)?.content ?: throw IllegalStateException(spec.jsonObject["error"]?.jsonPrimitive?.content)
+                }
+            }
+            return builder.defaultHeader("x-emulator-scenario", name).build()
+        }
+        if (catalog == null) return builder.defaultHeader("x-emulator-scenario", name).build()
         val withHeader = if (catalog.containsKey("model_list")) {
             catalog
         } else {
@@ -119,7 +147,17 @@ class ConformanceTest {
             val headers = defaults["headers"]?.jsonObject.orEmpty() + ("x-emulator-scenario" to JsonPrimitive(name))
             JsonObject(catalog + ("defaults" to JsonObject(defaults + ("headers" to JsonObject(headers)))))
         }
-        return Foundry.fromCatalog(withHeader.toString(), "$name.catalog", options)
+        return builder.catalogText(withHeader.toString(), "$name.catalog").build()
+    }
+
+    /** `call.with_options`: the client the call is made on, derived with [Foundry.withOptions]. */
+    private fun derived(client: Foundry, call: JsonObject): Foundry {
+        val o = call["with_options"]?.jsonObject ?: return client
+        return client.withOptions(
+            defaultHeaders = o["default_headers"]?.jsonObject?.mapValues { it.value.jsonPrimitive.content }.orEmpty(),
+            timeout = o["timeout"]?.jsonPrimitive?.doubleOrNull?.seconds,
+            maxRetries = o["max_retries"]?.jsonPrimitive?.longOrNull,
+        )
     }
 
     private suspend fun call(client: Foundry, op: String, request: JsonObject): JsonElement {

@@ -74,9 +74,9 @@ object Emulator {
           - {name: decision, deployments: [gpt-5.4, DeepSeek-V3.2]}
     """.trimIndent()
 
-    /** A client for [scenario] (registered fresh). */
-    fun client(scenario: String, key: String = API_KEY, options: FoundryOptions = FoundryOptions()): Foundry {
+    /** A client for [scenario] (registered fresh); [configure] adds builder settings. */
+    fun client(scenario: String, key: String = API_KEY, configure: FoundryBuilder.() -> Unit = {}): Foundry {
         scenario(scenario)
-        return Foundry.fromCatalog(catalog(scenario, key), "$scenario catalog", options)
+        return Foundry.builder().catalogText(catalog(scenario, key), "$scenario catalog").apply(configure).build()
     }
 }

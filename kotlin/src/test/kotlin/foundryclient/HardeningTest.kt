@@ -1,5 +1,7 @@
 package foundryclient
 
+import kotlin.time.Duration
+import kotlin.time.Duration.Companion.seconds
 import kotlinx.coroutines.runBlocking
 import kotlinx.serialization.json.jsonArray
 import kotlinx.serialization.json.jsonObject
@@ -19,28 +21,46 @@ class HardeningTest {
 
     private fun builder() = Foundry.builder().endpoint(Emulator.endpoint).apiKey(Emulator.API_KEY).deployment("DeepSeek-V3.2")
 
+    private fun catalog(configure: DefaultsBuilder.() -> Unit) = Foundry.builder().catalog {
+        defaults { endpoint = Emulator.endpoint; configure() }
+        deployment("DeepSeek-V3.2")
+    }
+
+    // The messages are the core's (ClientSettings and the catalog loader), as in every language.
     @Test
-    fun `builder timeouts out of range are config errors naming the argument`() {
-        for (bad in badSeconds) {
-            val perAttempt = assertThrows<FoundryException.Config> { builder().timeouts(bad, 60.0).build() }
+    fun `timeouts out of range are config errors naming the setting`() {
+        val badDurations = listOf((-1).seconds, Duration.ZERO, Duration.INFINITE, (-1).seconds * 1e10)
+        for (bad in badDurations) {
+            val e = assertThrows<FoundryException.Config> { builder().timeout(bad).build() }
             assertTrue(
-                perAttempt.message!!.startsWith("Foundry.builder(): timeoutSecs must be a positive number of seconds, at most 604800 (a week), got "),
-                perAttempt.message,
+                e.info.message.startsWith("client settings: timeout must be a positive number of seconds, at most 604800 (a week), got "),
+                e.info.message,
             )
-            val perCall = assertThrows<FoundryException.Config> { builder().timeouts(10.0, bad).build() }
-            assertTrue(perCall.message!!.contains("deadlineSecs must be a positive number of seconds"), perCall.message)
         }
-        builder().timeouts(10.0, 60.0).build().close()
+        for (bad in badSeconds) {
+            // A number JSON cannot carry (NaN, the infinities) is refused by type, naming the key.
+            val expected = if (bad.isFinite()) " must be a positive number of seconds, at most 604800 (a week), got " else ""
+            val perAttempt = assertThrows<FoundryException.Config> { catalog { timeoutSecs = bad }.build() }
+            assertTrue(
+                perAttempt.info.message.startsWith("Foundry.builder().catalog: defaults.timeout_secs$expected"),
+                perAttempt.info.message,
+            )
+            val perCall = assertThrows<FoundryException.Config> { catalog { deadlineSecs = bad }.build() }
+            assertTrue(perCall.info.message.contains("defaults.deadline_secs$expected"), perCall.info.message)
+        }
+        builder().timeout(10.seconds).build().close()
+        catalog { timeoutSecs = 10.0; deadlineSecs = 60.0 }.build().close()
     }
 
     @Test
-    fun `builder maxRetries out of range is a config error naming it`() {
+    fun `maxRetries out of range is a config error naming it`() {
         for (bad in listOf(-1L, 11L, 1L shl 40, Long.MAX_VALUE, Long.MIN_VALUE)) {
             val e = assertThrows<FoundryException.Config> { builder().maxRetries(bad).build() }
-            assertEquals(
-                "Foundry.builder(): maxRetries must be a whole number from 0 to 10 (each retry is a billed request), got $bad",
-                e.message,
-            )
+            assertEquals("client settings: max_retries must be between 0 and 10, got $bad", e.info.message)
+            Foundry.builder().endpoint(Emulator.endpoint).env(emptyMap()).build().use { foundry ->
+                val derived = assertThrows<FoundryException.Config> { foundry.withOptions(maxRetries = bad) }
+                assertEquals("with_options: max_retries must be between 0 and 10, got $bad", derived.info.message)
+            }
         }
         builder().maxRetries(0).build().close()
     }
@@ -52,7 +72,7 @@ class HardeningTest {
                 val e = assertThrows<FoundryException.InvalidRequest> {
                     runBlocking { foundry.chat(ChatRequest(model = "DeepSeek-V3.2", messages = hi, timeoutSecs = bad)) }
                 }
-                assertTrue(e.message!!.startsWith("timeout must be a positive number of seconds, at most 604800"), e.message)
+                assertTrue(e.info.message.startsWith("timeout must be a positive number of seconds, at most 604800"), e.info.message)
             }
             assertEquals(0, Emulator.requests("kt_numbers_timeout").jsonArray.size)
         }
@@ -81,18 +101,17 @@ class HardeningTest {
     fun `a panic in a synchronous call is a FoundryException`() {
         val e = assertThrows<FoundryException> { mapErrors { debugPanic() } }
         assertTrue(e is FoundryException.Internal, e.toString())
-        assertEquals(ErrorKind.INTERNAL, e.kind)
         assertEquals("internal", e.kindName)
         assertFalse(e.retryable)
-        assertEquals("internal error in foundry-client: debugPanic(); please report it", e.message)
-        assertTrue(e.cause is InternalException)
+        assertEquals("internal error in foundry-client: debugPanic(); please report it", e.info.message)
+        assertEquals("a bug in foundry-client: please report it with this message", e.hint)
     }
 
     @Test
     fun `a panic in a suspend call is a FoundryException`() = runBlocking {
         val e = assertThrows<FoundryException> { runBlocking { mapErrors { debugPanicAsync() } } }
         assertTrue(e is FoundryException.Internal, e.toString())
-        assertEquals("internal error in foundry-client: debugPanicAsync(); please report it", e.message)
+        assertEquals("internal error in foundry-client: debugPanicAsync(); please report it", e.info.message)
         // The runtime keeps serving calls after a panic in one of its tasks.
         benchNoopAsync()
     }

@@ -82,8 +82,12 @@ object VectorJson {
         },
     )
 
+    /** The exception's `cause` chain as the vectors write it: `{"message", "cause"}`. */
+    private fun cause(t: Throwable?): JsonElement =
+        t?.let { obj("message" to it.message, "cause" to cause(it.cause)) } ?: JsonNull
+
     fun error(e: FoundryException) = obj(
-        "kind" to e.kindName, "message" to e.message, "hint" to e.hint, "status" to e.status, "code" to e.code,
+        "kind" to e.kindName, "message" to e.info.message, "cause" to cause(e.cause), "hint" to e.hint, "status" to e.status, "code" to e.code,
         "deployment" to e.deployment, "request_id" to e.requestId, "retryable" to e.retryable,
         "retry_after_ms" to e.retryAfter?.inWholeMilliseconds, "categories" to e.categories,
         "content_filter" to e.contentFilter?.let(::contentFilter), "attempts" to e.attempts.map(::attempt),

@@ -4,6 +4,10 @@ import foundryclient.ChatMessage
 import foundryclient.ChatRequest
 import foundryclient.Foundry
 import foundryclient.FoundryException
+import foundryclient.categories
+import foundryclient.hint
+import foundryclient.info
+import foundryclient.retryAfter
 import foundryclient.user
 import io.ktor.http.ContentType
 import io.ktor.http.HttpHeaders
@@ -65,11 +69,11 @@ private suspend fun RoutingContext.answer(body: suspend () -> Unit) {
         e.retryAfter?.let { call.response.header(HttpHeaders.RetryAfter, it.inWholeSeconds.coerceAtLeast(1).toString()) }
         call.respondText(e.hint, status = HttpStatusCode.TooManyRequests)
     } catch (e: FoundryException.NotFound) {
-        call.respondText("${e.message}\n${e.hint}", status = HttpStatusCode.NotFound)
+        call.respondText("${e.info.message}\n${e.hint}", status = HttpStatusCode.NotFound)
     } catch (e: FoundryException.ContentFilter) {
         call.respondText("blocked: ${e.categories.joinToString()}", status = HttpStatusCode.UnprocessableEntity)
     } catch (e: FoundryException) {
-        call.respondText("${e.message}\n${e.hint}", status = HttpStatusCode.BadGateway)
+        call.respondText("${e.info.message}\n${e.hint}", status = HttpStatusCode.BadGateway)
     }
 }
 
