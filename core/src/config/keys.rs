@@ -88,6 +88,21 @@ const OTHER_KEYS: &[&str] = &[
     "governance.policies[].max_prompt_tokens",
     "governance.policies[].require_header",
     "governance.rate_limits",
+    "governance.scopes[].name",
+    "governance.scopes[].models",
+    "governance.scopes[].budget.hard_usd",
+    "governance.scopes[].budget.window",
+    "governance.scopes[].budget.time_zone",
+    "governance.scopes[].budget.soft",
+    "governance.scopes[].rpm",
+    "governance.scopes[].tpm",
+    "governance.scopes[].tags",
+    "governance.scopes[].key_alias",
+    "governance.scopes[].max_budget",
+    "governance.scopes[].soft_budget",
+    "governance.scopes[].budget_duration",
+    "governance.scopes[].rpm_limit",
+    "governance.scopes[].tpm_limit",
 ];
 
 /// Every key path of the native catalog format (not LiteLLM's `model_list`), leaves only: a

@@ -226,3 +226,15 @@ pub(super) fn resolve_scope(
         policy,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::keys::{assert_listed, fields_of};
+    use super::*;
+
+    #[test]
+    fn catalog_keys_lists_every_scope_field() {
+        assert_listed("governance.scopes[]", fields_of::<RawScope>());
+        assert_listed("governance.scopes[].budget", fields_of::<RawScopeBudget>());
+    }
+}

@@ -238,6 +238,44 @@ class GovernanceBuilder internal constructor() : CatalogObject() {
 
     fun budget(configure: BudgetBuilder.() -> Unit) = item("budgets", BudgetBuilder().apply(configure))
     fun policy(configure: PolicyBuilder.() -> Unit) = item("policies", PolicyBuilder().apply(configure))
+
+    /** A scope declared in the catalog (a gateway's virtual key): our keys, or LiteLLM's. */
+    fun declareScope(configure: ScopeBuilder.() -> Unit) = item("scopes", ScopeBuilder().apply(configure))
+}
+
+/** `governance.scopes[]`: a scope's approved models, budget, rate limits and tags. A LiteLLM key
+ *  definition's fields (`keyAlias`, `maxBudget`, `softBudget`, `budgetDuration`, `rpmLimit`,
+ *  `tpmLimit`) are accepted instead of ours. */
+class ScopeBuilder internal constructor() : CatalogObject() {
+    /** The scope's path (`acme/search`). */
+    var name: String? by key("name")
+    var models: List<String>? by key("models")
+    var rpm: Long? by key("rpm")
+    var tpm: Long? by key("tpm")
+
+    /** Added to the result events of the scope's calls. */
+    var tags: Map<String, String>? by key("tags")
+    var keyAlias: String? by key("key_alias")
+    var maxBudget: Double? by key("max_budget")
+    var softBudget: Double? by key("soft_budget")
+
+    /** `30d`, `12h`, `30m`, `30s` (rolling) or `1mo` (the calendar month). */
+    var budgetDuration: String? by key("budget_duration")
+    var rpmLimit: Long? by key("rpm_limit")
+    var tpmLimit: Long? by key("tpm_limit")
+
+    fun budget(configure: ScopeBudgetBuilder.() -> Unit) = child("budget", ::ScopeBudgetBuilder, configure)
+}
+
+class ScopeBudgetBuilder internal constructor() : CatalogObject() {
+    var hardUsd: Double? by key("hard_usd")
+
+    /** `day`, `week`, `month` (the default), `total`, or a rolling `30m` / `12h` / `30d`. */
+    var window: String? by key("window")
+    var timeZone: String? by key("time_zone")
+
+    /** Alert thresholds as fractions of the cap (0.8). */
+    var soft: List<Double>? by key("soft")
 }
 
 class BudgetBuilder internal constructor() : CatalogObject() {

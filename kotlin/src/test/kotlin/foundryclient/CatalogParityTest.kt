@@ -75,6 +75,22 @@ class CatalogParityTest {
             rateLimits = true
             budget { scope = "acme"; window = "month"; timeZone = "Europe/Berlin"; hardUsd = 100.0; soft = listOf(0.8) }
             policy { scope = "acme/search"; approved = listOf("gpt-5.4"); maxPromptTokens = 8000; requireHeader = "x-correlation-id" }
+            declareScope {
+                name = "acme/search"
+                models = listOf("gpt-5.4")
+                budget { hardUsd = 50.0; window = "day"; timeZone = "UTC"; soft = listOf(0.5) }
+                rpm = 600
+                tpm = 60000
+                tags = mapOf("cost_center" to "4711")
+            }
+            declareScope {
+                keyAlias = "acme/search/bot"
+                maxBudget = 10.0
+                softBudget = 8.0
+                budgetDuration = "30d"
+                rpmLimit = 60
+                tpmLimit = 6000
+            }
         }
     }
 
