@@ -6,11 +6,12 @@
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::path::PathBuf;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use foundry_client::{
     CallOverrides, CatalogSource, ChatRequest, ClientSettings, EmbeddingsRequest, Error, ErrorKind,
-    Foundry, ResponsesRequest, TokenProvider,
+    Foundry, ResponsesRequest, ScopeSpec, TokenProvider,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyMapping, PyString};
@@ -18,63 +19,17 @@ use serde_json::Value;
 
 use crate::convert::{self, Json, Outcome};
 use crate::errors::{self, to_py_err};
-use crate::events::EventQueue;
 use crate::numbers;
+use crate::recipe::{PerProcess, Recipe, Step};
 use crate::results::{PyChatResult, PyEmbeddingsResult};
 use crate::runtime;
 use crate::stream::PyChatStream;
-
-/// The core client of the current process: a forked child gets a fresh one (the parent's
-/// connection pool belongs to the parent's runtime threads).
-struct PerProcess {
-    pid: u32,
-    client: Foundry,
-    /// The `on_event` thread of this process (a forked child has none of the parent's threads).
-    events: Option<Arc<EventQueue>>,
-}
-
-/// How to build this client again in a forked child: the settings (without the event
-/// callback, which each process gets from its own `EventQueue`) and the `with_options`
-/// overrides applied since, in order.
-#[derive(Clone)]
-struct Recipe {
-    settings: ClientSettings,
-    overrides: Vec<CallOverrides>,
-    on_event: Option<Arc<Py<PyAny>>>,
-}
 
 /// A client over one catalog. Safe to share across threads and asyncio tasks.
 #[pyclass(frozen, module = "foundry_client._native", name = "Client")]
 pub struct PyClient {
     current: Mutex<PerProcess>,
     recipe: Recipe,
-}
-
-/// The core client and its event queue for this process.
-fn per_process(py: Python<'_>, recipe: &Recipe) -> PyResult<PerProcess> {
-    let events = recipe
-        .on_event
-        .as_ref()
-        .map(|callback| EventQueue::start(callback.clone_ref(py)))
-        .transpose()?;
-    let settings = ClientSettings {
-        on_event: events.as_ref().map(EventQueue::callback),
-        ..recipe.settings.clone()
-    };
-    let client = errors::caught(py, || {
-        let built = Foundry::from_settings(settings).and_then(|client| {
-            recipe
-                .overrides
-                .iter()
-                .try_fold(client, |c, o| c.with_options(o.clone()))
-        });
-        built.map_err(|e| to_py_err(py, &e))
-    })?;
-    Ok(PerProcess {
-        pid: std::process::id(),
-        client,
-        events,
-    })
 }
 
 impl PyClient {
@@ -85,9 +40,38 @@ impl PyClient {
             if let Some(parents) = current.events.take() {
                 parents.abandon_after_fork();
             }
-            *current = per_process(py, &self.recipe)?;
+            *current = self.recipe.build(py)?;
         }
         Ok(current.client.clone())
+    }
+
+    /// A client derived from this one's core client by `derive` (a panic becomes
+    /// `InternalError`, an error its exception).
+    fn derived(
+        &self,
+        py: Python<'_>,
+        derive: impl FnOnce(&Foundry) -> foundry_client::Result<Foundry>,
+    ) -> PyResult<Foundry> {
+        let base = self.client(py)?;
+        errors::caught(py, || derive(&base).map_err(|e| to_py_err(py, &e)))
+    }
+
+    /// The client `step` derived from this one: same process, same event thread.
+    fn sibling(&self, client: Foundry, step: Step) -> PyClient {
+        let events = self
+            .current
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .events
+            .clone();
+        PyClient {
+            current: Mutex::new(PerProcess {
+                pid: std::process::id(),
+                client,
+                events,
+            }),
+            recipe: self.recipe.then(step),
+        }
     }
 
     /// Runs one core call to completion, the GIL released meanwhile.
@@ -281,10 +265,10 @@ impl PyClient {
         };
         let recipe = Recipe {
             settings,
-            overrides: Vec::new(),
+            steps: Vec::new(),
             on_event: on_event.map(Arc::new),
         };
-        let current = per_process(py, &recipe)?;
+        let current = recipe.build(py)?;
         Ok(PyClient {
             current: Mutex::new(current),
             recipe,
@@ -302,27 +286,66 @@ impl PyClient {
         max_retries: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let overrides = call_overrides(default_headers, timeout, max_retries)?;
-        let base = self.client(py)?;
-        let client = errors::caught(py, || {
-            base.with_options(overrides.clone())
-                .map_err(|e| to_py_err(py, &e))
-        })?;
-        let events = self
-            .current
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .events
-            .clone();
-        let mut recipe = self.recipe.clone();
-        recipe.overrides.push(overrides);
-        Ok(PyClient {
-            current: Mutex::new(PerProcess {
-                pid: std::process::id(),
-                client,
-                events,
-            }),
-            recipe,
-        })
+        let client = self.derived(py, |base| base.with_options(overrides.clone()))?;
+        Ok(self.sibling(client, Step::Options(overrides)))
+    }
+
+    /// A scoped handle (`Foundry::scope`): a client whose calls count for `name` inside this
+    /// client's scope, checked against its own budget, models and rate limits and its
+    /// parents'. `options` is the keyword arguments as a dict, read by the core
+    /// (`ScopeSpec::from_json`: its messages). Opens the ledger at most; no network IO.
+    #[pyo3(signature = (name, options=None))]
+    fn scope(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        options: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let options: Value = match options {
+            Some(o) => pythonize::depythonize(o).map_err(|e| {
+                errors::invalid_request(
+                    py,
+                    format!("scope('{name}')'s options are not JSON values: {e}"),
+                )
+            })?,
+            None => Value::Null,
+        };
+        let spec = ScopeSpec::from_json(name, &options).map_err(|e| to_py_err(py, &e))?;
+        let client = self.derived(py, |base| base.scope(spec.clone()))?;
+        let revoked = Arc::default();
+        Ok(self.sibling(client, Step::Scope { spec, revoked }))
+    }
+
+    /// Revokes this scoped handle (`Foundry::revoke`): its later calls, and those of handles
+    /// derived from it, fail with `revoked`. No IO.
+    fn revoke(&self, py: Python<'_>) -> PyResult<()> {
+        let client = self.client(py)?;
+        client.revoke().map_err(|e| to_py_err(py, &e))?;
+        if let Some(flag) = self.recipe.revocation() {
+            flag.store(true, Ordering::Release);
+        }
+        Ok(())
+    }
+
+    /// The scope path this client's calls count for (`Foundry::scope_path`). No IO.
+    #[getter]
+    fn scope_path(&self, py: Python<'_>) -> PyResult<Option<String>> {
+        Ok(self.client(py)?.scope_path().map(str::to_string))
+    }
+
+    /// Each budget's spend in its current period (`Foundry::spend`), as dicts. Reads the
+    /// ledger (a file for the sqlite ledger); no network IO.
+    fn spend<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.client(py)?;
+        let lines = errors::caught(py, || client.spend().map_err(|e| to_py_err(py, &e)))?;
+        convert::to_py(py, &lines)
+    }
+
+    /// Each local rate limit as it stands (`Foundry::limits`), as dicts. No IO.
+    fn limits<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.client(py)?;
+        let lines = errors::caught(py, || Ok(client.limits()))?;
+        convert::to_py(py, &lines)
     }
 
     /// Stops the `on_event` thread: with `wait`, after delivering every event already queued
