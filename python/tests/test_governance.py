@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import os
-import time
 from typing import Any
 
 import pytest
-from conftest import Emulator
+from conftest import Emulator, forked_child_exit_code
 
 import foundry_client as fc
 
@@ -191,14 +190,4 @@ def test_a_forked_child_rebuilds_handles_revoked_as_they_were(emulator: Emulator
             code = 0 if ok else 2
         finally:
             os._exit(code)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            break
-        time.sleep(0.05)
-    else:
-        os.kill(pid, 9)
-        os.waitpid(pid, 0)
-        pytest.fail("the forked child hung")
-    assert os.waitstatus_to_exitcode(status) == 0
+    assert forked_child_exit_code(pid) == 0
