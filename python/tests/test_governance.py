@@ -169,9 +169,9 @@ def test_the_async_client_scopes_too(emulator: Emulator) -> None:
     asyncio.run(calls())
 
 
-def test_a_forked_child_rebuilds_handles_revoked_as_they_were(emulator: Emulator) -> None:
+def test_a_forked_child_rebuilds_handles_over_their_parent_revoked_as_they_were(emulator: Emulator) -> None:
     c = client(emulator, "py-gov-fork")
-    live = c.scope("live", models=["gpt-5.4"])
+    live = c.scope("live", models=["gpt-5.4"], rpm=600)
     gone = c.scope("gone")
     child_of_gone = gone.scope("child")
     assert live.chat.completions.create(model="gpt-5.4", messages=HI).text
@@ -181,6 +181,8 @@ def test_a_forked_child_rebuilds_handles_revoked_as_they_were(emulator: Emulator
         code = 1
         try:
             ok = live.scope_path == "acme/live" and bool(live.chat.completions.create(model="gpt-5.4", messages=HI).text)
+            # Rebuilt over the child's rebuild of its parent: they share the lanes (and ledger).
+            ok = ok and [line.limits for line in c.limits()] == ["acme/live"]
             for refused, error in ((live, fc.PolicyError), (gone, fc.RevokedError), (child_of_gone, fc.RevokedError)):
                 try:
                     refused.chat.completions.create(model="DeepSeek-V3.2", messages=HI)

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::path::PathBuf;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use foundry_client::{
@@ -19,6 +19,7 @@ use serde_json::Value;
 
 use crate::convert::{self, Json, Outcome};
 use crate::errors::{self, to_py_err};
+use crate::events::EventQueue;
 use crate::numbers;
 use crate::recipe::{PerProcess, Recipe, Step};
 use crate::results::{PyChatResult, PyEmbeddingsResult};
@@ -29,7 +30,13 @@ use crate::stream::PyChatStream;
 #[pyclass(frozen, module = "foundry_client._native", name = "Client")]
 pub struct PyClient {
     current: Mutex<PerProcess>,
-    recipe: Recipe,
+    origin: Origin,
+}
+
+/// Where a client came from, to build it again in a forked child.
+enum Origin {
+    Constructed(Recipe),
+    Derived { base: Py<PyClient>, step: Step },
 }
 
 impl PyClient {
@@ -37,41 +44,65 @@ impl PyClient {
         let mut current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
         let pid = std::process::id();
         if current.pid != pid {
-            if let Some(parents) = current.events.take() {
-                parents.abandon_after_fork();
-            }
-            *current = self.recipe.build(py)?;
+            *current = match &self.origin {
+                Origin::Constructed(recipe) => {
+                    if let Some(parents) = current.events.take() {
+                        parents.abandon_after_fork();
+                    }
+                    recipe.build(py)?
+                }
+                // The base is rebuilt first (and abandons the parent's event thread).
+                Origin::Derived { base, step } => {
+                    let base = base.get();
+                    let client = base.client(py)?;
+                    let client =
+                        errors::caught(py, || step.apply(client).map_err(|e| to_py_err(py, &e)))?;
+                    PerProcess {
+                        pid,
+                        client,
+                        events: base.events(),
+                    }
+                }
+            };
         }
         Ok(current.client.clone())
     }
 
-    /// A client derived from this one's core client by `derive` (a panic becomes
-    /// `InternalError`, an error its exception).
-    fn derived(
-        &self,
-        py: Python<'_>,
-        derive: impl FnOnce(&Foundry) -> foundry_client::Result<Foundry>,
-    ) -> PyResult<Foundry> {
-        let base = self.client(py)?;
-        errors::caught(py, || derive(&base).map_err(|e| to_py_err(py, &e)))
+    fn events(&self) -> Option<Arc<EventQueue>> {
+        let current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
+        current.events.clone()
     }
 
-    /// The client `step` derived from this one: same process, same event thread.
-    fn sibling(&self, client: Foundry, step: Step) -> PyClient {
-        let events = self
-            .current
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .events
-            .clone();
-        PyClient {
+    /// The flag of the innermost scoped handle this client is or was derived from.
+    fn revocation(&self) -> Option<&Arc<AtomicBool>> {
+        match &self.origin {
+            Origin::Constructed(_) => None,
+            Origin::Derived {
+                step: Step::Scope { revoked, .. },
+                ..
+            } => Some(revoked),
+            Origin::Derived { base, .. } => base.get().revocation(),
+        }
+    }
+
+    /// The client `step` derives from this one (a panic becomes `InternalError`, an error
+    /// its exception). It shares this one's event thread.
+    fn derive(slf: &Bound<'_, Self>, step: Step) -> PyResult<PyClient> {
+        let py = slf.py();
+        let this = slf.get();
+        let base = this.client(py)?;
+        let client = errors::caught(py, || step.apply(base).map_err(|e| to_py_err(py, &e)))?;
+        Ok(PyClient {
             current: Mutex::new(PerProcess {
                 pid: std::process::id(),
                 client,
-                events,
+                events: this.events(),
             }),
-            recipe: self.recipe.then(step),
-        }
+            origin: Origin::Derived {
+                base: slf.clone().unbind(),
+                step,
+            },
+        })
     }
 
     /// Runs one core call to completion, the GIL released meanwhile.
@@ -265,13 +296,12 @@ impl PyClient {
         };
         let recipe = Recipe {
             settings,
-            steps: Vec::new(),
             on_event: on_event.map(Arc::new),
         };
         let current = recipe.build(py)?;
         Ok(PyClient {
             current: Mutex::new(current),
-            recipe,
+            origin: Origin::Constructed(recipe),
         })
     }
 
@@ -279,15 +309,13 @@ impl PyClient {
     /// settings changed (openai's `with_options`; the core's `Foundry::with_options`). No IO.
     #[pyo3(signature = (*, default_headers=None, timeout=None, max_retries=None))]
     fn with_options(
-        &self,
-        py: Python<'_>,
+        slf: &Bound<'_, Self>,
         default_headers: Option<BTreeMap<String, String>>,
         timeout: Option<&Bound<'_, PyAny>>,
         max_retries: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let overrides = call_overrides(default_headers, timeout, max_retries)?;
-        let client = self.derived(py, |base| base.with_options(overrides.clone()))?;
-        Ok(self.sibling(client, Step::Options(overrides)))
+        Self::derive(slf, Step::Options(overrides))
     }
 
     /// A scoped handle (`Foundry::scope`): a client whose calls count for `name` inside this
@@ -296,11 +324,11 @@ impl PyClient {
     /// (`ScopeSpec::from_json`: its messages). Opens the ledger at most; no network IO.
     #[pyo3(signature = (name, options=None))]
     fn scope(
-        &self,
-        py: Python<'_>,
+        slf: &Bound<'_, Self>,
         name: &str,
         options: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
+        let py = slf.py();
         let options: Value = match options {
             Some(o) => pythonize::depythonize(o).map_err(|e| {
                 errors::invalid_request(
@@ -311,9 +339,8 @@ impl PyClient {
             None => Value::Null,
         };
         let spec = ScopeSpec::from_json(name, &options).map_err(|e| to_py_err(py, &e))?;
-        let client = self.derived(py, |base| base.scope(spec.clone()))?;
         let revoked = Arc::default();
-        Ok(self.sibling(client, Step::Scope { spec, revoked }))
+        Self::derive(slf, Step::Scope { spec, revoked })
     }
 
     /// Revokes this scoped handle (`Foundry::revoke`): its later calls, and those of handles
@@ -321,7 +348,7 @@ impl PyClient {
     fn revoke(&self, py: Python<'_>) -> PyResult<()> {
         let client = self.client(py)?;
         client.revoke().map_err(|e| to_py_err(py, &e))?;
-        if let Some(flag) = self.recipe.revocation() {
+        if let Some(flag) = self.revocation() {
             flag.store(true, Ordering::Release);
         }
         Ok(())

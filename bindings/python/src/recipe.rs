@@ -1,6 +1,8 @@
 //! How to build a client again in a forked child: the parent's connection pool belongs to the
-//! parent's runtime threads, so the child rebuilds the core client from its settings and the
-//! steps that derived it (`with_options`, `scope`), in order.
+//! parent's runtime threads, so the child rebuilds a constructed client from its settings, and
+//! a derived one (`with_options`, `scope`) by applying its step to the child's rebuild of the
+//! client it came from, so that the two share a ledger, lanes, breakers and an event thread
+//! there as they do in the parent.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -11,24 +13,21 @@ use pyo3::prelude::*;
 use crate::errors::{self, to_py_err};
 use crate::events::EventQueue;
 
-/// One derivation of a client from the one before it.
-#[derive(Clone)]
+/// How a client was derived from another.
 pub enum Step {
     Options(CallOverrides),
-    /// A scoped handle. `revoked` is set with the core's flag, so a child forked after
-    /// `revoke()` rebuilds the handle revoked (the core's flag is not part of the recipe).
+    /// A scoped handle. `revoked` is set with the core's flag, so that a child forked after
+    /// `revoke()` rebuilds the handle revoked (a rebuilt handle has a fresh core flag).
     Scope {
         spec: ScopeSpec,
         revoked: Arc<AtomicBool>,
     },
 }
 
-/// The settings (without the event callback, which each process gets from its own
-/// `EventQueue`) and the steps applied since.
-#[derive(Clone)]
+/// A constructed client's settings (without the event callback, which each process gets
+/// from its own `EventQueue`).
 pub struct Recipe {
     pub settings: ClientSettings,
-    pub steps: Vec<Step>,
     pub on_event: Option<Arc<Py<PyAny>>>,
 }
 
@@ -41,7 +40,8 @@ pub struct PerProcess {
 }
 
 impl Step {
-    fn apply(&self, client: Foundry) -> foundry_client::Result<Foundry> {
+    /// The client derived from `client` (made afresh, or again in a forked child).
+    pub fn apply(&self, client: Foundry) -> foundry_client::Result<Foundry> {
         match self {
             Step::Options(overrides) => client.with_options(overrides.clone()),
             Step::Scope { spec, revoked } => {
@@ -56,21 +56,6 @@ impl Step {
 }
 
 impl Recipe {
-    /// The recipe of a client derived from this one's by `step`.
-    pub fn then(&self, step: Step) -> Recipe {
-        let mut recipe = self.clone();
-        recipe.steps.push(step);
-        recipe
-    }
-
-    /// The flag of the innermost scoped handle this client is (or was derived from).
-    pub fn revocation(&self) -> Option<&Arc<AtomicBool>> {
-        self.steps.iter().rev().find_map(|s| match s {
-            Step::Scope { revoked, .. } => Some(revoked),
-            Step::Options(_) => None,
-        })
-    }
-
     /// The core client and its event queue for this process.
     pub fn build(&self, py: Python<'_>) -> PyResult<PerProcess> {
         let events = self
@@ -83,9 +68,7 @@ impl Recipe {
             ..self.settings.clone()
         };
         let client = errors::caught(py, || {
-            let built = Foundry::from_settings(settings)
-                .and_then(|client| self.steps.iter().try_fold(client, |c, s| s.apply(c)));
-            built.map_err(|e| to_py_err(py, &e))
+            Foundry::from_settings(settings).map_err(|e| to_py_err(py, &e))
         })?;
         Ok(PerProcess {
             pid: std::process::id(),
