@@ -35,6 +35,26 @@ export declare class NativeClient {
    */
   withOptions(options: NativeCallOptions): NativeClient
   /**
+   * `scope(name, {...})`: a scoped handle (`Foundry::scope`). `options` is the spec as JSON
+   * with the core's snake_case keys, read by the core (`ScopeSpec::from_json`: its
+   * messages). Opens the ledger at most; no network IO.
+   */
+  scope(name: string, options: string): NativeClient
+  /**
+   * Revokes this scoped handle (`Foundry::revoke`): its later calls, and those of handles
+   * derived from it, reject with `revoked`. No IO.
+   */
+  revoke(): void
+  /** The scope path this client's calls count for (`Foundry::scope_path`). No IO. */
+  get scopePath(): string | null
+  /**
+   * Each budget's spend in its current period (`Foundry::spend`) as a JSON array. Reads
+   * the ledger; no network IO.
+   */
+  spend(): string
+  /** Each local rate limit as it stands (`Foundry::limits`) as a JSON array. No IO. */
+  limits(): string
+  /**
    * A chat completion; `request` is the OpenAI-style request as JSON. Resolves with
    * `{result, view?}` JSON.
    */

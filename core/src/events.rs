@@ -11,8 +11,9 @@ use serde::Serialize;
 use crate::types::{Api, ChatResult, Usage};
 use crate::{Error, ErrorKind};
 
-/// One observation. Serialized with a `type` tag (`attempt`, `result`, `circuit` or
-/// `retry_refused`) for the bindings.
+/// One observation. Serialized with a `type` tag (`attempt`, `result`, `circuit`,
+/// `retry_refused`, `spend`, `budget_alert` or `policy`) for the bindings.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
@@ -32,6 +33,7 @@ pub enum Event {
     Policy(PolicyEvent),
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct PolicyEvent {
     pub deployment: String,
@@ -43,6 +45,7 @@ pub struct PolicyEvent {
 }
 
 /// What happened to an attempt's budget reservation.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SpendAction {
@@ -56,6 +59,7 @@ pub enum SpendAction {
     Refused,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct SpendEvent {
     pub action: SpendAction,
@@ -68,6 +72,7 @@ pub struct SpendEvent {
     pub scope: Option<String>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct BudgetAlertEvent {
     pub scope: String,
@@ -80,6 +85,7 @@ pub struct BudgetAlertEvent {
 }
 
 /// Where a deployment's circuit breaker stands.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CircuitState {
@@ -101,6 +107,7 @@ impl CircuitState {
     }
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct CircuitEvent {
     pub deployment: String,
@@ -108,9 +115,11 @@ pub struct CircuitEvent {
     /// The failed attempts in a row that opened it (0 when closed).
     pub consecutive_failures: u32,
     /// How long it stays open, when it opened.
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub cooldown_ms: Option<u64>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct RetryRefusedEvent {
     pub deployment: String,
@@ -124,6 +133,7 @@ pub struct RetryRefusedEvent {
     pub capacity: u32,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct AttemptEvent {
     pub deployment: String,
@@ -134,16 +144,20 @@ pub struct AttemptEvent {
     pub status: Option<u16>,
     /// The error kind, when the attempt failed.
     pub error: Option<&'static str>,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub latency_ms: u64,
     /// True when the deployment is a fallback of the route.
     pub fallback: bool,
     pub request_id: Option<String>,
     /// How long the client waits before the next attempt, when it retries.
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub retry_in_ms: Option<u64>,
     /// How long the attempt waited in the local rate-limit queues before it was sent.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub queued_ms: u64,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct ResultEvent {
     pub operation: Api,
@@ -158,12 +172,14 @@ pub struct ResultEvent {
     /// Whether Azure's content filter fired on the prompt or the completion.
     pub content_filtered: bool,
     pub request_id: Option<String>,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub latency_ms: u64,
     pub error: Option<&'static str>,
     /// The scope the call counted for (a scoped handle's path), when it had one.
     pub scope: Option<String>,
     /// The tags of that scope and the scopes enclosing it (`governance.scopes`, `scope(tags=)`).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<BTreeMap<String, String>>", optional))]
     pub tags: BTreeMap<String, String>,
 }
 

@@ -14,7 +14,8 @@ async function main(): Promise<void> {
     config: 'foundry.yaml',
     onEvent: (event: FoundryEvent) => {
       if (event.type === 'result') console.log(event.deployment, event.costUsd, event.usage.totalTokens);
-      else console.log(event.attempt, event.status, event.retryInMs);
+      else if (event.type === 'attempt') console.log(event.attempt, event.status, event.retryInMs, event.queuedMs);
+      else if (event.type === 'budget_alert') console.log(event.scope, event.threshold, event.spentUsd);
     },
   });
   const messages: ChatCompletionMessageParam[] = [{ role: 'user', content: 'Hello' }];
@@ -63,6 +64,21 @@ async function main(): Promise<void> {
   // @ts-expect-error unknown parameters are typos (extra_body carries real extras)
   await client.chat.completions.create({ model: 'gpt-5.4', messages, max_token: 5 });
   await client.chat.completions.create({ model: 'gpt-5.4', messages, extra_body: { top_k: 5 } });
+
+  // Governance: a scoped handle with its own budget, models and rate limit; priority queues.
+  const bot = client.scope('bot', {
+    models: ['gpt-5.4'],
+    budget: { hardUsd: 25, window: 'month', timeZone: 'Europe/Berlin', soft: [0.8] },
+    rpm: 60,
+    tags: { team: 'search' },
+  });
+  await bot.chat.completions.create({ model: 'gpt-5.4', messages, priority: 'low' });
+  const path: string | null = bot.scopePath;
+  for (const line of client.spend()) console.log(path, line.scope, line.spentUsd, line.capUsd);
+  for (const line of client.limits()) console.log(line.limits, line.tokensAvailable, line.queued);
+  bot.revoke();
+  // @ts-expect-error priority is high, normal or low
+  await client.chat.completions.create({ model: 'gpt-5.4', messages, priority: 'urgent' });
 
   const fromEnv = new Foundry();
   const fromEndpoint = new Foundry({

@@ -5,6 +5,7 @@ import { callNative } from './abort';
 import { DeploymentInfo, SmokeResult, type NormalizedDeployment, type NormalizedSmokeResult } from './catalog';
 import { fromNative, invalidRequest } from './errors';
 import { eventListener, type FoundryEvent } from './events';
+import { camelLines, scopeSpec, type LimitLine, type ScopeOptions, type SpendLine } from './governance';
 import { NativeClient, type CancelToken, type NativeSettings, type NativeStream } from './native';
 import type {
   CallParams,
@@ -52,8 +53,9 @@ export interface FoundryOptions extends CallOptions {
   /** Variables used instead of `process.env`: for `${NAME}` in catalogs, for the
    * environment catalog, and for credentials (`AZURE_CLIENT_ID`, `IDENTITY_ENDPOINT`, ...). */
   env?: Record<string, string | undefined>;
-  /** Receives one event per HTTP attempt and one per finished call, on the JS thread after
-   * the fact: a slow callback never delays a call. */
+  /** Receives the core's events (one per HTTP attempt and per finished call, and the
+   * circuit, retry, spend, budget-alert and policy ones), on the JS thread after the fact: a
+   * slow callback never delays a call. */
   onEvent?: (event: FoundryEvent) => void;
   /** Extra PEM CA certificates to trust (a TLS-inspecting proxy, a test server). */
   caPem?: string;
@@ -336,6 +338,56 @@ export class Foundry {
       throw fromNative(e);
     }
     return new Foundry();
+  }
+
+  /**
+   * A scoped handle: a client with this one's full API whose calls count for `name` inside
+   * this client's scope (`acme/search` gives `acme/search/bot`), checked against its own
+   * `budget` ({@link BudgetExceededError}), `models` ({@link PolicyError}) and `rpm` / `tpm`
+   * (a queue; {@link RateLimitError} with `retryAfter` when the wait would pass the call's
+   * timeout) and every enclosing scope's. It shares this client's connections, tokens,
+   * ledger and events. A bad option throws the core's {@link ConfigError}
+   * (`scope('bot').budget.window: ...`). Opens the ledger at most; no network IO.
+   */
+  scope(name: string, options?: ScopeOptions): Foundry {
+    try {
+      adopted = this.#native.scope(name, JSON.stringify(scopeSpec(options), checkedNumber));
+    } catch (e) {
+      throw fromNative(e);
+    }
+    return new Foundry();
+  }
+
+  /** Revokes this scoped handle: its later calls, and those of handles derived from it,
+   * reject with {@link RevokedError}; calls in flight finish. On a client that is not a
+   * handle, throws {@link InvalidRequestError}. No IO. */
+  revoke(): void {
+    try {
+      this.#native.revoke();
+    } catch (e) {
+      throw fromNative(e);
+    }
+  }
+
+  /** The scope path this client's calls count for (`acme/search/bot`), or null. */
+  get scopePath(): string | null {
+    return this.#native.scopePath ?? null;
+  }
+
+  /** Each budget's spend in its current period (empty without budgets). Reads the ledger;
+   * no network IO. */
+  spend(): SpendLine[] {
+    try {
+      return camelLines<SpendLine>(this.#native.spend());
+    } catch (e) {
+      throw fromNative(e);
+    }
+  }
+
+  /** Each local rate limit as it stands: every limited scope's and paced deployment's
+   * (empty when nothing is limited). No IO. */
+  limits(): LimitLine[] {
+    return camelLines<LimitLine>(this.#native.limits());
   }
 
   /** The catalog's deployments, with what the client has learned about them. No IO. */

@@ -1,62 +1,30 @@
 // `onEvent`: the core's events, delivered on the JS thread after the fact (never blocking a
-// call), with camelCase keys.
+// call), with camelCase keys. Their declarations come from the core's Rust types
+// (node/src/generated/shapes.ts), camelized.
 
-import { type Api, type Usage } from './normalized';
+import { camelKeys, type Camelized } from './camel';
+import type * as core from './generated/shapes';
 
-/** An HTTP attempt finished (answered, failed, or could not connect). */
-export interface AttemptEvent {
-  type: 'attempt';
-  deployment: string;
-  shape: string;
-  api: Api;
-  /** 1-based, across retries and fallbacks of one call. */
-  attempt: number;
-  status: number | null;
-  /** The error kind, when the attempt failed. */
-  error: string | null;
-  latencyMs: number;
-  /** True when the deployment is a fallback of the route. */
-  fallback: boolean;
-  requestId: string | null;
-  /** How long the client waits before the next attempt, when it retries. */
-  retryInMs: number | null;
-}
+type Tagged<T extends core.Event['type']> = Camelized<Extract<core.Event, { type: T }>>;
 
-/** A call finished, successfully or not. */
-export interface ResultEvent {
-  type: 'result';
-  operation: Api;
-  /** The deployment that answered (or the last one tried). */
-  deployment: string;
-  model: string | null;
-  attempts: number;
-  fallback: boolean;
-  usage: Usage;
-  costUsd: number;
-  finishReason: string | null;
-  /** Whether Azure's content filter fired on the prompt or the completion. */
-  contentFiltered: boolean;
-  requestId: string | null;
-  latencyMs: number;
-  /** The error kind, when the call failed. */
-  error: string | null;
-}
+/** An HTTP attempt finished (answered, failed, or could not connect); `queuedMs` is its wait
+ * in the local rate-limit queues. */
+export type AttemptEvent = Tagged<'attempt'>;
+/** A call finished, successfully or not; `scope` and `tags` are its scoped handle's. */
+export type ResultEvent = Tagged<'result'>;
+/** A deployment's circuit breaker opened, half-opened or closed. */
+export type CircuitEvent = Tagged<'circuit'>;
+/** A retry was not made: the client's retry budget could not pay for it. */
+export type RetryRefusedEvent = Tagged<'retry_refused'>;
+/** An attempt's budget reservation was `reserved`, `settled`, `released` or `refused`. */
+export type SpendEvent = Tagged<'spend'>;
+/** A budget's soft threshold was crossed (once per scope, period and threshold). */
+export type BudgetAlertEvent = Tagged<'budget_alert'>;
+/** The governance policies admitted or refused an attempt, before it was sent. */
+export type PolicyEvent = Tagged<'policy'>;
 
-/** What `onEvent` receives. */
-export type FoundryEvent = AttemptEvent | ResultEvent;
-
-function camel(key: string): string {
-  return key.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
-}
-
-/** Event JSON has only the core's own snake_case keys, so every key is renamed. */
-function camelKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(camelKeys);
-  if (value === null || typeof value !== 'object') return value;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[camel(k)] = camelKeys(v);
-  return out;
-}
+/** What `onEvent` receives: narrow on `type`. */
+export type FoundryEvent = Camelized<core.Event>;
 
 /** The addon-facing callback for a user's `onEvent`. A throwing callback is reported as a
  * process warning, never as a crash, and never affects the call. */

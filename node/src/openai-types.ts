@@ -1,6 +1,8 @@
 // The OpenAI Node SDK's request and answer shapes, as far as Azure AI Foundry serves them,
 // so code written for `openai` type-checks against this package unchanged.
 
+import type { Priority } from './governance';
+
 /** Options for one call, as the OpenAI SDK's second argument. */
 export interface RequestOptions {
   /** Aborts the call (and a stream's HTTP request) when it fires. */
@@ -94,6 +96,8 @@ export interface ChatCompletionCreateParamsBase extends CallParams {
   stream_options?: { include_usage?: boolean } | null;
   metadata?: Record<string, string> | null;
   store?: boolean | null;
+  /** The call's class in the local rate-limit queues (never sent): see {@link Priority}. */
+  priority?: Priority;
 }
 
 export interface ChatCompletionCreateParamsNonStreaming extends ChatCompletionCreateParamsBase {
@@ -182,6 +186,8 @@ export interface ResponseCreateParamsBase extends CallParams {
   store?: boolean | null;
   parallel_tool_calls?: boolean | null;
   user?: string;
+  /** The call's class in the local rate-limit queues (never sent): see {@link Priority}. */
+  priority?: Priority;
 }
 
 export interface ResponseCreateParamsNonStreaming extends ResponseCreateParamsBase {

@@ -1,5 +1,6 @@
 import { DeploymentInfo, SmokeResult } from './catalog';
 import { type FoundryEvent } from './events';
+import { type LimitLine, type ScopeOptions, type SpendLine } from './governance';
 import { NativeClient } from './native';
 import type { ChatCompletionCreateParams, ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming, EmbeddingCreateParams, RequestOptions, ResponseCreateParams, ResponseCreateParamsNonStreaming, ResponseCreateParamsStreaming } from './openai-types';
 import { ChatCompletion, ChatCompletionChunk, CreateEmbeddingResponse, Response, ResponseStreamEvent } from './results';
@@ -29,8 +30,9 @@ export interface FoundryOptions extends CallOptions {
     /** Variables used instead of `process.env`: for `${NAME}` in catalogs, for the
      * environment catalog, and for credentials (`AZURE_CLIENT_ID`, `IDENTITY_ENDPOINT`, ...). */
     env?: Record<string, string | undefined>;
-    /** Receives one event per HTTP attempt and one per finished call, on the JS thread after
-     * the fact: a slow callback never delays a call. */
+    /** Receives the core's events (one per HTTP attempt and per finished call, and the
+     * circuit, retry, spend, budget-alert and policy ones), on the JS thread after the fact: a
+     * slow callback never delays a call. */
     onEvent?: (event: FoundryEvent) => void;
     /** Extra PEM CA certificates to trust (a TLS-inspecting proxy, a test server). */
     caPem?: string;
@@ -118,6 +120,28 @@ export declare class Foundry {
      * {@link ConfigError} for a bad value, as the constructor would. No IO.
      */
     withOptions(options: CallOptions): Foundry;
+    /**
+     * A scoped handle: a client with this one's full API whose calls count for `name` inside
+     * this client's scope (`acme/search` gives `acme/search/bot`), checked against its own
+     * `budget` ({@link BudgetExceededError}), `models` ({@link PolicyError}) and `rpm` / `tpm`
+     * (a queue; {@link RateLimitError} with `retryAfter` when the wait would pass the call's
+     * timeout) and every enclosing scope's. It shares this client's connections, tokens,
+     * ledger and events. A bad option throws the core's {@link ConfigError}
+     * (`scope('bot').budget.window: ...`). Opens the ledger at most; no network IO.
+     */
+    scope(name: string, options?: ScopeOptions): Foundry;
+    /** Revokes this scoped handle: its later calls, and those of handles derived from it,
+     * reject with {@link RevokedError}; calls in flight finish. On a client that is not a
+     * handle, throws {@link InvalidRequestError}. No IO. */
+    revoke(): void;
+    /** The scope path this client's calls count for (`acme/search/bot`), or null. */
+    get scopePath(): string | null;
+    /** Each budget's spend in its current period (empty without budgets). Reads the ledger;
+     * no network IO. */
+    spend(): SpendLine[];
+    /** Each local rate limit as it stands: every limited scope's and paced deployment's
+     * (empty when nothing is limited). No IO. */
+    limits(): LimitLine[];
     /** The catalog's deployments, with what the client has learned about them. No IO. */
     deployments(): DeploymentInfo[];
     /** Pings every deployment concurrently with a tiny chat call; each reports its outcome

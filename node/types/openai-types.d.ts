@@ -1,3 +1,4 @@
+import type { Priority } from './governance';
 /** Options for one call, as the OpenAI SDK's second argument. */
 export interface RequestOptions {
     /** Aborts the call (and a stream's HTTP request) when it fires. */
@@ -97,6 +98,8 @@ export interface ChatCompletionCreateParamsBase extends CallParams {
     } | null;
     metadata?: Record<string, string> | null;
     store?: boolean | null;
+    /** The call's class in the local rate-limit queues (never sent): see {@link Priority}. */
+    priority?: Priority;
 }
 export interface ChatCompletionCreateParamsNonStreaming extends ChatCompletionCreateParamsBase {
     stream?: false | null;
@@ -186,6 +189,8 @@ export interface ResponseCreateParamsBase extends CallParams {
     store?: boolean | null;
     parallel_tool_calls?: boolean | null;
     user?: string;
+    /** The call's class in the local rate-limit queues (never sent): see {@link Priority}. */
+    priority?: Priority;
 }
 export interface ResponseCreateParamsNonStreaming extends ResponseCreateParamsBase {
     stream?: false | null;

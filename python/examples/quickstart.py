@@ -64,6 +64,22 @@ def sync_tour(client: Foundry) -> None:
     for s in client.smoke():
         print(s.deployment, s.ok, s.latency_ms)
 
+    # Governance: a scoped handle with its own budget, models and rate limit.
+    bot = client.scope(
+        "bot",
+        models=["gpt-5.4"],
+        budget={"hard_usd": 25, "window": "month", "time_zone": "Europe/Berlin", "soft": [0.8]},
+        rpm=60,
+        tags={"team": "search"},
+    )
+    path: str | None = bot.scope_path
+    bot.chat.completions.create(model="gpt-5.4", messages=MESSAGES, priority="low")
+    for line in client.spend():
+        print(path, line.scope, line.spent_usd, line.cap_usd)
+    for limit in client.limits():
+        print(limit.limits, limit.requests_available, limit.queued)
+    bot.revoke()
+
 
 async def async_tour(client: AsyncFoundry) -> None:
     r = await client.chat.completions.create(model="DeepSeek-V3.2", messages=MESSAGES)

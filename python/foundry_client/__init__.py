@@ -50,6 +50,7 @@ from ._errors import (
     RevokedError,
     StreamError,
 )
+from ._governance import LimitLine, ScopeBudget, SpendLine
 from ._results import CreateEmbeddingResponse, Deployment, Embedding, Pricing, Response, SmokeResult
 from ._streaming import AsyncResponseStream, AsyncStream, ResponseStream, Stream
 from ._types import (
@@ -101,6 +102,7 @@ __all__ = [
     "InvalidRequestError",
     "InvalidResponseError",
     "LedgerError",
+    "LimitLine",
     "NotFoundError",
     "OperationUnsupportedError",
     "PermissionDeniedError",
@@ -111,7 +113,9 @@ __all__ = [
     "Response",
     "ResponseStream",
     "RevokedError",
+    "ScopeBudget",
     "SmokeResult",
+    "SpendLine",
     "Stream",
     "StreamError",
     "TokensDetails",

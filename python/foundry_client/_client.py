@@ -11,13 +11,14 @@ import asyncio
 import inspect
 import os
 import threading
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Callable, TypeVar, Union
 
 from . import _native
 from ._chat import ChatCompletion
 from ._errors import InvalidRequestError
+from ._governance import LimitLine, ScopeBudget, SpendLine
 from ._results import CreateEmbeddingResponse, Deployment, Response, SmokeResult
 from ._streaming import AsyncResponseStream, AsyncStream, ResponseStream, Stream
 
@@ -215,14 +216,65 @@ class _ClientBase:
         """A client sharing this one's auth, budget, breakers and event thread, with these
         call settings changed (openai's ``with_options``). ``default_headers`` join the
         current ones. No IO."""
-        derived = object.__new__(type(self))
-        derived._native = self._native.with_options(
-            default_headers=None if default_headers is None else dict(default_headers),
-            timeout=timeout,
-            max_retries=max_retries,
+        return self._derived(
+            self._native.with_options(
+                default_headers=None if default_headers is None else dict(default_headers),
+                timeout=timeout,
+                max_retries=max_retries,
+            )
         )
+
+    def _derived(self: _C, native: _native.Client) -> _C:
+        derived = object.__new__(type(self))
+        derived._native = native
         derived._bind()
         return derived
+
+    def scope(
+        self: _C,
+        name: str,
+        *,
+        models: Sequence[str] | None = None,
+        budget: ScopeBudget | None = None,
+        rpm: int | None = None,
+        tpm: int | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> _C:
+        """A scoped handle: a client with this one's full API whose calls count for ``name``
+        inside this client's scope (``acme/search`` gives ``acme/search/bot``), checked against
+        its own ``budget``, approved ``models`` and ``rpm`` / ``tpm`` and every enclosing
+        scope's; ``tags`` join its result events. It shares this client's connections,
+        tokens, ledger and event thread. Opens the ledger at most; no network IO."""
+        # Only converted: the core reads the options (`None` is "not given") and words errors.
+        options = {
+            "models": None if models is None else list(models),
+            "budget": None if budget is None else dict(budget),
+            "rpm": rpm,
+            "tpm": tpm,
+            "tags": None if tags is None else dict(tags),
+        }
+        return self._derived(self._native.scope(name, options))
+
+    def revoke(self) -> None:
+        """Revokes this scoped handle: its later calls, and those of handles derived from it,
+        raise ``RevokedError`` before anything is sent; calls in flight finish. A client that
+        is not a handle raises ``InvalidRequestError``. No IO."""
+        self._native.revoke()
+
+    @property
+    def scope_path(self) -> str | None:
+        """The scope path this client's calls count for (``acme/search/bot``), if any."""
+        return self._native.scope_path
+
+    def spend(self) -> list[SpendLine]:
+        """Each budget's spend in its current period (empty without budgets). Reads the
+        ledger (a local file for the sqlite ledger); no network IO."""
+        return [SpendLine(line) for line in self._native.spend()]
+
+    def limits(self) -> list[LimitLine]:
+        """Each local rate limit as it stands: every limited scope's and paced deployment's
+        (empty when nothing is limited). No IO."""
+        return [LimitLine(line) for line in self._native.limits()]
 
     @classmethod
     def from_config(cls: type[_C], config: Config, **options: Any) -> _C:

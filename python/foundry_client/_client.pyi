@@ -1,5 +1,9 @@
 """Typed signatures of ``Foundry`` and ``AsyncFoundry`` (the runtime passes every keyword
-argument to the core as an OpenAI parameter; ``None`` means "not given")."""
+argument to the core as an OpenAI parameter; ``None`` means "not given").
+
+``priority`` (chat completions and responses) is the call's class in the local rate-limit
+queues (a handle's ``rpm`` / ``tpm``, a paced deployment's), never sent: ``high`` calls are
+served first, ``low`` ones last, and a waiting call ages so no class starves."""
 
 import os
 from collections.abc import Awaitable, Mapping, Sequence
@@ -8,6 +12,7 @@ from typing import Any, Callable, Literal, TypeVar, overload
 
 from . import _native
 from ._chat import ChatCompletion
+from ._governance import LimitLine, ScopeBudget, SpendLine
 from ._results import CreateEmbeddingResponse, Deployment, Response, SmokeResult
 from ._streaming import AsyncResponseStream, AsyncStream, ResponseStream, Stream
 
@@ -15,8 +20,11 @@ __all__ = ["AsyncFoundry", "Foundry"]
 
 Config = str | os.PathLike[str] | Mapping[str, Any]
 EventCallback = Callable[[dict[str, Any]], None]
-"""Receives each core event as a dict with a ``type`` of ``attempt`` or ``result``; called on
-a client thread before the call returns, so it must be quick and thread-safe."""
+"""Receives each core event as a dict with a ``type``: ``attempt`` (with ``queued_ms``, the
+wait in the local rate-limit queues), ``result`` (with the handle's ``scope`` and ``tags``),
+``circuit``, ``retry_refused``, ``spend`` (``action``: reserved, settled, released, refused),
+``budget_alert`` or ``policy``; called on a client thread, so it must be quick and
+thread-safe."""
 TokenProvider = Callable[[], str | Awaitable[str]]
 """openai's ``azure_ad_token_provider``: returns (or, async, resolves to) an Entra ID bearer
 token for every deployment whose auth is ``entra``; called on a worker thread, a coroutine on
@@ -61,6 +69,7 @@ class _Completions:
         top_p: float | None = ...,
         user: str | None = ...,
         verbosity: str | None = ...,
+        priority: Literal["high", "normal", "low"] | None = ...,
         extra_headers: Mapping[str, str] | None = ...,
         extra_body: Mapping[str, Any] | None = ...,
         timeout: float | None = ...,
@@ -100,6 +109,7 @@ class _Completions:
         top_p: float | None = ...,
         user: str | None = ...,
         verbosity: str | None = ...,
+        priority: Literal["high", "normal", "low"] | None = ...,
         extra_headers: Mapping[str, str] | None = ...,
         extra_body: Mapping[str, Any] | None = ...,
         timeout: float | None = ...,
@@ -139,6 +149,7 @@ class _Completions:
         top_p: float | None = ...,
         user: str | None = ...,
         verbosity: str | None = ...,
+        priority: Literal["high", "normal", "low"] | None = ...,
         extra_headers: Mapping[str, str] | None = ...,
         extra_body: Mapping[str, Any] | None = ...,
         timeout: float | None = ...,
@@ -172,6 +183,7 @@ class _Responses:
         top_p: float | None = ...,
         truncation: str | None = ...,
         user: str | None = ...,
+        priority: Literal["high", "normal", "low"] | None = ...,
         extra_headers: Mapping[str, str] | None = ...,
         extra_body: Mapping[str, Any] | None = ...,
         timeout: float | None = ...,
@@ -198,6 +210,7 @@ class _Responses:
         top_p: float | None = ...,
         truncation: str | None = ...,
         user: str | None = ...,
+        priority: Literal["high", "normal", "low"] | None = ...,
         extra_headers: Mapping[str, str] | None = ...,
         extra_body: Mapping[str, Any] | None = ...,
         timeout: float | None = ...,
@@ -224,6 +237,7 @@ class _Responses:
         top_p: float | None = ...,
         truncation: str | None = ...,
         user: str | None = ...,
+        priority: Literal["high", "normal", "low"] | None = ...,
         extra_headers: Mapping[str, str] | None = ...,
         extra_body: Mapping[str, Any] | None = ...,
         timeout: float | None = ...,
@@ -281,6 +295,7 @@ class _AsyncCompletions:
         top_p: float | None = ...,
         user: str | None = ...,
         verbosity: str | None = ...,
+        priority: Literal["high", "normal", "low"] | None = ...,
         extra_headers: Mapping[str, str] | None = ...,
         extra_body: Mapping[str, Any] | None = ...,
         timeout: float | None = ...,
@@ -320,6 +335,7 @@ class _AsyncCompletions:
         top_p: float | None = ...,
         user: str | None = ...,
         verbosity: str | None = ...,
+        priority: Literal["high", "normal", "low"] | None = ...,
         extra_headers: Mapping[str, str] | None = ...,
         extra_body: Mapping[str, Any] | None = ...,
         timeout: float | None = ...,
@@ -359,6 +375,7 @@ class _AsyncCompletions:
         top_p: float | None = ...,
         user: str | None = ...,
         verbosity: str | None = ...,
+        priority: Literal["high", "normal", "low"] | None = ...,
         extra_headers: Mapping[str, str] | None = ...,
         extra_body: Mapping[str, Any] | None = ...,
         timeout: float | None = ...,
@@ -392,6 +409,7 @@ class _AsyncResponses:
         top_p: float | None = ...,
         truncation: str | None = ...,
         user: str | None = ...,
+        priority: Literal["high", "normal", "low"] | None = ...,
         extra_headers: Mapping[str, str] | None = ...,
         extra_body: Mapping[str, Any] | None = ...,
         timeout: float | None = ...,
@@ -418,6 +436,7 @@ class _AsyncResponses:
         top_p: float | None = ...,
         truncation: str | None = ...,
         user: str | None = ...,
+        priority: Literal["high", "normal", "low"] | None = ...,
         extra_headers: Mapping[str, str] | None = ...,
         extra_body: Mapping[str, Any] | None = ...,
         timeout: float | None = ...,
@@ -444,6 +463,7 @@ class _AsyncResponses:
         top_p: float | None = ...,
         truncation: str | None = ...,
         user: str | None = ...,
+        priority: Literal["high", "normal", "low"] | None = ...,
         extra_headers: Mapping[str, str] | None = ...,
         extra_body: Mapping[str, Any] | None = ...,
         timeout: float | None = ...,
@@ -517,6 +537,34 @@ class _ClientBase:
     ) -> _C:
         """A client sharing this one's auth, budget, breakers and event thread, with these call
         settings changed (openai's ``with_options``). No IO."""
+    def scope(
+        self: _C,
+        name: str,
+        *,
+        models: Sequence[str] | None = ...,
+        budget: ScopeBudget | None = ...,
+        rpm: int | None = ...,
+        tpm: int | None = ...,
+        tags: Mapping[str, str] | None = ...,
+    ) -> _C:
+        """A scoped handle: a client with this one's full API whose calls count for ``name``
+        inside this client's scope, checked against its own ``budget`` (``BudgetExceededError``),
+        approved ``models`` (``PolicyError``) and ``rpm`` / ``tpm`` (a queue; ``RateLimitError``
+        with ``retry_after`` when the wait would pass the call's timeout) and every enclosing
+        scope's; ``tags`` join its result events. A bad option is a ``ConfigError`` naming it
+        (``scope('bot').budget.window: ...``). Opens the ledger at most; no network IO."""
+    def revoke(self) -> None:
+        """Revokes this scoped handle: its later calls, and those of handles derived from it,
+        raise ``RevokedError``; calls in flight finish. On a client that is not a handle:
+        ``InvalidRequestError``. No IO."""
+    @property
+    def scope_path(self) -> str | None:
+        """The scope path this client's calls count for (``acme/search/bot``), if any."""
+    def spend(self) -> list[SpendLine]:
+        """Each budget's spend in its current period (empty without budgets). Reads the
+        ledger; no network IO."""
+    def limits(self) -> list[LimitLine]:
+        """Each local rate limit as it stands (empty when nothing is limited). No IO."""
     @property
     def origin(self) -> str: ...
     @property

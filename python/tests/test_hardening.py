@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from conftest import Emulator
+from conftest import Emulator, forked_child_exit_code
 
 import foundry_client as fc
 from foundry_client import _native
@@ -267,16 +267,6 @@ def test_a_forked_child_gets_its_own_event_thread(emulator: Emulator) -> None:
             code = 0 if seen == ["attempt", "result"] else 3
         finally:
             os._exit(code)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            break
-        time.sleep(0.05)
-    else:
-        os.kill(pid, 9)
-        os.waitpid(pid, 0)
-        pytest.fail("the forked child hung")
-    assert os.waitstatus_to_exitcode(status) == 0
+    assert forked_child_exit_code(pid) == 0
     c.close()
     assert seen == ["attempt", "result"]

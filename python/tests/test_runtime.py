@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from conftest import Emulator
+from conftest import Emulator, forked_child_exit_code
 
 import foundry_client as fc
 
@@ -225,18 +225,6 @@ def _child_call(i: int) -> str | None:
     return SHARED.chat.completions.create(model="DeepSeek-V3.2", messages=[{"role": "user", "content": f"c{i}"}]).text
 
 
-def _wait(pid: int, timeout: float = 20.0) -> int:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            return os.waitstatus_to_exitcode(status)
-        time.sleep(0.05)
-    os.kill(pid, signal.SIGKILL)
-    os.waitpid(pid, 0)
-    raise AssertionError("the forked child hung")
-
-
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_a_forked_child_calls_with_the_parents_clients(emulator: Emulator) -> None:
     emulator.scenario("py-fork")
@@ -258,7 +246,7 @@ def test_a_forked_child_calls_with_the_parents_clients(emulator: Emulator) -> No
             code = 0 if ok else 2
         finally:
             os._exit(code)
-    assert _wait(pid) == 0
+    assert forked_child_exit_code(pid) == 0
     # ... and the parent goes on working.
     assert sync.chat.completions.create(model="DeepSeek-V3.2", messages=HI).text
 

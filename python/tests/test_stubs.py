@@ -39,7 +39,11 @@ def test_misuse_is_caught(tmp_path: Path) -> None:
         "async def f() -> None:\n"
         "    s = await AsyncFoundry().chat.completions.create(model='m', messages=[], stream=True)\n"
         "    for x in s: pass\n"
+        "c.chat.completions.create(model='m', messages=[], priority='urgent')\n"
+        "c.scope('bot', budget={'window': 'day'})\n"
+        "usd: float = c.scope('bot').spend()[0].spent_usd + c.limits()[0].queued\n"
+        "a: AsyncFoundry = AsyncFoundry().scope('bot', rpm=6)\n"
     )
     done = run("mypy", "--strict", "--cache-dir", str(tmp_path / "cache"), str(wrong), cwd=tmp_path)
     errors = [line for line in done.stdout.splitlines() if ": error:" in line]
-    assert sorted({int(line.split(":")[1]) for line in errors}) == [4, 5, 7, 10], done.stdout
+    assert sorted({int(line.split(":")[1]) for line in errors}) == [4, 5, 7, 10, 11, 12], done.stdout

@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
-use foundry_client::{ChatRequest, EmbeddingsRequest, Foundry, ResponsesRequest, StreamHandle};
+use foundry_client::{
+    ChatRequest, EmbeddingsRequest, Foundry, ResponsesRequest, ScopeSpec, StreamHandle,
+};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use serde::de::DeserializeOwned;
@@ -57,6 +59,51 @@ impl NativeClient {
             let overrides = options.into_overrides().map_err(to_napi)?;
             let client = self.client.with_options(overrides).map_err(to_napi)?;
             Ok(NativeClient { client })
+        })
+    }
+
+    /// `scope(name, {...})`: a scoped handle (`Foundry::scope`). `options` is the spec as JSON
+    /// with the core's snake_case keys, read by the core (`ScopeSpec::from_json`: its
+    /// messages). Opens the ledger at most; no network IO.
+    #[napi]
+    pub fn scope(&self, name: String, options: String) -> Result<NativeClient> {
+        caught(|| {
+            let options: serde_json::Value = parse("the scope options", &options)?;
+            let spec = ScopeSpec::from_json(&name, &options).map_err(to_napi)?;
+            let client = self.client.scope(spec).map_err(to_napi)?;
+            Ok(NativeClient { client })
+        })
+    }
+
+    /// Revokes this scoped handle (`Foundry::revoke`): its later calls, and those of handles
+    /// derived from it, reject with `revoked`. No IO.
+    #[napi]
+    pub fn revoke(&self) -> Result<()> {
+        caught(|| self.client.revoke().map_err(to_napi))
+    }
+
+    /// The scope path this client's calls count for (`Foundry::scope_path`). No IO.
+    #[napi(getter)]
+    pub fn scope_path(&self) -> Option<String> {
+        self.client.scope_path().map(str::to_string)
+    }
+
+    /// Each budget's spend in its current period (`Foundry::spend`) as a JSON array. Reads
+    /// the ledger; no network IO.
+    #[napi]
+    pub fn spend(&self) -> Result<String> {
+        caught(|| {
+            let lines = self.client.spend().map_err(to_napi)?;
+            serde_json::to_string(&lines).map_err(|e| invalid_request("the spend lines", e))
+        })
+    }
+
+    /// Each local rate limit as it stands (`Foundry::limits`) as a JSON array. No IO.
+    #[napi]
+    pub fn limits(&self) -> Result<String> {
+        caught(|| {
+            serde_json::to_string(&self.client.limits())
+                .map_err(|e| invalid_request("the limit lines", e))
         })
     }
 

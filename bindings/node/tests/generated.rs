@@ -6,9 +6,14 @@
 use foundry_client::config::{
     CredentialKind, DeploymentListing, ExtraParameters, Pricing, Shape, TokensParam,
 };
+use foundry_client::events::{
+    AttemptEvent, BudgetAlertEvent, CircuitEvent, CircuitState, Event, PolicyEvent, ResultEvent,
+    RetryRefusedEvent, SpendAction, SpendEvent,
+};
 use foundry_client::{
     Api, Attempt, CategoryResult, Cause, ChatChunk, ChatResult, ContentFilterReport, Embedding,
-    EmbeddingsResult, ErrorDetails, ErrorKind, ToolCall, ToolCallDelta, Usage,
+    EmbeddingsResult, ErrorDetails, ErrorKind, LimitLine, SpendLine, ToolCall, ToolCallDelta,
+    Usage,
 };
 use ts_rs::TS;
 
@@ -21,7 +26,8 @@ fn declaration<T: TS>() -> String {
     format!("\n{docs}export {}\n", T::decl())
 }
 
-/// The normalized shapes (snake_case, as every language's conformance runner compares them).
+/// The normalized shapes (snake_case, as every language's conformance runner compares them),
+/// the governance reports and the events (`node/src/events.ts` camelCases their keys).
 fn shapes() -> String {
     let mut out = String::from(HEADER);
     for decl in [
@@ -46,6 +52,18 @@ fn shapes() -> String {
         declaration::<CredentialKind>(),
         declaration::<Pricing>(),
         declaration::<DeploymentListing>(),
+        declaration::<SpendLine>(),
+        declaration::<LimitLine>(),
+        declaration::<AttemptEvent>(),
+        declaration::<ResultEvent>(),
+        declaration::<CircuitState>(),
+        declaration::<CircuitEvent>(),
+        declaration::<RetryRefusedEvent>(),
+        declaration::<SpendAction>(),
+        declaration::<SpendEvent>(),
+        declaration::<BudgetAlertEvent>(),
+        declaration::<PolicyEvent>(),
+        declaration::<Event>(),
     ] {
         out.push_str(&decl);
     }

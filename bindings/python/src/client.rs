@@ -6,11 +6,12 @@
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use foundry_client::{
     CallOverrides, CatalogSource, ChatRequest, ClientSettings, EmbeddingsRequest, Error, ErrorKind,
-    Foundry, ResponsesRequest, TokenProvider,
+    Foundry, ResponsesRequest, ScopeSpec, TokenProvider,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyMapping, PyString};
@@ -20,61 +21,22 @@ use crate::convert::{self, Json, Outcome};
 use crate::errors::{self, to_py_err};
 use crate::events::EventQueue;
 use crate::numbers;
+use crate::recipe::{PerProcess, Recipe, Step};
 use crate::results::{PyChatResult, PyEmbeddingsResult};
 use crate::runtime;
 use crate::stream::PyChatStream;
-
-/// The core client of the current process: a forked child gets a fresh one (the parent's
-/// connection pool belongs to the parent's runtime threads).
-struct PerProcess {
-    pid: u32,
-    client: Foundry,
-    /// The `on_event` thread of this process (a forked child has none of the parent's threads).
-    events: Option<Arc<EventQueue>>,
-}
-
-/// How to build this client again in a forked child: the settings (without the event
-/// callback, which each process gets from its own `EventQueue`) and the `with_options`
-/// overrides applied since, in order.
-#[derive(Clone)]
-struct Recipe {
-    settings: ClientSettings,
-    overrides: Vec<CallOverrides>,
-    on_event: Option<Arc<Py<PyAny>>>,
-}
 
 /// A client over one catalog. Safe to share across threads and asyncio tasks.
 #[pyclass(frozen, module = "foundry_client._native", name = "Client")]
 pub struct PyClient {
     current: Mutex<PerProcess>,
-    recipe: Recipe,
+    origin: Origin,
 }
 
-/// The core client and its event queue for this process.
-fn per_process(py: Python<'_>, recipe: &Recipe) -> PyResult<PerProcess> {
-    let events = recipe
-        .on_event
-        .as_ref()
-        .map(|callback| EventQueue::start(callback.clone_ref(py)))
-        .transpose()?;
-    let settings = ClientSettings {
-        on_event: events.as_ref().map(EventQueue::callback),
-        ..recipe.settings.clone()
-    };
-    let client = errors::caught(py, || {
-        let built = Foundry::from_settings(settings).and_then(|client| {
-            recipe
-                .overrides
-                .iter()
-                .try_fold(client, |c, o| c.with_options(o.clone()))
-        });
-        built.map_err(|e| to_py_err(py, &e))
-    })?;
-    Ok(PerProcess {
-        pid: std::process::id(),
-        client,
-        events,
-    })
+/// Where a client came from, to build it again in a forked child.
+enum Origin {
+    Constructed(Recipe),
+    Derived { base: Py<PyClient>, step: Step },
 }
 
 impl PyClient {
@@ -82,12 +44,65 @@ impl PyClient {
         let mut current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
         let pid = std::process::id();
         if current.pid != pid {
-            if let Some(parents) = current.events.take() {
-                parents.abandon_after_fork();
-            }
-            *current = per_process(py, &self.recipe)?;
+            *current = match &self.origin {
+                Origin::Constructed(recipe) => {
+                    if let Some(parents) = current.events.take() {
+                        parents.abandon_after_fork();
+                    }
+                    recipe.build(py)?
+                }
+                // The base is rebuilt first (and abandons the parent's event thread).
+                Origin::Derived { base, step } => {
+                    let base = base.get();
+                    let client = base.client(py)?;
+                    let client =
+                        errors::caught(py, || step.apply(client).map_err(|e| to_py_err(py, &e)))?;
+                    PerProcess {
+                        pid,
+                        client,
+                        events: base.events(),
+                    }
+                }
+            };
         }
         Ok(current.client.clone())
+    }
+
+    fn events(&self) -> Option<Arc<EventQueue>> {
+        let current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
+        current.events.clone()
+    }
+
+    /// The flag of the innermost scoped handle this client is or was derived from.
+    fn revocation(&self) -> Option<&Arc<AtomicBool>> {
+        match &self.origin {
+            Origin::Constructed(_) => None,
+            Origin::Derived {
+                step: Step::Scope { revoked, .. },
+                ..
+            } => Some(revoked),
+            Origin::Derived { base, .. } => base.get().revocation(),
+        }
+    }
+
+    /// The client `step` derives from this one (a panic becomes `InternalError`, an error
+    /// its exception). It shares this one's event thread.
+    fn derive(slf: &Bound<'_, Self>, step: Step) -> PyResult<PyClient> {
+        let py = slf.py();
+        let this = slf.get();
+        let base = this.client(py)?;
+        let client = errors::caught(py, || step.apply(base).map_err(|e| to_py_err(py, &e)))?;
+        Ok(PyClient {
+            current: Mutex::new(PerProcess {
+                pid: std::process::id(),
+                client,
+                events: this.events(),
+            }),
+            origin: Origin::Derived {
+                base: slf.clone().unbind(),
+                step,
+            },
+        })
     }
 
     /// Runs one core call to completion, the GIL released meanwhile.
@@ -281,13 +296,12 @@ impl PyClient {
         };
         let recipe = Recipe {
             settings,
-            overrides: Vec::new(),
             on_event: on_event.map(Arc::new),
         };
-        let current = per_process(py, &recipe)?;
+        let current = recipe.build(py)?;
         Ok(PyClient {
             current: Mutex::new(current),
-            recipe,
+            origin: Origin::Constructed(recipe),
         })
     }
 
@@ -295,34 +309,70 @@ impl PyClient {
     /// settings changed (openai's `with_options`; the core's `Foundry::with_options`). No IO.
     #[pyo3(signature = (*, default_headers=None, timeout=None, max_retries=None))]
     fn with_options(
-        &self,
-        py: Python<'_>,
+        slf: &Bound<'_, Self>,
         default_headers: Option<BTreeMap<String, String>>,
         timeout: Option<&Bound<'_, PyAny>>,
         max_retries: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let overrides = call_overrides(default_headers, timeout, max_retries)?;
-        let base = self.client(py)?;
-        let client = errors::caught(py, || {
-            base.with_options(overrides.clone())
-                .map_err(|e| to_py_err(py, &e))
-        })?;
-        let events = self
-            .current
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .events
-            .clone();
-        let mut recipe = self.recipe.clone();
-        recipe.overrides.push(overrides);
-        Ok(PyClient {
-            current: Mutex::new(PerProcess {
-                pid: std::process::id(),
-                client,
-                events,
-            }),
-            recipe,
-        })
+        Self::derive(slf, Step::Options(overrides))
+    }
+
+    /// A scoped handle (`Foundry::scope`): a client whose calls count for `name` inside this
+    /// client's scope, checked against its own budget, models and rate limits and its
+    /// parents'. `options` is the keyword arguments as a dict, read by the core
+    /// (`ScopeSpec::from_json`: its messages). Opens the ledger at most; no network IO.
+    #[pyo3(signature = (name, options=None))]
+    fn scope(
+        slf: &Bound<'_, Self>,
+        name: &str,
+        options: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let py = slf.py();
+        let options: Value = match options {
+            Some(o) => pythonize::depythonize(o).map_err(|e| {
+                errors::invalid_request(
+                    py,
+                    format!("scope('{name}')'s options are not JSON values: {e}"),
+                )
+            })?,
+            None => Value::Null,
+        };
+        let spec = ScopeSpec::from_json(name, &options).map_err(|e| to_py_err(py, &e))?;
+        let revoked = Arc::default();
+        Self::derive(slf, Step::Scope { spec, revoked })
+    }
+
+    /// Revokes this scoped handle (`Foundry::revoke`): its later calls, and those of handles
+    /// derived from it, fail with `revoked`. No IO.
+    fn revoke(&self, py: Python<'_>) -> PyResult<()> {
+        let client = self.client(py)?;
+        client.revoke().map_err(|e| to_py_err(py, &e))?;
+        if let Some(flag) = self.revocation() {
+            flag.store(true, Ordering::Release);
+        }
+        Ok(())
+    }
+
+    /// The scope path this client's calls count for (`Foundry::scope_path`). No IO.
+    #[getter]
+    fn scope_path(&self, py: Python<'_>) -> PyResult<Option<String>> {
+        Ok(self.client(py)?.scope_path().map(str::to_string))
+    }
+
+    /// Each budget's spend in its current period (`Foundry::spend`), as dicts. Reads the
+    /// ledger (a file for the sqlite ledger); no network IO.
+    fn spend<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.client(py)?;
+        let lines = errors::caught(py, || client.spend().map_err(|e| to_py_err(py, &e)))?;
+        convert::to_py(py, &lines)
+    }
+
+    /// Each local rate limit as it stands (`Foundry::limits`), as dicts. No IO.
+    fn limits<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.client(py)?;
+        let lines = errors::caught(py, || Ok(client.limits()))?;
+        convert::to_py(py, &lines)
     }
 
     /// Stops the `on_event` thread: with `wait`, after delivering every event already queued

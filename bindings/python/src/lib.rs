@@ -11,6 +11,7 @@ mod events;
 mod logging;
 mod loop_channel;
 mod numbers;
+mod recipe;
 mod results;
 mod runtime;
 mod stream;

@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use serde::Deserialize;
+
 use super::route::policy::Policies;
 use super::route::spend::Spending;
 use super::{Foundry, Inner};
@@ -27,6 +29,43 @@ pub struct ScopeSpec {
     pub tpm: Option<u64>,
     /// Sent with the handle's result events (a cost centre, a team), on top of its parents'.
     pub tags: BTreeMap<String, String>,
+}
+
+/// `scope(name, options)`'s options as every binding passes them (a dict, a JS object), by
+/// the spec's snake_case names; a missing or null key is "not given".
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScopeOptions {
+    models: Option<Vec<String>>,
+    budget: Option<ScopeBudget>,
+    rpm: Option<u64>,
+    tpm: Option<u64>,
+    tags: Option<BTreeMap<String, String>>,
+}
+
+impl ScopeSpec {
+    /// The spec of `scope(name, options)` from the options as JSON (`null`: none), so that
+    /// every binding reads them alike and reports the same message.
+    pub fn from_json(name: &str, options: &serde_json::Value) -> Result<ScopeSpec> {
+        let options = match options {
+            serde_json::Value::Null => serde_json::Value::Object(Default::default()),
+            other => other.clone(),
+        };
+        let o = ScopeOptions::deserialize(options).map_err(|e| {
+            Error::config(format!("scope('{name}'): {e}")).with_hint(
+                "give models (deployment names), budget {hard_usd, window, time_zone, soft}, \
+                 rpm, tpm (whole numbers) or tags (text values)",
+            )
+        })?;
+        Ok(ScopeSpec {
+            name: name.to_string(),
+            models: o.models,
+            budget: o.budget,
+            rpm: o.rpm,
+            tpm: o.tpm,
+            tags: o.tags.unwrap_or_default(),
+        })
+    }
 }
 
 /// The revocation flags of a handle and of every handle it was derived from.
@@ -130,5 +169,44 @@ impl Foundry {
     /// The scope path this client's calls count for, when it has one.
     pub fn scope_path(&self) -> Option<&str> {
         self.inner.catalog.governance.scope.as_deref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_options_of_every_binding_read_alike() {
+        let spec = ScopeSpec::from_json(
+            "bot",
+            &json!({"models": ["m"], "budget": {"hard_usd": 5, "window": "day", "soft": null},
+                    "rpm": 6, "tpm": null, "tags": {"team": "search"}}),
+        )
+        .expect("spec");
+        assert_eq!(spec.name, "bot");
+        assert_eq!(spec.models, Some(vec!["m".to_string()]));
+        assert_eq!(spec.budget.as_ref().map(|b| b.hard_usd), Some(5.0));
+        assert_eq!(spec.rpm, Some(6));
+        assert_eq!(spec.tags["team"], "search");
+        assert_eq!(
+            ScopeSpec::from_json("bot", &serde_json::Value::Null).expect("none"),
+            ScopeSpec {
+                name: "bot".into(),
+                ..ScopeSpec::default()
+            }
+        );
+    }
+
+    #[test]
+    fn a_wrong_option_is_named_with_the_scope() {
+        let e = ScopeSpec::from_json("bot", &json!({"budget": {"hard_usd": 1, "cap": 2}}))
+            .expect_err("unknown key");
+        assert_eq!(e.kind(), ErrorKind::Config);
+        assert!(e.message.starts_with("scope('bot'): "), "{e}");
+        assert!(e.message.contains("cap"), "{e}");
+        let e = ScopeSpec::from_json("bot", &json!({"rpm": 1.5})).expect_err("a fraction");
+        assert!(e.message.contains("scope('bot')"), "{e}");
     }
 }

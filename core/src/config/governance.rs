@@ -291,7 +291,8 @@ pub(super) fn resolve_policy(
 }
 
 /// A scoped handle's budget ([`crate::Foundry::scope`]): the catalog budget's keys.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ScopeBudget {
     pub hard_usd: f64,
     /// `day`, `week`, `month` (the default), `total`, or a rolling `30m` / `12h` / `30d`.

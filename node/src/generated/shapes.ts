@@ -253,3 +253,159 @@ credential: CredentialKind | null, thinking: boolean, responses_only: boolean, m
  * USD per 1M tokens.
  */
 pricing: Pricing, tpm: number | null, rpm: number | null, tags: Record<string, string>, };
+
+/**
+ * One budget's spend in its current period (`foundry spend`).
+ */
+export type SpendLine = { scope: string, 
+/**
+ * The window as configured ("month (Europe/Berlin)", "rolling 3600s").
+ */
+window: string, 
+/**
+ * The current period's ledger key ("month:2026-12@Europe/Berlin").
+ */
+period: string, spent_usd: number, 
+/**
+ * Held by calls in flight (and by dead processes, until their lease ends).
+ */
+reserved_usd: number, cap_usd: number | null, 
+/**
+ * The alert thresholds, as fractions of the cap.
+ */
+soft: Array<number>, };
+
+/**
+ * A lane's state, for `Foundry::limits()` and `foundry limits`.
+ */
+export type LimitLine = { 
+/**
+ * `deployment:NAME` or the scope path.
+ */
+limits: string, tpm: number | null, rpm: number | null, 
+/**
+ * Tokens that could be granted now (at most a 10 s window's worth).
+ */
+tokens_available: number, requests_available: number, 
+/**
+ * Calls waiting in the queue.
+ */
+queued: number, 
+/**
+ * What the service last reported in `x-ratelimit-remaining-tokens` / `-requests`.
+ */
+service_remaining_tokens: number | null, service_remaining_requests: number | null, };
+
+export type AttemptEvent = { deployment: string, shape: string, api: Api, 
+/**
+ * 1-based, across retries and fallbacks of one call.
+ */
+attempt: number, status: number | null, 
+/**
+ * The error kind, when the attempt failed.
+ */
+error: string | null, latency_ms: number, 
+/**
+ * True when the deployment is a fallback of the route.
+ */
+fallback: boolean, request_id: string | null, 
+/**
+ * How long the client waits before the next attempt, when it retries.
+ */
+retry_in_ms: number | null, 
+/**
+ * How long the attempt waited in the local rate-limit queues before it was sent.
+ */
+queued_ms: number, };
+
+export type ResultEvent = { operation: Api, 
+/**
+ * The deployment that answered (or the last one tried).
+ */
+deployment: string, model: string | null, attempts: number, fallback: boolean, usage: Usage, cost_usd: number, finish_reason: string | null, 
+/**
+ * Whether Azure's content filter fired on the prompt or the completion.
+ */
+content_filtered: boolean, request_id: string | null, latency_ms: number, error: string | null, 
+/**
+ * The scope the call counted for (a scoped handle's path), when it had one.
+ */
+scope: string | null, 
+/**
+ * The tags of that scope and the scopes enclosing it (`governance.scopes`, `scope(tags=)`).
+ */
+tags?: { [key in string]?: string }, };
+
+/**
+ * Where a deployment's circuit breaker stands.
+ */
+export type CircuitState = "open" | "half_open" | "closed";
+
+export type CircuitEvent = { deployment: string, state: CircuitState, 
+/**
+ * The failed attempts in a row that opened it (0 when closed).
+ */
+consecutive_failures: number, 
+/**
+ * How long it stays open, when it opened.
+ */
+cooldown_ms: number | null, };
+
+export type RetryRefusedEvent = { deployment: string, 
+/**
+ * The attempt (1-based, across the call) whose retry was refused.
+ */
+attempt: number, 
+/**
+ * The error kind of that attempt, which the call now fails with.
+ */
+error: string, 
+/**
+ * What the retry would have cost, and what the budget held.
+ */
+cost: number, available: number, capacity: number, };
+
+/**
+ * What happened to an attempt's budget reservation.
+ */
+export type SpendAction = "reserved" | "settled" | "released" | "refused";
+
+export type SpendEvent = { action: SpendAction, deployment: string, 
+/**
+ * The attempt's reservation (its upper bound of cost).
+ */
+reserved_usd: number, 
+/**
+ * What was booked: the bill when settled, 0 otherwise.
+ */
+charged_usd: number, 
+/**
+ * The budget scope that refused the call, when refused.
+ */
+scope: string | null, };
+
+export type BudgetAlertEvent = { scope: string, 
+/**
+ * The window's period, as its ledger key ("month:2026-12@Europe/Berlin").
+ */
+period: string, 
+/**
+ * The threshold crossed, as a fraction of the cap (0.8).
+ */
+threshold: number, spent_usd: number, cap_usd: number, };
+
+export type PolicyEvent = { deployment: string, allowed: boolean, 
+/**
+ * The rule that refused: `approved`, `require_header` or `max_prompt_tokens`.
+ */
+rule: string | null, 
+/**
+ * The scope whose policy refused (None: a policy for every call).
+ */
+scope: string | null, };
+
+/**
+ * One observation. Serialized with a `type` tag (`attempt`, `result`, `circuit`,
+ * `retry_refused`, `spend`, `budget_alert` or `policy`) for the bindings.
+ */
+export type Event = { "type": "attempt" } & AttemptEvent | { "type": "result" } & ResultEvent | { "type": "circuit" } & CircuitEvent | { "type": "retry_refused" } & RetryRefusedEvent | { "type": "spend" } & SpendEvent | { "type": "budget_alert" } & BudgetAlertEvent | { "type": "policy" } & PolicyEvent;

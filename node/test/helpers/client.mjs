@@ -3,7 +3,7 @@ import { Foundry } from '../../index.mjs';
 import { API_KEY, registerScenario } from './emulator.mjs';
 
 /** Registers `scenario` under `name` and returns a client whose calls all carry it. */
-export async function scenarioClient(emu, name, { scenario = {}, retry, pricing, onEvent } = {}) {
+export async function scenarioClient(emu, name, { scenario = {}, retry, pricing, onEvent, governance } = {}) {
   await registerScenario(emu.endpoint, name, scenario);
   const deployments = ['DeepSeek-V3.2', 'Kimi-K2.6', 'gpt-4o-mini', 'text-embedding-3-small'].map((n) => ({
     name: n,
@@ -20,6 +20,7 @@ export async function scenarioClient(emu, name, { scenario = {}, retry, pricing,
         retry: retry ?? { max_retries: 2, base_delay_ms: 5, max_delay_ms: 20, max_server_wait_ms: 2000 },
       },
       deployments,
+      ...(governance && { governance }),
     },
     { env: {}, ...(onEvent && { onEvent }) },
   );

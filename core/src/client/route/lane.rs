@@ -73,19 +73,27 @@ pub(crate) enum LaneOf {
 }
 
 /// A lane's state, for `Foundry::limits()` and `foundry limits`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LimitLine {
     /// `deployment:NAME` or the scope path.
     pub limits: String,
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub tpm: Option<u64>,
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub rpm: Option<u64>,
     /// Tokens that could be granted now (at most a 10 s window's share of `tpm`).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub tokens_available: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub requests_available: u64,
     /// Calls waiting in the queue.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub queued: usize,
     /// What the service last reported in `x-ratelimit-remaining-tokens` / `-requests`.
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub service_remaining_tokens: Option<u64>,
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub service_remaining_requests: Option<u64>,
 }
 

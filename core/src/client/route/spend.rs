@@ -30,6 +30,7 @@ use crate::{Error, ErrorKind, Result};
 const LEASE_MARGIN: Duration = Duration::from_secs(3_600);
 
 /// One budget's spend in its current period (`foundry spend`).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SpendLine {
     pub scope: String,
