@@ -343,7 +343,7 @@ export type LimitLine = {
     tpm: number | null;
     rpm: number | null;
     /**
-     * Tokens that could be granted now (at most a 10 s window's worth).
+     * Tokens that could be granted now (at most a 10 s window's share of `tpm`).
      */
     tokens_available: number;
     requests_available: number;
