@@ -3,7 +3,7 @@
 # cbindgen, fails if the committed include/foundry.h differs, compiles tests/test_foundry.c
 # (with tests/test_surface.c and tests/harness.c) with gcc against the debug cdylib, and runs it
 # against the emulator, twice: natively, then under valgrind, where any definitely-lost block
-# fails the run. Between the two, every conformance vector (tests/conformance/ and surface/).
+# fails the run. Between the two, every conformance vector (tests/conformance/).
 # FOUNDRY_UPDATE_GENERATED=1 copies a regenerated header over the committed one instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -288,11 +288,8 @@ async fn every_conformance_vector_passes() {
         ca_pem: emulator.ca_pem(),
         http: reqwest::Client::new(),
     };
-    // `surface/` holds the constructor and with_options vectors of issue 13, which only this
-    // runner passes so far; they join the shared folder when every binding implements them.
-    let mut paths: Vec<PathBuf> = [vectors_dir(), vectors_dir().join("surface")]
-        .iter()
-        .flat_map(|dir| std::fs::read_dir(dir).unwrap())
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(vectors_dir())
+        .unwrap()
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();

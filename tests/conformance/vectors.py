@@ -30,8 +30,8 @@ class Endpoints(Protocol):
 
 
 def vector_paths() -> list[Path]:
-    """Every vector: this folder, then surface/ (issue 13's vectors, until they merge here)."""
-    return sorted(FOLDER.glob("*.json")) + sorted((FOLDER / "surface").glob("*.json"))
+    """Every vector of this folder, by name."""
+    return sorted(FOLDER.glob("*.json"))
 
 
 def load(path: Path, emulator: Endpoints) -> dict[str, Any]:

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.DynamicTest
 import org.junit.jupiter.api.TestFactory
 
 /**
- * Every vector of tests/conformance/ and tests/conformance/surface/ through the Kotlin surface, with the Rust runner's
+ * Every vector of tests/conformance/ through the Kotlin surface, with the Rust runner's
  * semantics: concurrent, then the `serial` vectors one at a time; results compared by the
  * same subset matcher. One JUnit test per vector; none is skipped.
  */
@@ -32,10 +32,8 @@ class ConformanceTest {
 
     @TestFactory
     fun vectors(): List<DynamicTest> {
-        val files = listOf(dir, File(dir, "surface"))
-            .flatMap { d -> d.listFiles { f -> f.extension == "json" }.orEmpty().toList() }
-            .sortedBy { it.name }
-        assertTrue(files.size >= 223, "expected at least 223 vectors in $dir and its surface/, found ${files.size}")
+        val files = dir.listFiles { f -> f.extension == "json" }.orEmpty().sortedBy { it.name }
+        assertTrue(files.size >= 241, "expected at least 241 vectors in $dir, found ${files.size}")
         val vectors = files.map { Json.parseToJsonElement(it.readText()).jsonObject }
         val serial = { v: JsonObject -> v["serial"]?.jsonPrimitive?.booleanOrNull == true }
         val outcomes = runBlocking(Dispatchers.Default) {
