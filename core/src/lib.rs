@@ -16,6 +16,7 @@ pub mod govern;
 pub mod normalize;
 pub mod panic;
 mod retry;
+pub mod runtime;
 pub mod sse;
 pub mod stream;
 pub mod view;

@@ -1,12 +1,9 @@
 //! The one tokio runtime all C calls block on.
 
 use std::future::Future;
-use std::sync::OnceLock;
 
 use ::foundry_client::Error;
-use tokio::runtime::{Handle, Runtime};
-
-static RUNTIME: OnceLock<Result<Runtime, String>> = OnceLock::new();
+use tokio::runtime::Handle;
 
 /// Runs `future` to completion on the shared runtime, blocking the calling (C) thread.
 ///
@@ -19,18 +16,5 @@ pub(crate) fn block_on<F: Future>(future: F) -> Result<F::Output, Error> {
         )
         .with_hint("return from the callback first and make the call from your own thread"));
     }
-    let runtime = RUNTIME.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .thread_name("foundry-client")
-            .enable_all()
-            .build()
-            .map_err(|e| e.to_string())
-    });
-    match runtime {
-        Ok(runtime) => Ok(runtime.block_on(future)),
-        Err(e) => Err(Error::new(
-            ::foundry_client::ErrorKind::Connection,
-            format!("the IO runtime could not start: {e}"),
-        )),
-    }
+    Ok(::foundry_client::runtime::shared()?.block_on(future))
 }

@@ -4,31 +4,10 @@
 //! single-threaded dispatcher, polling the core inline kept that thread busy for seconds.
 
 use std::future::Future;
-use std::sync::OnceLock;
 
-use tokio::runtime::Runtime;
 use tokio::task::JoinHandle;
 
 use crate::errors::FoundryError;
-
-static RUNTIME: OnceLock<Result<Runtime, String>> = OnceLock::new();
-
-fn runtime() -> Result<&'static Runtime, FoundryError> {
-    let runtime = RUNTIME.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .thread_name("foundry-client")
-            .enable_all()
-            .build()
-            .map_err(|e| e.to_string())
-    });
-    runtime.as_ref().map_err(|e| {
-        foundry_client::Error::new(
-            foundry_client::ErrorKind::Connection,
-            format!("the IO runtime could not start: {e}"),
-        )
-        .into()
-    })
-}
 
 /// Aborts the task when the awaiting future is dropped: Kotlin cancelling the coroutine frees
 /// the UniFFI future, which drops this, which drops the core's future and its HTTP request.
@@ -46,7 +25,8 @@ where
     T: Send + 'static,
     F: Future<Output = Result<T, FoundryError>> + Send + 'static,
 {
-    let mut task = AbortOnDrop(runtime()?.spawn(call));
+    let runtime = foundry_client::runtime::shared()?;
+    let mut task = AbortOnDrop(runtime.spawn(call));
     match (&mut task.0).await {
         Ok(outcome) => outcome,
         // A panic in the core is a bug: reported as `FoundryException.Internal` with its
