@@ -116,7 +116,7 @@ struct LaneState {
     requests: Option<SlidingWindow>,
     /// Waiting calls by (virtual arrival in ms since the epoch, sequence): their token need.
     queue: BTreeMap<(i128, u64), f64>,
-    /// Numbers the queue's places and the grants.
+    /// Numbers the queue's places.
     next_seq: u64,
     service_remaining: (Option<u64>, Option<u64>),
 }
@@ -161,7 +161,8 @@ impl LaneState {
 #[derive(Debug)]
 pub(crate) struct Admission {
     lane: Arc<Lane>,
-    id: u64,
+    /// When the grant entered the windows (a refund finds it there).
+    at: Instant,
     tokens: f64,
     /// How long the call waited in the queue.
     pub waited: Duration,
@@ -171,12 +172,12 @@ impl Admission {
     /// The attempt used `actual` tokens (its usage): the rest of its grant returns to the lane.
     pub fn settle(self, actual: u64) {
         self.lane
-            .give_back(self.id, self.tokens - actual as f64, 0.0);
+            .give_back(self.at, self.tokens - actual as f64, 0.0);
     }
 
     /// Nothing was sent: the whole grant returns to the lane.
     pub fn release(self) {
-        self.lane.give_back(self.id, self.tokens, 1.0);
+        self.lane.give_back(self.at, self.tokens, 1.0);
     }
 }
 
@@ -215,16 +216,16 @@ impl Lane {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn give_back(&self, id: u64, tokens: f64, requests: f64) {
+    fn give_back(&self, at: Instant, tokens: f64, requests: f64) {
         if tokens <= 0.0 && requests <= 0.0 {
             return;
         }
         let mut state = self.lock();
         if let Some(w) = &mut state.tokens {
-            w.refund(id, tokens);
+            w.refund(at, tokens);
         }
         if let Some(w) = &mut state.requests {
-            w.refund(id, requests);
+            w.refund(at, requests);
         }
         drop(state);
         self.changed.notify_waiters();
@@ -283,17 +284,15 @@ impl Lane {
         let tokens = tokens as f64;
         let arrived = Instant::now();
         let granted = |state: &mut LaneState, now: Instant| {
-            let id = state.next_seq;
-            state.next_seq += 1;
             if let Some(w) = &mut state.tokens {
-                w.admit(now, id, tokens);
+                w.admit(now, tokens);
             }
             if let Some(w) = &mut state.requests {
-                w.admit(now, id, 1.0);
+                w.admit(now, 1.0);
             }
             Admission {
                 lane: Arc::clone(self),
-                id,
+                at: now,
                 tokens,
                 waited: arrived.elapsed(),
             }
@@ -538,13 +537,14 @@ mod tests {
         // More than the lane holds changes nothing.
         lane.observe(Some(50_000), None);
         assert_eq!(lane.line().tokens_available, 200);
-        // A call needing 500 now waits until the service's word leaves the window (10 s).
+        // A call needing 500 now waits until the service's word leaves the window (10 s and
+        // the rest of its slot of 10 s / 64).
         let started = Instant::now();
         let far = Instant::now() + Duration::from_secs(60);
         let granted = lane.admit(500, Priority::Normal, far).await.unwrap();
         let waited = started.elapsed();
         assert!(
-            waited >= Duration::from_millis(9_900) && waited <= Duration::from_millis(10_100),
+            waited >= Duration::from_millis(10_000) && waited <= Duration::from_millis(10_160),
             "{waited:?}"
         );
         assert_eq!(granted.waited, waited);
