@@ -12,37 +12,37 @@ use crate::errors::{caught, invalid_request, FoundryError};
 use crate::results::long;
 use crate::runtime::run;
 
-/// One budget's spend in its current period (the core's `SpendLine`).
+/// One budget's spend in its current period (the core's `SpendLine`, field for field).
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct SpendLine {
-    /// The scope path the budget caps.
+    /// The scope path the budget caps (`acme/search-bot`).
     pub scope: String,
-    /// The window as configured ("month (Europe/Berlin)", "rolling 3600s").
+    /// The budget's window, described ("rolling 3600s", "month (Europe/Berlin)").
     pub window: String,
-    /// The current period's ledger key ("month:2026-12@Europe/Berlin").
+    /// The ledger key of the period now running ("day:2026-12-07@UTC").
     pub period: String,
     pub spent_usd: f64,
-    /// Held by calls in flight (and by dead processes, until their lease ends).
+    /// Reservations of calls still in flight, and of dead processes until their lease ends.
     pub reserved_usd: f64,
     /// The hard cap; null: the budget only alerts.
     pub cap_usd: Option<f64>,
-    /// The alert thresholds, as fractions of the cap.
+    /// The soft thresholds that send a budget alert, as fractions of the cap.
     pub soft: Vec<f64>,
 }
 
-/// One local rate limit as it stands (the core's `LimitLine`).
+/// One local rate limit as it stands (the core's `LimitLine`, counts as `Long`).
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct LimitLine {
-    /// `deployment:NAME` or a scope path.
+    /// What is limited: `deployment:NAME`, or a scoped handle's path.
     pub limits: String,
     pub tpm: Option<i64>,
     pub rpm: Option<i64>,
-    /// Tokens that could be granted now (at most a 10 s window's share of `tpm`).
+    /// Tokens grantable right now (a 10 s window's share of `tpm` at most).
     pub tokens_available: i64,
     pub requests_available: i64,
-    /// Calls waiting in the queue.
+    /// How many calls wait in this limit's queue.
     pub queued: i64,
-    /// What the service last reported in `x-ratelimit-remaining-tokens` / `-requests`.
+    /// The service's last `x-ratelimit-remaining-tokens` / `-requests` headers.
     pub service_remaining_tokens: Option<i64>,
     pub service_remaining_requests: Option<i64>,
 }

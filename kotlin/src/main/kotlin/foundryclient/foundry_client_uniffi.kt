@@ -4698,11 +4698,11 @@ public object FfiConverterTypeErrorInfo: FfiConverterRustBuffer<ErrorInfo> {
 
 
 /**
- * One local rate limit as it stands (the core's `LimitLine`).
+ * One local rate limit as it stands (the core's `LimitLine`, counts as `Long`).
  */
 data class LimitLine (
     /**
-     * `deployment:NAME` or a scope path.
+     * What is limited: `deployment:NAME`, or a scoped handle's path.
      */
     val `limits`: kotlin.String
     , 
@@ -4711,19 +4711,19 @@ data class LimitLine (
     val `rpm`: kotlin.Long?
     , 
     /**
-     * Tokens that could be granted now (at most a 10 s window's share of `tpm`).
+     * Tokens grantable right now (a 10 s window's share of `tpm` at most).
      */
     val `tokensAvailable`: kotlin.Long
     , 
     val `requestsAvailable`: kotlin.Long
     , 
     /**
-     * Calls waiting in the queue.
+     * How many calls wait in this limit's queue.
      */
     val `queued`: kotlin.Long
     , 
     /**
-     * What the service last reported in `x-ratelimit-remaining-tokens` / `-requests`.
+     * The service's last `x-ratelimit-remaining-tokens` / `-requests` headers.
      */
     val `serviceRemainingTokens`: kotlin.Long?
     , 
@@ -5146,28 +5146,28 @@ public object FfiConverterTypeSpendEvent: FfiConverterRustBuffer<SpendEvent> {
 
 
 /**
- * One budget's spend in its current period (the core's `SpendLine`).
+ * One budget's spend in its current period (the core's `SpendLine`, field for field).
  */
 data class SpendLine (
     /**
-     * The scope path the budget caps.
+     * The scope path the budget caps (`acme/search-bot`).
      */
     val `scope`: kotlin.String
     , 
     /**
-     * The window as configured ("month (Europe/Berlin)", "rolling 3600s").
+     * The budget's window, described ("rolling 3600s", "month (Europe/Berlin)").
      */
     val `window`: kotlin.String
     , 
     /**
-     * The current period's ledger key ("month:2026-12@Europe/Berlin").
+     * The ledger key of the period now running ("day:2026-12-07@UTC").
      */
     val `period`: kotlin.String
     , 
     val `spentUsd`: kotlin.Double
     , 
     /**
-     * Held by calls in flight (and by dead processes, until their lease ends).
+     * Reservations of calls still in flight, and of dead processes until their lease ends.
      */
     val `reservedUsd`: kotlin.Double
     , 
@@ -5177,7 +5177,7 @@ data class SpendLine (
     val `capUsd`: kotlin.Double?
     , 
     /**
-     * The alert thresholds, as fractions of the cap.
+     * The soft thresholds that send a budget alert, as fractions of the cap.
      */
     val `soft`: List<kotlin.Double>
     
