@@ -20,6 +20,17 @@ pub struct NativeClient {
     client: Foundry,
 }
 
+impl NativeClient {
+    pub(crate) fn wrap(client: Foundry) -> Self {
+        NativeClient { client }
+    }
+
+    /// The core's client (the governance methods live in `governance.rs`).
+    pub(crate) fn core(&self) -> &Foundry {
+        &self.client
+    }
+}
+
 #[uniffi::export(async_runtime = "tokio")]
 impl NativeClient {
     /// A client from `settings` by the core's one precedence rule and validation
@@ -32,7 +43,7 @@ impl NativeClient {
     ) -> Result<Arc<Self>, FoundryError> {
         caught(|| {
             let client = Foundry::from_settings(settings.into_core(listener, token_source))?;
-            Ok(Arc::new(NativeClient { client }))
+            Ok(Arc::new(NativeClient::wrap(client)))
         })
     }
 
@@ -40,8 +51,9 @@ impl NativeClient {
     /// settings (`Foundry::with_options`). No IO.
     pub fn with_options(&self, overrides: CallOverrides) -> Result<Arc<Self>, FoundryError> {
         caught(|| {
-            let client = self.client.with_options(overrides.into())?;
-            Ok(Arc::new(NativeClient { client }))
+            Ok(Arc::new(NativeClient::wrap(
+                self.client.with_options(overrides.into())?,
+            )))
         })
     }
 

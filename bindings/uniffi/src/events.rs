@@ -1,5 +1,6 @@
 //! The core's events for a listener implemented in Kotlin.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use foundry_client::events::{self as core, EventCallback};
@@ -23,6 +24,8 @@ pub struct AttemptEvent {
     pub request_id: Option<String>,
     /// How long the client waits before the next attempt, when it retries.
     pub retry_in_ms: Option<i64>,
+    /// How long the attempt waited in the local rate-limit queues before it was sent.
+    pub queued_ms: i64,
 }
 
 /// A call finished, successfully or not.
@@ -43,6 +46,10 @@ pub struct CallEvent {
     pub latency_ms: i64,
     /// The error kind, when the call failed.
     pub error: Option<String>,
+    /// The scope the call counted for (a scoped handle's path), when it had one.
+    pub scope: Option<String>,
+    /// The tags of that scope and the scopes enclosing it (`governance.scopes`, `scope { tags }`).
+    pub tags: HashMap<String, String>,
 }
 
 /// A deployment's circuit breaker changed state.
@@ -110,8 +117,10 @@ pub struct PolicyEvent {
     pub scope: Option<String>,
 }
 
-/// What the client reports: one event per attempt, one per finished call, and changes of the
-/// client's circuit breakers and retry budget.
+/// What the client reports: one event per attempt, one per finished call, changes of the
+/// client's circuit breakers and retry budget, and governance (spend, budget alerts, policies).
+/// The mapping from the core's events below is an exhaustive `match`: a new core event fails
+/// to compile until it is mirrored here.
 #[derive(Debug, Clone, uniffi::Enum)]
 pub enum FoundryEvent {
     Attempt { event: AttemptEvent },
@@ -144,6 +153,7 @@ impl From<&core::Event> for FoundryEvent {
                     fallback: a.fallback,
                     request_id: a.request_id.clone(),
                     retry_in_ms: a.retry_in_ms.map(long),
+                    queued_ms: long(a.queued_ms),
                 },
             },
             core::Event::Result(r) => FoundryEvent::Completed {
@@ -160,6 +170,8 @@ impl From<&core::Event> for FoundryEvent {
                     request_id: r.request_id.clone(),
                     latency_ms: long(r.latency_ms),
                     error: r.error.map(str::to_string),
+                    scope: r.scope.clone(),
+                    tags: r.tags.clone().into_iter().collect(),
                 },
             },
             core::Event::Circuit(c) => FoundryEvent::Circuit {

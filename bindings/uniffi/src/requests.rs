@@ -47,6 +47,27 @@ impl ChatMessage {
     }
 }
 
+/// A call's class in the client's local rate-limit queues (the request's `priority`, never
+/// sent): high goes first, yet a low call that waited long is not starved. The core reads it
+/// (and refuses any other value, e.g. one given in `params_json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum Priority {
+    High,
+    Normal,
+    Low,
+}
+
+impl Priority {
+    /// The request field's value, as the core reads it.
+    fn to_json(self) -> Value {
+        json!(match self {
+            Priority::High => "high",
+            Priority::Normal => "normal",
+            Priority::Low => "low",
+        })
+    }
+}
+
 /// A chat-completions call. `model` is a deployment name or a route alias.
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct ChatRequest {
@@ -76,6 +97,9 @@ pub struct ChatRequest {
     /// call's deadline should allow.
     #[uniffi(default)]
     pub stream_timeout_secs: Option<f64>,
+    /// The call's place in the local rate-limit queues (null: normal). Never sent.
+    #[uniffi(default)]
+    pub priority: Option<Priority>,
 }
 
 /// A Responses-API call.
@@ -99,6 +123,9 @@ pub struct ResponsesRequest {
     pub timeout_secs: Option<f64>,
     #[uniffi(default)]
     pub stream_timeout_secs: Option<f64>,
+    /// The call's place in the local rate-limit queues (null: normal). Never sent.
+    #[uniffi(default)]
+    pub priority: Option<Priority>,
 }
 
 /// An embeddings call.
@@ -164,6 +191,7 @@ impl ChatRequest {
             ("temperature", finite("temperature", self.temperature)?),
             ("top_p", finite("topP", self.top_p)?),
             ("stop", (!self.stop.is_empty()).then(|| json!(self.stop))),
+            ("priority", self.priority.map(Priority::to_json)),
         ];
         Ok(core::ChatRequest {
             model: self.model.clone(),
@@ -182,6 +210,7 @@ impl ResponsesRequest {
             ("instructions", self.instructions.clone().map(Value::from)),
             ("max_output_tokens", self.max_output_tokens.map(Value::from)),
             ("temperature", finite("temperature", self.temperature)?),
+            ("priority", self.priority.map(Priority::to_json)),
         ];
         Ok(core::ResponsesRequest {
             model: self.model.clone(),
@@ -235,6 +264,7 @@ mod tests {
             extra_headers: HashMap::from([("x-id".to_string(), "1".to_string())]),
             timeout_secs: Some(5.0),
             stream_timeout_secs: None,
+            priority: None,
         }
     }
 
@@ -249,6 +279,14 @@ mod tests {
         assert!(!r.params.contains_key("temperature"));
         assert_eq!(r.extra_headers["x-id"], "1");
         assert_eq!(r.timeout, Some(5.0));
+        assert!(!r.params.contains_key("priority"));
+    }
+
+    #[test]
+    fn priority_is_the_field_the_core_reads() {
+        let mut r = chat(None);
+        r.priority = Some(Priority::Low);
+        assert_eq!(r.to_core().unwrap().params["priority"], "low");
     }
 
     #[test]

@@ -99,6 +99,44 @@ class Foundry internal constructor(private val native: NativeClient) : AutoClose
     /** The catalog's deployments with what the client has learned applied. No IO. */
     fun deployments(): List<DeploymentInfo> = mapErrors { native.deployments() }
 
+    /**
+     * A scoped handle: a client (sharing this one's connections, tokens, breakers and ledger)
+     * whose calls count for [name] inside this client's scope (`acme` → `acme/search-bot`), and
+     * are checked against the handle's own budget, approved models and rate limits as well as
+     * every enclosing scope's: a refused call fails with [FoundryException.BudgetExceeded],
+     * [FoundryException.Policy] or [FoundryException.RateLimit] before anything is sent.
+     * A bad option is a [FoundryException.Config] naming it. Opens the spend ledger when this
+     * client has none yet (file IO); no network IO.
+     *
+     * ```kotlin
+     * val bot = foundry.scope("search-bot") { models = listOf("gpt-5.4"); budget { hardUsd = 5.0; window = "day" } }
+     * ```
+     */
+    @JvmOverloads
+    fun scope(name: String, configure: ScopeOptions.() -> Unit = {}): Foundry =
+        Foundry(mapErrors { native.scope(name, ScopeOptions().apply(configure).toJson()) })
+
+    /**
+     * Revokes this scoped handle: its later calls, and those of handles derived from it
+     * ([scope], [withOptions]), fail with [FoundryException.Revoked] before anything is sent;
+     * calls in flight finish. On a client that is no handle it throws
+     * [FoundryException.InvalidRequest]. No IO.
+     */
+    fun revoke() = mapErrors { native.revoke() }
+
+    /** The scope path this client's calls count for (`acme/search-bot`), when it has one. */
+    val scopePath: String? get() = native.scopePath()
+
+    /**
+     * Each budget's spend in its current period, read from the spend ledger (empty without
+     * budgets). Local file IO only, done on the client's IO threads: no network IO.
+     */
+    suspend fun spend(): List<SpendLine> = mapErrors { native.spend() }
+
+    /** Each local rate limit (a deployment's `deployment:NAME`, a scoped handle's path) as it
+     *  stands: its quota, what is available now, the calls queued. No IO. */
+    fun limits(): List<LimitLine> = native.limits()
+
     /** Releases the native client (also done by the garbage collector). */
     override fun close() = native.close()
 }

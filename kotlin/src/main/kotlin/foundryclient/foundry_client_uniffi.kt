@@ -758,6 +758,16 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_foundry_client_uniffi_checksum_method_nativeclient_with_options(
     ): Int
+    external fun uniffi_foundry_client_uniffi_checksum_method_nativeclient_limits(
+    ): Int
+    external fun uniffi_foundry_client_uniffi_checksum_method_nativeclient_revoke(
+    ): Int
+    external fun uniffi_foundry_client_uniffi_checksum_method_nativeclient_scope(
+    ): Int
+    external fun uniffi_foundry_client_uniffi_checksum_method_nativeclient_scope_path(
+    ): Int
+    external fun uniffi_foundry_client_uniffi_checksum_method_nativeclient_spend(
+    ): Int
     external fun uniffi_foundry_client_uniffi_checksum_method_eventlistener_on_event(
     ): Int
     external fun uniffi_foundry_client_uniffi_checksum_method_tokensource_token(
@@ -817,6 +827,16 @@ internal object UniffiLib {
     external fun uniffi_foundry_client_uniffi_fn_method_nativeclient_smoke(`ptr`: Long,
     ): Long
     external fun uniffi_foundry_client_uniffi_fn_method_nativeclient_with_options(`ptr`: Long,`overrides`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_foundry_client_uniffi_fn_method_nativeclient_limits(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_foundry_client_uniffi_fn_method_nativeclient_revoke(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_foundry_client_uniffi_fn_method_nativeclient_scope(`ptr`: Long,`name`: RustBuffer.ByValue,`optionsJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_foundry_client_uniffi_fn_method_nativeclient_scope_path(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_foundry_client_uniffi_fn_method_nativeclient_spend(`ptr`: Long,
     ): Long
     external fun uniffi_foundry_client_uniffi_fn_clone_eventlistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -1029,6 +1049,21 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_foundry_client_uniffi_checksum_method_nativeclient_with_options() and 0xFFFF) != 33279) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_foundry_client_uniffi_checksum_method_nativeclient_limits() and 0xFFFF) != 61076) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_foundry_client_uniffi_checksum_method_nativeclient_revoke() and 0xFFFF) != 14688) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_foundry_client_uniffi_checksum_method_nativeclient_scope() and 0xFFFF) != 9025) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_foundry_client_uniffi_checksum_method_nativeclient_scope_path() and 0xFFFF) != 43830) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_foundry_client_uniffi_checksum_method_nativeclient_spend() and 0xFFFF) != 36937) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_foundry_client_uniffi_checksum_method_eventlistener_on_event() and 0xFFFF) != 22784) {
@@ -1983,6 +2018,36 @@ public interface NativeClientInterface {
      */
     fun `withOptions`(`overrides`: CallOverrides): NativeClient
     
+    /**
+     * Each local rate limit (a deployment's, a scoped handle's) as it stands. No IO.
+     */
+    fun `limits`(): List<LimitLine>
+    
+    /**
+     * Revokes this scoped handle (`Foundry::revoke`): its later calls, and those of handles
+     * derived from it, fail with `revoked`. A client that is no handle refuses. No IO.
+     */
+    fun `revoke`()
+    
+    /**
+     * A scoped handle (`Foundry::scope`): a client whose calls count for `name` inside this
+     * client's scope. `options_json` is `scope(name, options)`'s options object (`models`,
+     * `budget`, `rpm`, `tpm`, `tags`), read by `ScopeSpec::from_json`. Opens the ledger when
+     * this client has none yet (file IO); no network IO.
+     */
+    fun `scope`(`name`: kotlin.String, `optionsJson`: kotlin.String): NativeClient
+    
+    /**
+     * The scope path this client's calls count for, when it has one. No IO.
+     */
+    fun `scopePath`(): kotlin.String?
+    
+    /**
+     * Each budget's spend in its current period, read from the ledger (local file IO, run on
+     * the binding's runtime so the Kotlin thread never waits on it); empty without budgets.
+     */
+    suspend fun `spend`(): List<SpendLine>
+    
     companion object
 }
 
@@ -2315,6 +2380,102 @@ open class NativeClient: Disposable, AutoCloseable, NativeClientInterface
     )
     }
     
+
+    
+    /**
+     * Each local rate limit (a deployment's, a scoped handle's) as it stands. No IO.
+     */override fun `limits`(): List<LimitLine> {
+            return FfiConverterSequenceTypeLimitLine.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_foundry_client_uniffi_fn_method_nativeclient_limits(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Revokes this scoped handle (`Foundry::revoke`): its later calls, and those of handles
+     * derived from it, fail with `revoked`. A client that is no handle refuses. No IO.
+     */
+    @Throws(FoundryException::class)override fun `revoke`()
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(FoundryException) { _status ->
+    UniffiLib.uniffi_foundry_client_uniffi_fn_method_nativeclient_revoke(
+        it,
+        _status)
+}
+    }
+    
+    
+
+    
+    /**
+     * A scoped handle (`Foundry::scope`): a client whose calls count for `name` inside this
+     * client's scope. `options_json` is `scope(name, options)`'s options object (`models`,
+     * `budget`, `rpm`, `tpm`, `tags`), read by `ScopeSpec::from_json`. Opens the ledger when
+     * this client has none yet (file IO); no network IO.
+     */
+    @Throws(FoundryException::class)override fun `scope`(`name`: kotlin.String, `optionsJson`: kotlin.String): NativeClient {
+            return FfiConverterTypeNativeClient.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FoundryException) { _status ->
+    UniffiLib.uniffi_foundry_client_uniffi_fn_method_nativeclient_scope(
+        it,
+        
+        FfiConverterString.lower(`name`),
+        FfiConverterString.lower(`optionsJson`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The scope path this client's calls count for, when it has one. No IO.
+     */override fun `scopePath`(): kotlin.String? {
+            return FfiConverterOptionalString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_foundry_client_uniffi_fn_method_nativeclient_scope_path(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Each budget's spend in its current period, read from the ledger (local file IO, run on
+     * the binding's runtime so the Kotlin thread never waits on it); empty without budgets.
+     */
+    @Throws(FoundryException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `spend`() : List<SpendLine> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_foundry_client_uniffi_fn_method_nativeclient_spend(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_foundry_client_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_foundry_client_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_foundry_client_uniffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceTypeSpendLine.lift(it) },
+        // Error FFI converter
+        FoundryException.ErrorHandler,
+    )
+    }
 
     
 
@@ -3154,6 +3315,11 @@ data class AttemptEvent (
      * How long the client waits before the next attempt, when it retries.
      */
     val `retryInMs`: kotlin.Long?
+    , 
+    /**
+     * How long the attempt waited in the local rate-limit queues before it was sent.
+     */
+    val `queuedMs`: kotlin.Long
     
 ){
     
@@ -3180,6 +3346,7 @@ public object FfiConverterTypeAttemptEvent: FfiConverterRustBuffer<AttemptEvent>
             FfiConverterBoolean.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalLong.read(buf),
+            FfiConverterLong.read(buf),
         )
     }
 
@@ -3193,7 +3360,8 @@ public object FfiConverterTypeAttemptEvent: FfiConverterRustBuffer<AttemptEvent>
             FfiConverterLong.allocationSize(value.`latencyMs`) +
             FfiConverterBoolean.allocationSize(value.`fallback`) +
             FfiConverterOptionalString.allocationSize(value.`requestId`) +
-            FfiConverterOptionalLong.allocationSize(value.`retryInMs`)
+            FfiConverterOptionalLong.allocationSize(value.`retryInMs`) +
+            FfiConverterLong.allocationSize(value.`queuedMs`)
     )
 
     override fun write(value: AttemptEvent, buf: ByteBuffer) {
@@ -3207,6 +3375,7 @@ public object FfiConverterTypeAttemptEvent: FfiConverterRustBuffer<AttemptEvent>
             FfiConverterBoolean.write(value.`fallback`, buf)
             FfiConverterOptionalString.write(value.`requestId`, buf)
             FfiConverterOptionalLong.write(value.`retryInMs`, buf)
+            FfiConverterLong.write(value.`queuedMs`, buf)
     }
 }
 
@@ -3310,6 +3479,16 @@ data class CallEvent (
      * The error kind, when the call failed.
      */
     val `error`: kotlin.String?
+    , 
+    /**
+     * The scope the call counted for (a scoped handle's path), when it had one.
+     */
+    val `scope`: kotlin.String?
+    , 
+    /**
+     * The tags of that scope and the scopes enclosing it (`governance.scopes`, `scope { tags }`).
+     */
+    val `tags`: Map<kotlin.String, kotlin.String>
     
 ){
     
@@ -3338,6 +3517,8 @@ public object FfiConverterTypeCallEvent: FfiConverterRustBuffer<CallEvent> {
             FfiConverterOptionalString.read(buf),
             FfiConverterLong.read(buf),
             FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterMapStringString.read(buf),
         )
     }
 
@@ -3353,7 +3534,9 @@ public object FfiConverterTypeCallEvent: FfiConverterRustBuffer<CallEvent> {
             FfiConverterBoolean.allocationSize(value.`contentFiltered`) +
             FfiConverterOptionalString.allocationSize(value.`requestId`) +
             FfiConverterLong.allocationSize(value.`latencyMs`) +
-            FfiConverterOptionalString.allocationSize(value.`error`)
+            FfiConverterOptionalString.allocationSize(value.`error`) +
+            FfiConverterOptionalString.allocationSize(value.`scope`) +
+            FfiConverterMapStringString.allocationSize(value.`tags`)
     )
 
     override fun write(value: CallEvent, buf: ByteBuffer) {
@@ -3369,6 +3552,8 @@ public object FfiConverterTypeCallEvent: FfiConverterRustBuffer<CallEvent> {
             FfiConverterOptionalString.write(value.`requestId`, buf)
             FfiConverterLong.write(value.`latencyMs`, buf)
             FfiConverterOptionalString.write(value.`error`, buf)
+            FfiConverterOptionalString.write(value.`scope`, buf)
+            FfiConverterMapStringString.write(value.`tags`, buf)
     }
 }
 
@@ -3686,6 +3871,11 @@ data class ChatRequest (
      * call's deadline should allow.
      */
     val `streamTimeoutSecs`: kotlin.Double? = null 
+    , 
+    /**
+     * The call's place in the local rate-limit queues (null: normal). Never sent.
+     */
+    val `priority`: Priority? = null 
     
 ){
     
@@ -3712,6 +3902,7 @@ public object FfiConverterTypeChatRequest: FfiConverterRustBuffer<ChatRequest> {
             FfiConverterMapStringString.read(buf),
             FfiConverterOptionalDouble.read(buf),
             FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalTypePriority.read(buf),
         )
     }
 
@@ -3725,7 +3916,8 @@ public object FfiConverterTypeChatRequest: FfiConverterRustBuffer<ChatRequest> {
             FfiConverterOptionalString.allocationSize(value.`paramsJson`) +
             FfiConverterMapStringString.allocationSize(value.`extraHeaders`) +
             FfiConverterOptionalDouble.allocationSize(value.`timeoutSecs`) +
-            FfiConverterOptionalDouble.allocationSize(value.`streamTimeoutSecs`)
+            FfiConverterOptionalDouble.allocationSize(value.`streamTimeoutSecs`) +
+            FfiConverterOptionalTypePriority.allocationSize(value.`priority`)
     )
 
     override fun write(value: ChatRequest, buf: ByteBuffer) {
@@ -3739,6 +3931,7 @@ public object FfiConverterTypeChatRequest: FfiConverterRustBuffer<ChatRequest> {
             FfiConverterMapStringString.write(value.`extraHeaders`, buf)
             FfiConverterOptionalDouble.write(value.`timeoutSecs`, buf)
             FfiConverterOptionalDouble.write(value.`streamTimeoutSecs`, buf)
+            FfiConverterOptionalTypePriority.write(value.`priority`, buf)
     }
 }
 
@@ -4505,6 +4698,89 @@ public object FfiConverterTypeErrorInfo: FfiConverterRustBuffer<ErrorInfo> {
 
 
 /**
+ * One local rate limit as it stands (the core's `LimitLine`, counts as `Long`).
+ */
+data class LimitLine (
+    /**
+     * What is limited: `deployment:NAME`, or a scoped handle's path.
+     */
+    val `limits`: kotlin.String
+    , 
+    val `tpm`: kotlin.Long?
+    , 
+    val `rpm`: kotlin.Long?
+    , 
+    /**
+     * Tokens grantable right now (a 10 s window's share of `tpm` at most).
+     */
+    val `tokensAvailable`: kotlin.Long
+    , 
+    val `requestsAvailable`: kotlin.Long
+    , 
+    /**
+     * How many calls wait in this limit's queue.
+     */
+    val `queued`: kotlin.Long
+    , 
+    /**
+     * The service's last `x-ratelimit-remaining-tokens` / `-requests` headers.
+     */
+    val `serviceRemainingTokens`: kotlin.Long?
+    , 
+    val `serviceRemainingRequests`: kotlin.Long?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeLimitLine: FfiConverterRustBuffer<LimitLine> {
+    override fun read(buf: ByteBuffer): LimitLine {
+        return LimitLine(
+            FfiConverterString.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: LimitLine) = (
+            FfiConverterString.allocationSize(value.`limits`) +
+            FfiConverterOptionalLong.allocationSize(value.`tpm`) +
+            FfiConverterOptionalLong.allocationSize(value.`rpm`) +
+            FfiConverterLong.allocationSize(value.`tokensAvailable`) +
+            FfiConverterLong.allocationSize(value.`requestsAvailable`) +
+            FfiConverterLong.allocationSize(value.`queued`) +
+            FfiConverterOptionalLong.allocationSize(value.`serviceRemainingTokens`) +
+            FfiConverterOptionalLong.allocationSize(value.`serviceRemainingRequests`)
+    )
+
+    override fun write(value: LimitLine, buf: ByteBuffer) {
+            FfiConverterString.write(value.`limits`, buf)
+            FfiConverterOptionalLong.write(value.`tpm`, buf)
+            FfiConverterOptionalLong.write(value.`rpm`, buf)
+            FfiConverterLong.write(value.`tokensAvailable`, buf)
+            FfiConverterLong.write(value.`requestsAvailable`, buf)
+            FfiConverterLong.write(value.`queued`, buf)
+            FfiConverterOptionalLong.write(value.`serviceRemainingTokens`, buf)
+            FfiConverterOptionalLong.write(value.`serviceRemainingRequests`, buf)
+    }
+}
+
+
+
+/**
  * The governance policies admitted or refused an attempt, before it was sent.
  */
 data class PolicyEvent (
@@ -4585,6 +4861,11 @@ data class ResponsesRequest (
     val `timeoutSecs`: kotlin.Double? = null 
     , 
     val `streamTimeoutSecs`: kotlin.Double? = null 
+    , 
+    /**
+     * The call's place in the local rate-limit queues (null: normal). Never sent.
+     */
+    val `priority`: Priority? = null 
     
 ){
     
@@ -4610,6 +4891,7 @@ public object FfiConverterTypeResponsesRequest: FfiConverterRustBuffer<Responses
             FfiConverterMapStringString.read(buf),
             FfiConverterOptionalDouble.read(buf),
             FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalTypePriority.read(buf),
         )
     }
 
@@ -4622,7 +4904,8 @@ public object FfiConverterTypeResponsesRequest: FfiConverterRustBuffer<Responses
             FfiConverterOptionalString.allocationSize(value.`paramsJson`) +
             FfiConverterMapStringString.allocationSize(value.`extraHeaders`) +
             FfiConverterOptionalDouble.allocationSize(value.`timeoutSecs`) +
-            FfiConverterOptionalDouble.allocationSize(value.`streamTimeoutSecs`)
+            FfiConverterOptionalDouble.allocationSize(value.`streamTimeoutSecs`) +
+            FfiConverterOptionalTypePriority.allocationSize(value.`priority`)
     )
 
     override fun write(value: ResponsesRequest, buf: ByteBuffer) {
@@ -4635,6 +4918,7 @@ public object FfiConverterTypeResponsesRequest: FfiConverterRustBuffer<Responses
             FfiConverterMapStringString.write(value.`extraHeaders`, buf)
             FfiConverterOptionalDouble.write(value.`timeoutSecs`, buf)
             FfiConverterOptionalDouble.write(value.`streamTimeoutSecs`, buf)
+            FfiConverterOptionalTypePriority.write(value.`priority`, buf)
     }
 }
 
@@ -4856,6 +5140,90 @@ public object FfiConverterTypeSpendEvent: FfiConverterRustBuffer<SpendEvent> {
             FfiConverterDouble.write(value.`reservedUsd`, buf)
             FfiConverterDouble.write(value.`chargedUsd`, buf)
             FfiConverterOptionalString.write(value.`scope`, buf)
+    }
+}
+
+
+
+/**
+ * One budget's spend in its current period (the core's `SpendLine`, field for field).
+ */
+data class SpendLine (
+    /**
+     * The scope path the budget caps (`acme/search-bot`).
+     */
+    val `scope`: kotlin.String
+    , 
+    /**
+     * The budget's window, described ("rolling 3600s", "month (Europe/Berlin)").
+     */
+    val `window`: kotlin.String
+    , 
+    /**
+     * The ledger key of the period now running ("day:2026-12-07@UTC").
+     */
+    val `period`: kotlin.String
+    , 
+    val `spentUsd`: kotlin.Double
+    , 
+    /**
+     * Reservations of calls still in flight, and of dead processes until their lease ends.
+     */
+    val `reservedUsd`: kotlin.Double
+    , 
+    /**
+     * The hard cap; null: the budget only alerts.
+     */
+    val `capUsd`: kotlin.Double?
+    , 
+    /**
+     * The soft thresholds that send a budget alert, as fractions of the cap.
+     */
+    val `soft`: List<kotlin.Double>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSpendLine: FfiConverterRustBuffer<SpendLine> {
+    override fun read(buf: ByteBuffer): SpendLine {
+        return SpendLine(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterSequenceDouble.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: SpendLine) = (
+            FfiConverterString.allocationSize(value.`scope`) +
+            FfiConverterString.allocationSize(value.`window`) +
+            FfiConverterString.allocationSize(value.`period`) +
+            FfiConverterDouble.allocationSize(value.`spentUsd`) +
+            FfiConverterDouble.allocationSize(value.`reservedUsd`) +
+            FfiConverterOptionalDouble.allocationSize(value.`capUsd`) +
+            FfiConverterSequenceDouble.allocationSize(value.`soft`)
+    )
+
+    override fun write(value: SpendLine, buf: ByteBuffer) {
+            FfiConverterString.write(value.`scope`, buf)
+            FfiConverterString.write(value.`window`, buf)
+            FfiConverterString.write(value.`period`, buf)
+            FfiConverterDouble.write(value.`spentUsd`, buf)
+            FfiConverterDouble.write(value.`reservedUsd`, buf)
+            FfiConverterOptionalDouble.write(value.`capUsd`, buf)
+            FfiConverterSequenceDouble.write(value.`soft`, buf)
     }
 }
 
@@ -5710,8 +6078,10 @@ public object FfiConverterTypeFoundryError : FfiConverterRustBuffer<FoundryExcep
 
 
 /**
- * What the client reports: one event per attempt, one per finished call, and changes of the
- * client's circuit breakers and retry budget.
+ * What the client reports: one event per attempt, one per finished call, changes of the
+ * client's circuit breakers and retry budget, and governance (spend, budget alerts, policies).
+ * The mapping from the core's events below is an exhaustive `match`: a new core event fails
+ * to compile until it is mirrored here.
  */
 sealed class FoundryEvent {
     
@@ -5909,6 +6279,46 @@ public object FfiConverterTypeFoundryEvent : FfiConverterRustBuffer<FoundryEvent
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+/**
+ * A call's class in the client's local rate-limit queues (the request's `priority`, never
+ * sent): high goes first, yet a low call that waited long is not starved. The core reads it
+ * (and refuses any other value, e.g. one given in `params_json`).
+ */
+
+enum class Priority {
+    
+    HIGH,
+    NORMAL,
+    LOW;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePriority: FfiConverterRustBuffer<Priority> {
+    override fun read(buf: ByteBuffer) = try {
+        Priority.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: Priority) = 4UL
+
+    override fun write(value: Priority, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
     }
 }
 
@@ -6426,6 +6836,38 @@ public object FfiConverterOptionalTypeFoundryError: FfiConverterRustBuffer<Found
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypePriority: FfiConverterRustBuffer<Priority?> {
+    override fun read(buf: ByteBuffer): Priority? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypePriority.read(buf)
+    }
+
+    override fun allocationSize(value: Priority?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypePriority.allocationSize(value)
+        }
+    }
+
+    override fun write(value: Priority?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypePriority.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalMapStringString: FfiConverterRustBuffer<Map<kotlin.String, kotlin.String>?> {
     override fun read(buf: ByteBuffer): Map<kotlin.String, kotlin.String>? {
         if (buf.get().toInt() == 0) {
@@ -6654,6 +7096,34 @@ public object FfiConverterSequenceTypeEmbedding: FfiConverterRustBuffer<List<Emb
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeLimitLine: FfiConverterRustBuffer<List<LimitLine>> {
+    override fun read(buf: ByteBuffer): List<LimitLine> {
+        val len = buf.getInt()
+        return List<LimitLine>(len) {
+            FfiConverterTypeLimitLine.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<LimitLine>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeLimitLine.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<LimitLine>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeLimitLine.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeSmokeResult: FfiConverterRustBuffer<List<SmokeResult>> {
     override fun read(buf: ByteBuffer): List<SmokeResult> {
         val len = buf.getInt()
@@ -6672,6 +7142,34 @@ public object FfiConverterSequenceTypeSmokeResult: FfiConverterRustBuffer<List<S
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeSmokeResult.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeSpendLine: FfiConverterRustBuffer<List<SpendLine>> {
+    override fun read(buf: ByteBuffer): List<SpendLine> {
+        val len = buf.getInt()
+        return List<SpendLine>(len) {
+            FfiConverterTypeSpendLine.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<SpendLine>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeSpendLine.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<SpendLine>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeSpendLine.write(it, buf)
         }
     }
 }
