@@ -108,6 +108,7 @@ impl SqliteLedger {
         connection
             .busy_timeout(BUSY_TIMEOUT)
             .map_err(|e| fail("opened", e))?;
+        connection.set_prepared_statement_cache_capacity(32);
         let synchronous = match durability {
             Durability::Normal => "NORMAL",
             Durability::Full => "FULL",
@@ -132,21 +133,48 @@ impl SqliteLedger {
     }
 }
 
+/// Every step runs the same few statements thousands of times: each is parsed once per
+/// connection and kept (rusqlite's statement cache), not parsed again on every call.
+trait Cached {
+    fn exec(&self, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<usize>;
+    fn row<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        read: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<T>;
+}
+
+impl Cached for Connection {
+    fn exec(&self, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<usize> {
+        self.prepare_cached(sql)?.execute(params)
+    }
+
+    fn row<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        read: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<T> {
+        self.prepare_cached(sql)?.query_row(params, read)
+    }
+}
+
 /// Marks the reservations whose lease ended as lapsed (they stop counting) and forgets those
 /// lapsed for longer than [`KEEP_LAPSED`].
 fn expire(tx: &rusqlite::Transaction<'_>, now: SystemTime) -> rusqlite::Result<()> {
     let now_ms = ms(now);
-    tx.execute(
+    tx.exec(
         "UPDATE reservations SET lapsed = 1 WHERE lapsed = 0 AND expires_ms <= ?1",
         params![now_ms],
     )?;
     let forget_before = now_ms - KEEP_LAPSED.as_millis() as i64;
-    tx.execute(
+    tx.exec(
         "DELETE FROM reservation_lines WHERE id IN
              (SELECT id FROM reservations WHERE lapsed = 1 AND expires_ms <= ?1)",
         params![forget_before],
     )?;
-    tx.execute(
+    tx.exec(
         "DELETE FROM reservations WHERE lapsed = 1 AND expires_ms <= ?1",
         params![forget_before],
     )?;
@@ -161,14 +189,14 @@ fn settled_in(
 ) -> rusqlite::Result<Nanos> {
     let sum: i64 = match since {
         None => tx
-            .query_row(
+            .row(
                 "SELECT amount FROM settled WHERE scope = ?1 AND period = ?2",
                 params![scope, period],
                 |r| r.get(0),
             )
             .optional()?
             .unwrap_or(0),
-        Some(since) => tx.query_row(
+        Some(since) => tx.row(
             "SELECT COALESCE(SUM(amount), 0) FROM charges
                  WHERE scope = ?1 AND period = ?2 AND at_ms > ?3",
             params![scope, period, ms(since)],
@@ -179,7 +207,7 @@ fn settled_in(
 }
 
 fn reserved_in(tx: &Connection, scope: &str, period: &str) -> rusqlite::Result<Nanos> {
-    let sum: i64 = tx.query_row(
+    let sum: i64 = tx.row(
         "SELECT COALESCE(SUM(r.amount), 0) FROM reservation_lines l
              JOIN reservations r ON r.id = l.id
              WHERE l.scope = ?1 AND l.period = ?2 AND r.lapsed = 0",
@@ -230,14 +258,14 @@ impl Ledger for SqliteLedger {
             Overdraft::check(line, committed, cap, hold.amount)?;
         }
         let expires = now.checked_add(hold.lease).unwrap_or(now);
-        tx.execute(
+        tx.exec(
             "INSERT INTO reservations (amount, expires_ms) VALUES (?1, ?2)",
             params![amount(hold.amount), ms(expires)],
         )
         .map_err(store)?;
         let id = tx.last_insert_rowid();
         for line in &hold.lines {
-            tx.execute(
+            tx.exec(
                 "INSERT INTO reservation_lines (id, scope, period, since_ms, cap, soft)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![
@@ -280,25 +308,25 @@ impl Ledger for SqliteLedger {
             rows.collect::<rusqlite::Result<_>>().map_err(store)?
         };
         let deleted = tx
-            .execute("DELETE FROM reservations WHERE id = ?1", params![rowid])
+            .exec("DELETE FROM reservations WHERE id = ?1", params![rowid])
             .map_err(store)?;
         if deleted == 0 {
             return Err(LedgerError(format!("reservation {} is not held", id.0)));
         }
-        tx.execute(
+        tx.exec(
             "DELETE FROM reservation_lines WHERE id = ?1",
             params![rowid],
         )
         .map_err(store)?;
         let mut alerts = Vec::new();
         for line in &lines {
-            tx.execute(
+            tx.exec(
                 "INSERT INTO charges (scope, period, at_ms, amount) VALUES (?1, ?2, ?3, ?4)",
                 params![line.scope, line.period.key, ms(now), amount(actual)],
             )
             .map_err(store)?;
             if line.period.since.is_none() {
-                tx.execute(
+                tx.exec(
                     "INSERT INTO settled (scope, period, amount) VALUES (?1, ?2, ?3)
                          ON CONFLICT (scope, period) DO UPDATE SET amount = amount + excluded.amount",
                     params![line.scope, line.period.key, amount(actual)],
@@ -312,7 +340,7 @@ impl Ledger for SqliteLedger {
                 let key = params![line.scope, line.period.key, permille];
                 if settled >= cap.permille(permille) {
                     let fired = tx
-                        .execute(
+                        .exec(
                             "INSERT OR IGNORE INTO alerts (scope, period, permille) VALUES (?1, ?2, ?3)",
                             key,
                         )
@@ -328,7 +356,7 @@ impl Ledger for SqliteLedger {
                     }
                 } else if line.period.since.is_some() {
                     // A rolling window falls back below a threshold: it may alert again.
-                    tx.execute(
+                    tx.exec(
                         "DELETE FROM alerts WHERE scope = ?1 AND period = ?2 AND permille = ?3",
                         key,
                     )
@@ -347,9 +375,9 @@ impl Ledger for SqliteLedger {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(store)?;
         let rowid = id.0 as i64;
-        tx.execute("DELETE FROM reservations WHERE id = ?1", params![rowid])
+        tx.exec("DELETE FROM reservations WHERE id = ?1", params![rowid])
             .map_err(store)?;
-        tx.execute(
+        tx.exec(
             "DELETE FROM reservation_lines WHERE id = ?1",
             params![rowid],
         )
