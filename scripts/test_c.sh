@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The C binding (bindings/c): builds the cdylib, whose build script regenerates the header with
 # cbindgen, fails if the committed include/foundry.h differs, compiles tests/test_foundry.c
-# (with tests/test_surface.c and tests/harness.c) with gcc against the debug cdylib, and runs it
-# against the emulator, twice: natively, then under valgrind, where any definitely-lost block
-# fails the run. Between the two, every conformance vector (tests/conformance/).
+# (with tests/test_surface.c, tests/test_governance.c and tests/harness.c) with gcc against
+# the debug cdylib, and runs it against the emulator, twice: natively, then under valgrind,
+# where any definitely-lost block fails the run. Between the two, every conformance vector
+# (tests/conformance/).
 # FOUNDRY_UPDATE_GENERATED=1 copies a regenerated header over the committed one instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,10 +38,11 @@ if ! cmp -s "$generated" "$committed"; then
   fi
 fi
 
-step "compile tests/test_foundry.c (with test_surface.c and harness.c) against the debug cdylib"
+step "compile tests/test_foundry.c (with test_surface.c, test_governance.c and harness.c) against the debug cdylib"
 mkdir -p "$target/c-test"
 gcc -std=c11 -Wall -Wextra -Werror -g -O0 -I bindings/c/include \
-  bindings/c/tests/test_foundry.c bindings/c/tests/test_surface.c bindings/c/tests/harness.c \
+  bindings/c/tests/test_foundry.c bindings/c/tests/test_surface.c bindings/c/tests/test_governance.c \
+  bindings/c/tests/harness.c \
   -o "$target/c-test/test_foundry" \
   -L "$target/debug" -lfoundry_client_c -lpthread -Wl,-rpath,"$target/debug"
 

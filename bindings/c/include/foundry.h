@@ -208,8 +208,10 @@ typedef struct foundry_error {
 typedef void (*foundry_token_callback)(void *user_data, struct foundry_token_reply *reply);
 
 /*
- Receives each event as JSON (`{"type": "attempt" | "result", ...}`), on one of the
- library's runtime threads: it must be thread-safe, return quickly, and not call `foundry_*`
+ Receives each event as JSON, the core's `Event`: `{"type": "attempt" | "result" |
+ "circuit" | "retry_refused" | "spend" | "budget_alert" | "policy", ...}` (a scoped
+ handle's `result` events carry its `scope` and `tags`). Called on one of the library's
+ runtime threads: it must be thread-safe, return quickly, and not call `foundry_*`
  functions that do IO. The string is valid only during the call.
  */
 typedef void (*foundry_event_callback)(const char *event_json, void *user_data);
@@ -368,10 +370,10 @@ struct foundry_error *foundry_client_with_options(const struct foundry_client *c
 void foundry_client_free(struct foundry_client *client);
 
 /*
- Sets (or, with NULL, clears) the callback receiving one event per HTTP attempt and per
- finished call, for this client and every client derived from it or from which it was
- derived with foundry_client_with_options() (they share one). `user_data` is passed back
- unchanged. No IO.
+ Sets (or, with NULL, clears) the callback receiving the client's events, for this client
+ and every client derived from it or from which it was derived with
+ foundry_client_with_options() or foundry_client_scope() (they share one). `user_data` is
+ passed back unchanged. No IO.
 
  # Safety
  `client` must be NULL or a live client; `callback` and `user_data` must stay valid (and be
@@ -425,6 +427,71 @@ const char *foundry_error_kind_name(int code);
  `error` must be NULL or a pointer returned by this library and not yet freed.
  */
 void foundry_error_free(struct foundry_error *error);
+
+/*
+ A scoped handle (LiteLLM's virtual key, in process): a full client whose calls count for
+ `name` inside `client`'s scope (`acme` → `acme/bot`) and are checked against the handle's
+ own budget, approved models and rate limits and against every enclosing scope's. It shares
+ `client`'s connections, tokens, breakers, ledger and event callback.
+
+ `name` is one path segment (letters, digits, `-`, `_`, `.`). `options_json` is NULL (no
+ options) or a JSON object with any of `models` (the deployments the handle may call),
+ `budget` (`{"hard_usd", "window", "time_zone", "soft"}`), `rpm`, `tpm` (whole numbers) and
+ `tags` (an object of strings, sent with the handle's `result` events); every check and
+ message is the core's (`ScopeSpec::from_json`, `Foundry::scope`: `FOUNDRY_ERROR_CONFIG`).
+ Free the handle with foundry_client_free(), before or after `client`. No network IO.
+
+ # Safety
+ `client` must be NULL or a live client; `name` NULL or a NUL-terminated string;
+ `options_json` NULL or a NUL-terminated string; `out_handle` NULL or writable.
+ */
+struct foundry_error *foundry_client_scope(const struct foundry_client *client,
+                                           const char *name,
+                                           const char *options_json,
+                                           struct foundry_client **out_handle);
+
+/*
+ Revokes a scoped handle: its later calls, and those of the handles and clients derived from
+ it, fail with `FOUNDRY_ERROR_REVOKED` before anything is sent (calls in flight finish). A
+ client that is not a scoped handle is refused with `FOUNDRY_ERROR_INVALID_REQUEST`. The
+ handle must still be freed. No IO.
+
+ # Safety
+ `client` must be NULL or a live client.
+ */
+struct foundry_error *foundry_client_revoke(const struct foundry_client *client);
+
+/*
+ The scope path the client's calls count for (`"acme/bot"`), or NULL in `*out_path` when it
+ has none (a client without `governance.scope` that is not a handle). Free it with
+ foundry_string_free(). No IO.
+
+ # Safety
+ `client` must be NULL or a live client; `out_path` NULL or writable.
+ */
+struct foundry_error *foundry_client_scope_path(const struct foundry_client *client,
+                                                char **out_path);
+
+/*
+ Each budget's spend in its current period as a JSON array of the core's `SpendLine`:
+ `{"scope", "window", "period", "spent_usd", "reserved_usd", "cap_usd", "soft"}` (`[]`
+ without budgets). Reads the ledger (a file or database for a shared one); no network IO.
+
+ # Safety
+ `client` must be NULL or a live client; `out_json` NULL or writable.
+ */
+struct foundry_error *foundry_client_spend(const struct foundry_client *client, char **out_json);
+
+/*
+ Each local rate limit as it stands, as a JSON array of the core's `LimitLine`:
+ `{"limits"` (`"deployment:NAME"` or a scope path)`, "tpm", "rpm", "tokens_available",
+ "requests_available", "queued", "service_remaining_tokens", "service_remaining_requests"}`
+ (`[]` without limits). No IO.
+
+ # Safety
+ `client` must be NULL or a live client; `out_json` NULL or writable.
+ */
+struct foundry_error *foundry_client_limits(const struct foundry_client *client, char **out_json);
 
 /*
  A streamed chat completion (the request as for foundry_chat(); `stream` is implied).

@@ -18,13 +18,24 @@ use crate::token::{foundry_token_callback, token_provider};
 /// foundry_client_with_options(); freed by foundry_client_free().
 pub struct foundry_client {
     pub(crate) inner: Foundry,
-    /// Shared with the clients derived by foundry_client_with_options(), as the core client's
-    /// event callback is.
+    /// Shared with the clients derived by foundry_client_with_options() and
+    /// foundry_client_scope(), as the core client's event callback is.
     events: Arc<EventSlot>,
 }
 
-/// Receives each event as JSON (`{"type": "attempt" | "result", ...}`), on one of the
-/// library's runtime threads: it must be thread-safe, return quickly, and not call `foundry_*`
+impl foundry_client {
+    /// A client derived from this one (`with_options`, `scope`): the core's client, boxed for C
+    /// with this one's event slot, since the derived core client reports through the same sink.
+    pub(crate) fn derived(&self, inner: Foundry) -> *mut foundry_client {
+        let events = self.events.clone();
+        Box::into_raw(Box::new(foundry_client { inner, events }))
+    }
+}
+
+/// Receives each event as JSON, the core's `Event`: `{"type": "attempt" | "result" |
+/// "circuit" | "retry_refused" | "spend" | "budget_alert" | "policy", ...}` (a scoped
+/// handle's `result` events carry its `scope` and `tags`). Called on one of the library's
+/// runtime threads: it must be thread-safe, return quickly, and not call `foundry_*`
 /// functions that do IO. The string is valid only during the call.
 pub type foundry_event_callback =
     Option<unsafe extern "C" fn(event_json: *const c_char, user_data: *mut c_void)>;
@@ -142,8 +153,7 @@ pub unsafe extern "C" fn foundry_client_with_options(
         let client = unsafe { handle_arg(client, "client") }?;
         let text = unsafe { str_arg(overrides_json, "overrides_json") }?;
         let inner = client.inner.with_options(settings::call_overrides(text)?)?;
-        let events = client.events.clone();
-        *out = Box::into_raw(Box::new(foundry_client { inner, events }));
+        *out = client.derived(inner);
         Ok(())
     })
 }
@@ -163,10 +173,10 @@ pub unsafe extern "C" fn foundry_client_free(client: *mut foundry_client) {
     }));
 }
 
-/// Sets (or, with NULL, clears) the callback receiving one event per HTTP attempt and per
-/// finished call, for this client and every client derived from it or from which it was
-/// derived with foundry_client_with_options() (they share one). `user_data` is passed back
-/// unchanged. No IO.
+/// Sets (or, with NULL, clears) the callback receiving the client's events, for this client
+/// and every client derived from it or from which it was derived with
+/// foundry_client_with_options() or foundry_client_scope() (they share one). `user_data` is
+/// passed back unchanged. No IO.
 ///
 /// # Safety
 /// `client` must be NULL or a live client; `callback` and `user_data` must stay valid (and be

@@ -10,6 +10,7 @@ mod args;
 mod calls;
 mod client;
 mod error;
+mod governance;
 mod runtime;
 mod settings;
 mod stream;
@@ -18,6 +19,7 @@ mod token;
 pub use calls::*;
 pub use client::*;
 pub use error::*;
+pub use governance::*;
 pub use stream::*;
 pub use token::*;
 

@@ -1,13 +1,14 @@
-//! The JSON objects of foundry_client_new() and foundry_client_with_options() turned into the
-//! core's `ClientSettings` and `CallOverrides`. Conversion only: the precedence, the
-//! validation and every message about a value are the core's (`Foundry::from_settings`,
-//! `Foundry::with_options`); this file only refuses what cannot be converted (not JSON, an
+//! The JSON objects of foundry_client_new(), foundry_client_with_options() and
+//! foundry_client_scope() turned into the core's `ClientSettings`, `CallOverrides` and
+//! `ScopeSpec`. Conversion only: the precedence, the validation and every message about a
+//! value are the core's (`Foundry::from_settings`, `Foundry::with_options`,
+//! `ScopeSpec::from_json`); this file only refuses what cannot be converted (not JSON, an
 //! unknown key, a value of the wrong JSON type), without echoing the value, which may be a key.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
-use ::foundry_client::{CallOverrides, CatalogSource, ClientSettings, Error, Result};
+use ::foundry_client::{CallOverrides, CatalogSource, ClientSettings, Error, Result, ScopeSpec};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
@@ -139,6 +140,19 @@ pub(crate) fn call_overrides(text: &str) -> Result<CallOverrides> {
     Fields::parse(text, "overrides_json", OVERRIDE_KEYS)?.overrides()
 }
 
+/// foundry_client_scope()'s `options_json` (None: no options) as the core's spec: the keys,
+/// their types and their messages are `ScopeSpec::from_json`'s, so this only parses the text.
+pub(crate) fn scope_spec(name: &str, options: Option<&str>) -> Result<ScopeSpec> {
+    let value = match options {
+        None => Value::Null,
+        Some(text) => serde_json::from_str(text).map_err(|e| {
+            Error::config(format!("scope('{name}'): options_json is not JSON: {e}"))
+                .with_hint("pass NULL or a JSON object such as {\"budget\": {\"hard_usd\": 5}}")
+        })?,
+    };
+    ScopeSpec::from_json(name, &value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,5 +201,21 @@ mod tests {
             err.message.contains("overrides_json has an unknown key"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn scope_options_are_the_cores() {
+        let spec = scope_spec("bot", Some(r#"{"rpm": 6, "tags": {"team": "c"}}"#)).expect("spec");
+        assert_eq!((spec.name.as_str(), spec.rpm), ("bot", Some(6)));
+        assert_eq!(spec.tags["team"], "c");
+        assert_eq!(scope_spec("bot", None).expect("none").rpm, None);
+        let err = scope_spec("bot", Some("{oops")).expect_err("not JSON");
+        assert!(
+            err.message
+                .starts_with("scope('bot'): options_json is not JSON"),
+            "{err}"
+        );
+        let err = scope_spec("bot", Some(r#"{"max_budget": 5}"#)).expect_err("unknown");
+        assert!(err.message.contains("unknown field `max_budget`"), "{err}");
     }
 }

@@ -94,14 +94,19 @@ char *settings_json(const char *scenario, const char *key) {
     return json;
 }
 
+foundry_client *client_from(const char *settings) {
+    foundry_client *c = NULL;
+    foundry_error *err = foundry_client_new(settings, &c);
+    CHECK(err == NULL && c != NULL);
+    if (err) fprintf(stderr, "  settings %s: %s\n", settings, err->message);
+    foundry_error_free(err);
+    return c;
+}
+
 foundry_client *client_for(const char *scenario, const char *key) {
     register_scenario(scenario, "{}");
     char *json = settings_json(scenario, key);
-    foundry_client *client = NULL;
-    foundry_error *err = foundry_client_new(json, &client);
-    CHECK(err == NULL && client != NULL);
-    if (err) fprintf(stderr, "  client: %s\n", err->message);
-    foundry_error_free(err);
+    foundry_client *client = client_from(json);
     free(json);
     return client;
 }

@@ -35,6 +35,8 @@ void register_scenario(const char *name, const char *scenario_json);
 char *request_log(const char *name);
 /* foundry_client_new() settings with a catalog for `scenario` with `key` and no retries (malloc'd). */
 char *settings_json(const char *scenario, const char *key);
+/* A client from foundry_client_new() `settings` (a failure counts as a failed check), or NULL. */
+foundry_client *client_from(const char *settings);
 /* A client for a fresh `scenario` (a failure to build it counts as a failed check). */
 foundry_client *client_for(const char *scenario, const char *key);
 double now_secs(void);
@@ -46,5 +48,8 @@ void expect_invalid(foundry_error *err, foundry_error_code code, const char *in_
 /* test_surface.c: construction from settings, token providers, with_options, the pull
  * stream API, the error kinds. */
 void test_surface(void);
+
+/* test_governance.c: scoped handles, revoke, spend and limits, priority, governance events. */
+void test_governance(void);
 
 #endif

@@ -3,8 +3,9 @@
  * (a cancel the emulator must see as an aborted request), the error struct (401 with its hint,
  * unknown deployment, rate limit with its retry hint, invalid JSON, NULL and non-UTF-8
  * arguments), events, and calls from several threads at once; test_surface.c adds the client
- * settings, token providers, with_options, the pull stream API and the error kinds.
- * scripts/test_c.sh builds both with harness.c against the debug cdylib, starts
+ * settings, token providers, with_options, the pull stream API and the error kinds;
+ * test_governance.c scoped handles, revoke, spend, limits, priority and governance events.
+ * scripts/test_c.sh builds them with harness.c against the debug cdylib, starts
  * `foundry-emulator`, passes its endpoint in FOUNDRY_TEST_ENDPOINT, and runs them under
  * valgrind. Ends with "N passed, N failed"; exits non-zero on any failure.
  */
@@ -441,6 +442,7 @@ int main(void) {
     test_numbers();
     test_null_arguments();
     test_surface();
+    test_governance();
     test_events_and_lists();
     test_threads();
     printf("%d passed, %d failed\n", passed, failed);

@@ -16,16 +16,6 @@
 
 static const char *HELLO = "{\"model\":\"DeepSeek-V3.2\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}";
 
-/* A client from `settings` (must succeed), or NULL. */
-static foundry_client *client_from(const char *settings) {
-    foundry_client *c = NULL;
-    foundry_error *err = foundry_client_new(settings, &c);
-    CHECK(err == NULL && c != NULL);
-    if (err) fprintf(stderr, "  settings %s: %s\n", settings, err->message);
-    foundry_error_free(err);
-    return c;
-}
-
 /* `request` through `c` must be answered with text containing `heard`. */
 static void expect_heard(const foundry_client *c, const char *request, const char *heard) {
     char *out = NULL;
