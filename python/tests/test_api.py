@@ -231,3 +231,19 @@ def test_one_client_shared_by_threads(emulator: Emulator) -> None:
     with ThreadPoolExecutor(16) as pool:
         texts = list(pool.map(call, range(64)))
     assert texts == [f"DeepSeek-V3.2 heard: n{i}" for i in range(64)]
+
+
+def test_a_stream_read_after_close_is_cancelled_and_a_clean_end_stays_ended(emulator: Emulator) -> None:
+    c = client(emulator, "py-stream-rules")
+    stream = c.chat.completions.create(model="gpt-5.4", messages=HI, stream=True)
+    next(stream)
+    stream.close()
+    stream.close()  # idempotent
+    with pytest.raises(fc.APIUserAbortError) as caught:
+        next(stream)
+    assert caught.value.kind == "cancelled"  # a cut-off answer never looks complete
+    ended = c.chat.completions.create(model="gpt-5.4", messages=HI, stream=True)
+    assert "".join(chunk.text or "" for chunk in ended) == "gpt-5.4 heard: hello there"
+    assert list(ended) == []  # the clean end again, not an error
+    ended.close()  # nothing to cancel after the end
+    assert list(ended) == []

@@ -86,6 +86,11 @@ impl Governor {
     }
 
     /// The lines for a call in `scopes` (any order) at `now`: one per budget of each scope.
+    /// Whether any budget counts a call of `scopes` (no period is computed).
+    pub fn covers(&self, scopes: &[String]) -> bool {
+        self.budgets.iter().any(|b| scopes.contains(&b.scope))
+    }
+
     pub fn lines(&self, scopes: &[String], now: SystemTime) -> Vec<Line> {
         self.budgets
             .iter()

@@ -118,10 +118,10 @@ impl Spending {
         };
         let mut scopes = self.client_scopes.clone();
         scopes.push(deployment_scope(&d.name));
-        let now = SystemTime::now();
-        if self.governor.lines(&scopes, now).is_empty() {
+        if !self.governor.covers(&scopes) {
             return Ok(None);
         }
+        let now = SystemTime::now();
         let output_tokens = match (api, output_limit(params)) {
             (Api::Embeddings, _) => 0,
             (_, Some(limit)) => limit,
