@@ -15,11 +15,11 @@ use crate::chat::request;
 use crate::output::Output;
 
 /// The quota, in the catalog and enforced by the emulator over Azure's 10-second windows as
-/// well as the minute: 1,200 tokens a minute, so 200 in any 10 s; 1,200 requests.
-const TPM: u64 = 1_200;
+/// well as the minute: 2,400 tokens a minute, so 400 in any 10 s; 1,200 requests.
+const TPM: u64 = 2_400;
 const RPM: u64 = 1_200;
-/// More calls than one window admits (each counts about 10 tokens).
-const BURST: usize = 24;
+/// More calls than one window admits (each counts about 16 tokens: its prompt and max_tokens).
+const BURST: usize = 30;
 const SCENARIO: &str = "demo-burst";
 
 /// An attempt as sent: how long it queued (ms) and the status it got.

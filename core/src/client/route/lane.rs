@@ -3,7 +3,7 @@
 //! an `rpm` / `tpm` ([`super::pacing`] holds them all).
 //!
 //! Shaped the way Azure counts: a request costs its estimated prompt tokens plus its output
-//! bound (given back down to its usage once the answer says it), tokens are counted over
+//! bound (a scope's lane gives back what its usage did not take), tokens are counted over
 //! 10-second windows (a sixth of the minute's quota at most in any 10 s) and requests over
 //! 1-second ones, so calls are spread over the minute instead of bursting at its start. Each
 //! is a sliding-window log ([`SlidingWindow`]): whatever windows the service counts over, it
@@ -169,10 +169,14 @@ pub(crate) struct Admission {
 }
 
 impl Admission {
-    /// The attempt used `actual` tokens (its usage): the rest of its grant returns to the lane.
+    /// The attempt used `actual` tokens (its usage). A scope's lane counts what its calls
+    /// used, so the rest of the grant returns to it; a deployment's keeps the whole grant,
+    /// because Azure's count keeps the prompt and `max_tokens` it admitted the request on.
     pub fn settle(self, actual: u64) {
-        self.lane
-            .give_back(self.at, self.tokens - actual as f64, 0.0);
+        if matches!(self.lane.of, LaneOf::Scope(_)) {
+            self.lane
+                .give_back(self.at, self.tokens - actual as f64, 0.0);
+        }
     }
 
     /// Nothing was sent: the whole grant returns to the lane.
