@@ -46,7 +46,7 @@ struct Args {
     port: u16,
     seconds: f64,
     deployment: String,
-    /// `--only 1,2,3,8,1b,g`: run just these cells (for re-runs and profiling).
+    /// `--only 1,2,3,8,1b,g,q`: run just these cells (for re-runs and profiling).
     only: Option<Vec<String>>,
 }
 
@@ -113,7 +113,7 @@ fn parse_args() -> Result<Args, String> {
             }
             "-h" | "--help" => {
                 println!(
-                    "foundry-bench [run] [--rounds N (>= {MIN_ROUNDS})] [--quick] [--only 1,1b,2,3,8,g] [--no-table] [--out DIR]\n\
+                    "foundry-bench [run] [--rounds N (>= {MIN_ROUNDS})] [--quick] [--only 1,1b,2,3,8,g,q] [--no-table] [--out DIR]\n\
                      foundry-bench report [--out DIR] [--markdown]\n\
                      foundry-bench profile --variant core|reqwest [--deployment chat-1k|chat-100k|stream-1000|..] [--seconds S]   (under perf record)\n\
                      tests/bench/run.sh runs everything; tests/bench/README.md explains the method."
@@ -191,6 +191,9 @@ fn run(args: &Args) -> Result<(), String> {
         }
         if wants("g") {
             rows.extend(cells::governance::run(&b).await?);
+        }
+        if wants("q") {
+            rows.extend(cells::quota::run(&b).await?);
         }
         Ok::<_, String>((rows, b.extra))
     })?;

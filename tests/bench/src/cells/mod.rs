@@ -6,6 +6,7 @@ pub mod governance;
 pub mod growth;
 pub mod latency;
 pub mod memory;
+pub mod quota;
 pub mod streaming;
 pub mod throughput;
 
