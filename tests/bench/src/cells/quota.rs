@@ -1,14 +1,17 @@
 //! Cell q (issue 11's target): at 95 % of a deployment's quota, how many calls see a 429?
-//! Calls arrive at random (a Poisson process) at 95 % of the deployment's tokens per minute as
-//! the client counts them (prompt bytes / 4 plus `max_tokens`), against the emulator enforcing
-//! that quota over Azure's 10-second windows as well as the minute. Once with the client's
-//! rate limits on (`governance.rate_limits`), once off; no retries, so every 429 is seen.
+//! Calls arrive at random at 95 % of the deployment's tokens per minute as the service counts
+//! them (the emulator: prompt words plus `max_tokens`; the client's own estimate, prompt bytes
+//! / 4, is about 4 % higher), against the emulator enforcing that quota over Azure's
+//! 10-second windows as well as the minute: one call at a time (a Poisson process) and in
+//! clumps of 50 (a batch job's fan-out, Poisson clumps at the same average rate). Each with
+//! the client's rate limits on (`governance.rate_limits`) and off; no retries, so every 429 is
+//! seen. A paced call that would wait past its 30 s deadline is refused locally; after five
+//! failures in a row the deployment's circuit breaker refuses calls without sending them.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use foundry_client::config::Catalog;
-use foundry_client::{ChatRequest, ClientOptions, ErrorKind, Foundry};
+use foundry_client::{ChatRequest, ClientOptions, Error, ErrorKind, Foundry};
 use foundry_emulator::{Emulator, EmulatorConfig, DEFAULT_API_KEY};
 use serde_json::json;
 use tokio::task::JoinSet;
@@ -21,13 +24,33 @@ const TPM: u64 = 600_000;
 const MAX_TOKENS: u64 = 20;
 /// The share of the quota offered.
 const LOAD: f64 = 0.95;
+/// What the emulator counts per call: 200 prompt words and `max_tokens`.
+const COUNTED: u64 = 200 + MAX_TOKENS;
 
+/// How the calls of one run ended.
 #[derive(Default)]
 struct Outcomes {
     answered: u32,
     throttled: u32,
     refused_locally: u32,
+    breaker_open: u32,
     other: u32,
+}
+
+impl Outcomes {
+    fn count(&mut self, outcome: Result<(), Error>) {
+        match outcome {
+            Ok(()) => self.answered += 1,
+            Err(e) if e.status == Some(429) => self.throttled += 1,
+            Err(e) if e.code.as_deref() == Some("circuit_open") => self.breaker_open += 1,
+            Err(e) if e.kind() == ErrorKind::RateLimit => self.refused_locally += 1,
+            Err(_) => self.other += 1,
+        }
+    }
+
+    fn calls(&self) -> u32 {
+        self.answered + self.throttled + self.refused_locally + self.breaker_open + self.other
+    }
 }
 
 fn request() -> ChatRequest {
@@ -54,30 +77,26 @@ fn client(endpoint: &str, scenario: &str, paced: bool) -> Result<Foundry, String
     Foundry::new(catalog, ClientOptions::default()).map_err(|e| e.to_string())
 }
 
-/// Poisson arrivals at `LOAD` of the quota for `duration`; every call is awaited.
-async fn run_load(client: &Foundry, request: &ChatRequest, duration: Duration) -> Outcomes {
-    // What the client counts per call, so the offered rate is 95 % of what it may send.
-    let body = serde_json::to_vec(&request.params["messages"]).map_or(0, |b| b.len() as u64);
-    let per_call = body.div_ceil(4) + MAX_TOKENS;
-    let calls_per_sec = LOAD * TPM as f64 / 60.0 / per_call as f64;
+/// Arrivals at `LOAD` of the quota for `duration`, `clump` calls at a time at Poisson
+/// instants; every call is awaited.
+async fn run_load(client: &Foundry, clump: u32, duration: Duration) -> Outcomes {
+    let clumps_per_sec = LOAD * TPM as f64 / 60.0 / COUNTED as f64 / f64::from(clump);
+    let request = request();
     let started = Instant::now();
     let mut next = started;
     let mut tasks = JoinSet::new();
     while next < started + duration {
         tokio::time::sleep_until(next.into()).await;
-        let (client, request) = (client.clone(), request.clone());
-        tasks.spawn(async move { client.chat(request).await });
-        let gap = -(1.0 - fastrand::f64()).ln() / calls_per_sec;
+        for _ in 0..clump {
+            let (client, request) = (client.clone(), request.clone());
+            tasks.spawn(async move { client.chat(request).await.map(|_| ()) });
+        }
+        let gap = -(1.0 - fastrand::f64()).ln() / clumps_per_sec;
         next += Duration::from_secs_f64(gap);
     }
     let mut out = Outcomes::default();
     while let Some(done) = tasks.join_next().await {
-        match done {
-            Ok(Ok(_)) => out.answered += 1,
-            Ok(Err(e)) if e.status == Some(429) => out.throttled += 1,
-            Ok(Err(e)) if e.kind() == ErrorKind::RateLimit => out.refused_locally += 1,
-            _ => out.other += 1,
-        }
+        out.count(done.unwrap_or_else(|e| Err(Error::invalid_request(e.to_string()))));
     }
     out
 }
@@ -87,15 +106,21 @@ pub async fn run(b: &Bench) -> Result<Vec<Row>, String> {
         .await
         .map_err(|e| format!("the emulator did not start: {e}"))?;
     let endpoint = emulator.endpoint();
-    let seconds = b.settings.seconds(60.0);
+    let seconds = b.settings.seconds(45.0);
     progress(&format!(
-        "cell q: Poisson calls at {:.0} % of a {TPM}-TPM quota the emulator enforces over 10 s windows, {seconds} s paced then {seconds} s unpaced",
+        "cell q: calls at {:.0} % of a {TPM}-TPM quota the emulator enforces over 10 s windows, \
+         one at a time and in clumps of 50, paced and not, {seconds} s each",
         LOAD * 100.0
     ));
     let http = reqwest::Client::new();
-    let request = Arc::new(request());
     let mut rows = Vec::new();
-    for (scenario, paced) in [("quota-paced", true), ("quota-unpaced", false)] {
+    let runs = [
+        ("quota-paced", true, 1),
+        ("quota-unpaced", false, 1),
+        ("quota-paced-clumps", true, 50),
+        ("quota-unpaced-clumps", false, 50),
+    ];
+    for (scenario, paced, clump) in runs {
         let limits =
             json!({"limits": {DEPLOYMENT: {"tpm": TPM, "rpm": 1_000_000, "sub_window_secs": 10}}});
         http.post(format!("{endpoint}_emulator/scenarios/{scenario}"))
@@ -105,42 +130,30 @@ pub async fn run(b: &Bench) -> Result<Vec<Row>, String> {
             .and_then(|r| r.error_for_status())
             .map_err(|e| format!("the emulator refused the scenario: {e}"))?;
         let client = client(&endpoint, scenario, paced)?;
-        let out = run_load(&client, &request, Duration::from_secs_f64(seconds)).await;
-        let calls = out.answered + out.throttled + out.refused_locally + out.other;
-        let share = |n: u32| 100.0 * f64::from(n) / f64::from(calls.max(1));
-        let variant = if paced {
-            "core, rate limits on"
-        } else {
-            "core, rate limits off"
+        let out = run_load(&client, clump, Duration::from_secs_f64(seconds)).await;
+        let share = |n: u32| vec![100.0 * f64::from(n) / f64::from(out.calls().max(1))];
+        let variant = match paced {
+            true => "core, rate limits on",
+            false => "core, rate limits off",
+        };
+        let arrivals = match clump {
+            1 => "one at a time".to_string(),
+            n => format!("in clumps of {n}"),
         };
         let name = format!(
-            "{calls} calls at 95 % of the quota (Poisson), emulator enforcing 10 s windows"
+            "{} calls at 95 % of the quota, {arrivals}, emulator enforcing 10 s windows",
+            out.calls()
         );
-        rows.push(Row::single(
-            "q",
-            &name,
-            variant,
-            "calls answered 429",
-            "%",
-            vec![share(out.throttled)],
-        ));
-        rows.push(Row::single(
-            "q",
-            &name,
-            variant,
-            "refused locally (wait past the deadline)",
-            "%",
-            vec![share(out.refused_locally)],
-        ));
-        if out.other > 0 {
-            rows.push(Row::single(
-                "q",
-                &name,
-                variant,
-                "other errors",
-                "%",
-                vec![share(out.other)],
-            ));
+        for (metric, n) in [
+            ("answered 429", out.throttled),
+            ("refused by the breaker after 429s", out.breaker_open),
+            (
+                "refused locally (wait past the deadline)",
+                out.refused_locally,
+            ),
+            ("other errors", out.other),
+        ] {
+            rows.push(Row::single("q", &name, variant, metric, "%", share(n)));
         }
     }
     Ok(rows)
