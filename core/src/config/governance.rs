@@ -388,6 +388,14 @@ pub(super) fn resolve_budget(
                 "a fraction above 0 and at most 1, such as 0.8 for an alert at 80 %",
             ));
         }
+        // Thresholds are kept in permille: a finer one would round to 0 and alert at once.
+        if fraction < 0.001 {
+            return Err(bad(
+                &format!("{key}.soft[{j}]"),
+                format!("{fraction} is below 0.001, the finest threshold (a tenth of a percent)"),
+                "a fraction from 0.001 to 1, such as 0.8 for an alert at 80 %",
+            ));
+        }
         soft.push((fraction * 1000.0).round() as u16);
     }
     soft.sort_unstable();
