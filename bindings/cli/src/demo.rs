@@ -316,16 +316,25 @@ async fn script_faults(endpoint: &str) -> foundry_client::Result<()> {
         "DeepSeek-V3.2": ["ok", "status=429;retry-after-ms=300"],
         "gpt-5.4": ["ok", "status=503", "status=503", "status=503", "status=503"],
     }});
+    register_scenario(endpoint, "demo", &script).await
+}
+
+/// Registers scenario `name` (scripted faults, enforced limits) with the demo's emulator.
+pub async fn register_scenario(
+    endpoint: &str,
+    name: &str,
+    spec: &serde_json::Value,
+) -> foundry_client::Result<()> {
     let response = reqwest::Client::new()
-        .post(format!("{endpoint}_emulator/scenarios/demo"))
-        .json(&script)
+        .post(format!("{endpoint}_emulator/scenarios/{name}"))
+        .json(spec)
         .send()
         .await
         .map_err(|e| foundry_client::Error::config(format!("cannot script the emulator: {e}")))?;
     if !response.status().is_success() {
-        return Err(foundry_client::Error::config(
-            "the emulator refused the demo script",
-        ));
+        return Err(foundry_client::Error::config(format!(
+            "the emulator refused the demo's scenario '{name}'"
+        )));
     }
     Ok(())
 }

@@ -33,13 +33,7 @@ pub async fn run(
     let endpoint = env("FOUNDRY_ENDPOINT").unwrap_or_default();
     // The emulator enforces the quota for this scenario (its rate limits are on).
     let limits = json!({"limits": {"gpt-5.4": {"tpm": TPM, "rpm": RPM, "sub_window_secs": 10}}});
-    reqwest::Client::new()
-        .post(format!("{endpoint}_emulator/scenarios/{SCENARIO}"))
-        .json(&limits)
-        .send()
-        .await
-        .and_then(|r| r.error_for_status())
-        .map_err(|e| foundry_client::Error::config(format!("the emulator refused: {e}")))?;
+    crate::demo::register_scenario(&endpoint, SCENARIO, &limits).await?;
     let text = format!("{reference}\ngovernance:\n  rate_limits: true\n");
     let mut catalog = Catalog::from_str_with_env(&text, "foundry.yaml", env)?;
     catalog

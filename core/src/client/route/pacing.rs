@@ -165,7 +165,8 @@ impl Pacing {
 
     /// Whether an answer from `d` is read for the service's remaining quota.
     pub fn observes(&self, d: &Deployment) -> bool {
-        self.pacer.deployments.contains_key(&d.name)
+        // Every answer asks: without paced deployments, no name is hashed.
+        !self.pacer.deployments.is_empty() && self.pacer.deployments.contains_key(&d.name)
     }
 
     /// The service answered `d`'s attempt with these headers.
