@@ -17,7 +17,7 @@ fn line() -> Line {
         scope: "team".into(),
         period: Window::Total.period(SystemTime::now()),
         cap: None,
-        soft: vec![],
+        soft: std::sync::Arc::from([]),
     }
 }
 

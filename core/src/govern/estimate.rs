@@ -7,6 +7,8 @@
 //! the JSON punctuation around each message outweighs the few tokens of its role markers. An
 //! image given by URL is short text but costs tokens: each one adds [`IMAGE_TOKEN_BOUND`].
 
+use std::fmt::Write as _;
+
 use serde_json::{Map, Value};
 
 use super::money::{Nanos, TokenPrice};
@@ -17,20 +19,23 @@ use crate::types::Usage;
 /// the gpt-4o / gpt-5 tiling is about 6,000).
 pub const IMAGE_TOKEN_BOUND: u64 = 8_000;
 
-/// The request parameters that carry no prompt text (everything else is counted).
-const NOT_PROMPT: &[&str] = &[
-    "max_tokens",
-    "max_completion_tokens",
-    "max_output_tokens",
-    "temperature",
-    "top_p",
-    "n",
-    "stream",
-    "stream_options",
-    "seed",
-    "user",
-    "priority",
-];
+/// Whether a request parameter carries no prompt text (everything else is counted).
+fn is_not_prompt(name: &str) -> bool {
+    matches!(
+        name,
+        "max_tokens"
+            | "max_completion_tokens"
+            | "max_output_tokens"
+            | "temperature"
+            | "top_p"
+            | "n"
+            | "stream"
+            | "stream_options"
+            | "seed"
+            | "user"
+            | "priority"
+    )
+}
 
 /// The output limit the request names (`max_tokens`, `max_completion_tokens`,
 /// `max_output_tokens`), if any.
@@ -40,31 +45,89 @@ pub fn output_limit(params: &Map<String, Value>) -> Option<u64> {
         .find_map(|k| params.get(*k).and_then(Value::as_u64))
 }
 
-/// An upper bound of the input tokens `params` can be billed for.
+/// An upper bound of the input tokens `params` can be billed for: the compact JSON length of
+/// its prompt fields, plus [`IMAGE_TOKEN_BOUND`] per image part. Measured in one walk of the
+/// tree, without writing the JSON out (serializing it was a sixth of a governed call's cost).
 pub fn input_bound(params: &Map<String, Value>) -> u64 {
-    let mut bytes = 0u64;
-    let mut images = 0u64;
+    let mut size = JsonSize::default();
     for (name, value) in params {
-        if NOT_PROMPT.contains(&name.as_str()) {
-            continue;
+        if !is_not_prompt(name) {
+            size.add(value);
         }
-        bytes += serde_json::to_vec(value).map_or(0, |v| v.len() as u64);
-        images += count_images(value);
     }
-    bytes.saturating_add(images.saturating_mul(IMAGE_TOKEN_BOUND))
+    size.bytes
+        .saturating_add(size.images.saturating_mul(IMAGE_TOKEN_BOUND))
 }
 
-fn count_images(value: &Value) -> u64 {
-    match value {
-        Value::Object(map) => {
-            let here = matches!(
-                map.get("type").and_then(Value::as_str),
-                Some("image_url" | "input_image")
-            );
-            u64::from(here) + map.values().map(count_images).sum::<u64>()
+/// Counts what is written to it.
+struct Counter(u64);
+
+impl std::fmt::Write for Counter {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0 += s.len() as u64;
+        Ok(())
+    }
+}
+
+/// The bytes `serde_json::to_vec` would write for the values added, and their image parts.
+#[derive(Default)]
+struct JsonSize {
+    bytes: u64,
+    images: u64,
+}
+
+impl JsonSize {
+    fn add(&mut self, value: &Value) {
+        match value {
+            Value::Null | Value::Bool(true) => self.bytes += 4,
+            Value::Bool(false) => self.bytes += 5,
+            Value::Number(n) => {
+                let mut digits = Counter(0);
+                // Writing to a counter cannot fail.
+                let _ = write!(digits, "{n}");
+                self.bytes += digits.0;
+            }
+            Value::String(s) => self.string(s),
+            Value::Array(items) => {
+                self.bytes += 2 + items.len().saturating_sub(1) as u64;
+                items.iter().for_each(|v| self.add(v));
+            }
+            Value::Object(map) => {
+                self.bytes += 2 + map.len().saturating_sub(1) as u64;
+                let image = matches!(
+                    map.get("type").and_then(Value::as_str),
+                    Some("image_url" | "input_image")
+                );
+                self.images += u64::from(image);
+                for (key, v) in map {
+                    self.string(key);
+                    self.bytes += 1;
+                    self.add(v);
+                }
+            }
         }
-        Value::Array(items) => items.iter().map(count_images).sum(),
-        _ => 0,
+    }
+
+    /// A quoted string with serde_json's escapes: `"` and `\` take two bytes, as do the five
+    /// control characters with a short form; the other control characters take six (`\u00XX`).
+    fn string(&mut self, s: &str) {
+        self.bytes += 2 + s.len() as u64;
+        // Most prompt text has nothing to escape: one branch-free count settles it.
+        let special = s
+            .bytes()
+            .filter(|&b| b < 0x20 || b == b'"' || b == b'\\')
+            .count();
+        if special == 0 {
+            return;
+        }
+        self.bytes += s
+            .bytes()
+            .map(|b| match b {
+                b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 1,
+                0..=0x1f => 5,
+                _ => 0,
+            })
+            .sum::<u64>();
     }
 }
 
@@ -165,6 +228,53 @@ mod tests {
             serde_json::to_vec(&p["messages"]).unwrap().len() as u64
         );
         assert_eq!(output_limit(&p), Some(300));
+    }
+
+    #[test]
+    fn the_measured_size_is_the_serialized_size() {
+        let mut rng = fastrand::Rng::with_seed(11);
+        let text = |rng: &mut fastrand::Rng| -> String {
+            let pool = [
+                'a', 'é', '"', '\\', '\n', '\t', '\u{1}', '\u{1f}', '\u{7f}', '→', '😀', ' ', '/',
+            ];
+            (0..rng.usize(0..12))
+                .map(|_| pool[rng.usize(..pool.len())])
+                .collect()
+        };
+        fn value(
+            rng: &mut fastrand::Rng,
+            depth: u32,
+            text: &dyn Fn(&mut fastrand::Rng) -> String,
+        ) -> Value {
+            match rng.u8(0..8) {
+                0 => Value::Null,
+                1 => Value::Bool(rng.bool()),
+                2 => json!(rng.i64(..)),
+                3 => json!(rng.f64() * 1e6 - 5e5),
+                4 => json!(rng.u64(..)),
+                5 if depth < 4 => Value::Array(
+                    (0..rng.usize(0..4))
+                        .map(|_| value(rng, depth + 1, text))
+                        .collect(),
+                ),
+                6 if depth < 4 => Value::Object(
+                    (0..rng.usize(0..4))
+                        .map(|_| (text(rng), value(rng, depth + 1, text)))
+                        .collect(),
+                ),
+                _ => Value::String(text(rng)),
+            }
+        }
+        for _ in 0..2_000 {
+            let v = value(&mut rng, 0, &text);
+            let mut size = JsonSize::default();
+            size.add(&v);
+            assert_eq!(
+                size.bytes,
+                serde_json::to_vec(&v).unwrap().len() as u64,
+                "{v}"
+            );
+        }
     }
 
     #[test]

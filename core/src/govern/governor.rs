@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use super::ledger::{Alert, Hold, Ledger, LedgerError, Line, ReservationId, ReserveError};
 use super::money::Nanos;
-use super::window::Window;
+use super::window::{PeriodCache, Window};
 
 /// One budget: a scope's spend in a window, with a hard cap, soft thresholds, or both.
 #[derive(Clone, Debug, PartialEq)]
@@ -33,9 +33,32 @@ pub fn enclosing_scopes(path: &str) -> Vec<String> {
     scopes
 }
 
-/// The scope name of a deployment's own budgets.
-pub fn deployment_scope(deployment: &str) -> String {
-    format!("deployment:{deployment}")
+/// How a deployment's own budgets name their scope: "deployment:NAME".
+const DEPLOYMENT_PREFIX: &str = "deployment:";
+
+/// What a call counts for: its scopes (the client's and each enclosing one) and, when named,
+/// its deployment's own scope (matched without building its name).
+#[derive(Clone, Copy, Debug)]
+pub struct Call<'a> {
+    pub scopes: &'a [String],
+    pub deployment: Option<&'a str>,
+}
+
+impl<'a> Call<'a> {
+    /// A call in `scopes`, at no deployment's budget.
+    pub fn in_scopes(scopes: &'a [String]) -> Call<'a> {
+        Call {
+            scopes,
+            deployment: None,
+        }
+    }
+
+    fn counts_for(&self, scope: &str) -> bool {
+        self.scopes.iter().any(|s| s == scope)
+            || self
+                .deployment
+                .is_some_and(|d| scope.strip_prefix(DEPLOYMENT_PREFIX) == Some(d))
+    }
 }
 
 /// Budgets and the ledger they are kept on.
@@ -43,6 +66,16 @@ pub fn deployment_scope(deployment: &str) -> String {
 pub struct Governor {
     ledger: Arc<dyn Ledger>,
     budgets: Arc<Vec<Budget>>,
+    /// Per budget, in the same order: what each of its lines shares.
+    shared: Arc<Vec<Shared>>,
+}
+
+/// What every line of one budget shares: built once, so a call's lines cost reference counts.
+#[derive(Debug)]
+struct Shared {
+    scope: Arc<str>,
+    soft: Arc<[u16]>,
+    period: PeriodCache,
 }
 
 /// A held reservation. Settle it with the real cost; dropped unsettled (the call failed
@@ -79,41 +112,51 @@ impl Drop for Reservation {
 
 impl Governor {
     pub fn new(ledger: Arc<dyn Ledger>, budgets: Vec<Budget>) -> Governor {
+        let shared = budgets
+            .iter()
+            .map(|b| Shared {
+                scope: Arc::from(b.scope.as_str()),
+                soft: Arc::from(b.soft.as_slice()),
+                period: PeriodCache::default(),
+            })
+            .collect();
         Governor {
             ledger,
             budgets: Arc::new(budgets),
+            shared: Arc::new(shared),
         }
     }
 
-    /// The lines for a call in `scopes` (any order) at `now`: one per budget of each scope.
-    /// Whether any budget counts a call of `scopes` (no period is computed).
-    pub fn covers(&self, scopes: &[String]) -> bool {
-        self.budgets.iter().any(|b| scopes.contains(&b.scope))
+    /// Whether any budget counts a call (no period is computed).
+    pub fn covers(&self, call: Call<'_>) -> bool {
+        self.budgets.iter().any(|b| call.counts_for(&b.scope))
     }
 
-    pub fn lines(&self, scopes: &[String], now: SystemTime) -> Vec<Line> {
+    /// The lines for `call` at `now`: one per budget of each scope it counts for.
+    pub fn lines(&self, call: Call<'_>, now: SystemTime) -> Vec<Line> {
         self.budgets
             .iter()
-            .filter(|b| scopes.contains(&b.scope))
-            .map(|b| Line {
-                scope: b.scope.clone(),
-                period: b.window.period(now),
+            .zip(self.shared.iter())
+            .filter(|(b, _)| call.counts_for(&b.scope))
+            .map(|(b, shared)| Line {
+                scope: Arc::clone(&shared.scope),
+                period: b.window.period_cached(now, &shared.period),
                 cap: b.hard,
-                soft: b.soft.clone(),
+                soft: Arc::clone(&shared.soft),
             })
             .collect()
     }
 
-    /// Reserves `amount` on every line of `scopes`, for at most `lease`.
+    /// Reserves `amount` on every line of `call`, for at most `lease`.
     pub fn reserve(
         &self,
-        scopes: &[String],
+        call: Call<'_>,
         amount: Nanos,
         lease: Duration,
         now: SystemTime,
     ) -> Result<Reservation, ReserveError> {
         let hold = Hold {
-            lines: self.lines(scopes, now),
+            lines: self.lines(call, now),
             amount,
             lease,
         };
@@ -182,23 +225,25 @@ mod tests {
         let lease = Duration::from_secs(60);
         let search = enclosing_scopes("org/search/bot");
         let ads = enclosing_scopes("org/ads");
-        let held = g.reserve(&search, Nanos(250), lease, now).expect("room");
+        let held = g
+            .reserve(Call::in_scopes(&search), Nanos(250), lease, now)
+            .expect("room");
         // The team's day cap refuses what the org could still pay.
         let refused = g
-            .reserve(&search, Nanos(100), lease, now)
+            .reserve(Call::in_scopes(&search), Nanos(100), lease, now)
             .expect_err("team cap");
         assert!(matches!(refused, ReserveError::Overdraft(ref o) if o.scope == "org/search"));
         held.settle(Nanos(250), now).expect("settles");
         let ads_call = g
-            .reserve(&ads, Nanos(700), lease, now)
+            .reserve(Call::in_scopes(&ads), Nanos(700), lease, now)
             .expect("org has 750 left");
         // The org cap now refuses the other team.
         let refused = g
-            .reserve(&ads, Nanos(100), lease, now)
+            .reserve(Call::in_scopes(&ads), Nanos(100), lease, now)
             .expect_err("org cap");
         assert!(matches!(refused, ReserveError::Overdraft(ref o) if o.scope == "org"));
         drop(ads_call);
-        let again = g.reserve(&ads, Nanos(100), lease, now);
+        let again = g.reserve(Call::in_scopes(&ads), Nanos(100), lease, now);
         assert!(again.is_ok(), "a dropped reservation is released");
     }
 
@@ -208,9 +253,13 @@ mod tests {
         let now = SystemTime::now();
         let scopes = enclosing_scopes("org/ads");
         let lease = Duration::from_secs(60);
-        let first = g.reserve(&scopes, Nanos(700), lease, now).unwrap();
+        let first = g
+            .reserve(Call::in_scopes(&scopes), Nanos(700), lease, now)
+            .unwrap();
         assert!(first.settle(Nanos(700), now).unwrap().is_empty());
-        let second = g.reserve(&scopes, Nanos(150), lease, now).unwrap();
+        let second = g
+            .reserve(Call::in_scopes(&scopes), Nanos(150), lease, now)
+            .unwrap();
         let alerts = second.settle(Nanos(120), now).unwrap();
         assert_eq!(alerts.len(), 1);
         assert_eq!((alerts[0].scope.as_str(), alerts[0].permille), ("org", 800));

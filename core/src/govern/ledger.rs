@@ -10,6 +10,7 @@
 //! As long as each settle is at most its reservation, no line's settled spend can pass its cap,
 //! whatever the interleaving.
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
@@ -17,16 +18,17 @@ use serde::Serialize;
 use super::money::Nanos;
 use super::window::Period;
 
-/// One budget a call is checked against: a scope's cap in one period of its window.
+/// One budget a call is checked against: a scope's cap in one period of its window. Its text
+/// is shared with the budget it comes from, so a call's lines cost no copies.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Line {
     /// "org", "org/search", "org/search/handle:bot", "deployment:gpt-5.4", ...
-    pub scope: String,
+    pub scope: Arc<str>,
     pub period: Period,
     /// None: spend is counted but never refused (a soft-only or reporting budget).
     pub cap: Option<Nanos>,
     /// Soft thresholds in permille of the cap (800 = 80 %): each raises one alert per period.
-    pub soft: Vec<u16>,
+    pub soft: Arc<[u16]>,
 }
 
 /// What one call asks to hold.
@@ -67,8 +69,8 @@ impl Overdraft {
             return Ok(());
         }
         Err(ReserveError::Overdraft(Overdraft {
-            scope: line.scope.clone(),
-            period: line.period.key.clone(),
+            scope: line.scope.to_string(),
+            period: line.period.key.to_string(),
             committed,
             cap,
             amount,

@@ -16,7 +16,7 @@ fn line(scope: &str, period: &Period, cap: Option<u64>) -> Line {
         scope: scope.into(),
         period: period.clone(),
         cap: cap.map(Nanos),
-        soft: vec![],
+        soft: Arc::from([]),
     }
 }
 
@@ -217,7 +217,7 @@ pub(crate) fn soft_thresholds(ledger: &dyn Ledger) {
         let at = now + Duration::from_secs(offset);
         let hold = Hold {
             lines: vec![Line {
-                soft: vec![800, 950],
+                soft: Arc::from([800, 950]),
                 ..line("team", &day.period(at), Some(100))
             }],
             amount: Nanos(amount),

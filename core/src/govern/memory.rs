@@ -1,9 +1,12 @@
 //! The in-memory ledger: for tests, short scripts and `ledger: memory`. One mutex makes every
-//! step atomic; nothing survives the process.
+//! step atomic; nothing survives the process. Accounts are keyed by the lines' shared text and
+//! hashed with FxHash: a step costs a few hundred instructions, not a copy of every key.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
-use std::sync::{Mutex, MutexGuard};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
+
+use rustc_hash::FxHashMap;
 
 use super::ledger::{
     Alert, Balance, Hold, Ledger, LedgerError, Line, Overdraft, ReservationId, ReserveError,
@@ -15,7 +18,8 @@ use super::window::Period;
 /// this many the oldest are forgotten (their process is long dead).
 const MAX_LAPSED: usize = 10_000;
 
-type AccountKey = (String, String);
+/// (scope, period key).
+type AccountKey = (Arc<str>, Arc<str>);
 
 #[derive(Default, Debug)]
 struct Account {
@@ -53,16 +57,16 @@ struct Held {
 #[derive(Default, Debug)]
 struct State {
     next_id: u64,
-    accounts: HashMap<AccountKey, Account>,
-    live: HashMap<u64, Held>,
+    accounts: FxHashMap<AccountKey, Account>,
+    live: FxHashMap<u64, Held>,
     /// Live reservations by expiry, to drop the lapsed ones in order.
     expiries: BTreeMap<(SystemTime, u64), ()>,
-    lapsed: HashMap<u64, Held>,
+    lapsed: FxHashMap<u64, Held>,
     lapsed_order: VecDeque<u64>,
 }
 
 fn key(line: &Line) -> AccountKey {
-    (line.scope.clone(), line.period.key.clone())
+    (Arc::clone(&line.scope), Arc::clone(&line.period.key))
 }
 
 impl State {
@@ -177,12 +181,12 @@ impl Ledger for MemoryLedger {
                 }
             };
             let Some(cap) = line.cap else { continue };
-            for &permille in &line.soft {
+            for &permille in line.soft.iter() {
                 let crossed = settled >= cap.permille(permille);
                 if crossed && account.fired.insert(permille) {
                     alerts.push(Alert {
-                        scope: line.scope.clone(),
-                        period: line.period.key.clone(),
+                        scope: line.scope.to_string(),
+                        period: line.period.key.to_string(),
                         permille,
                         settled,
                         cap,
@@ -212,7 +216,7 @@ impl Ledger for MemoryLedger {
         Ok(
             match state
                 .accounts
-                .get_mut(&(scope.to_string(), period.key.clone()))
+                .get_mut(&(Arc::from(scope), Arc::clone(&period.key)))
             {
                 Some(account) => Balance {
                     settled: account.settled_since(period.since),

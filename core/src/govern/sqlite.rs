@@ -229,9 +229,9 @@ fn read_line(row: &rusqlite::Row<'_>) -> rusqlite::Result<Line> {
     let cap: Option<i64> = row.get(3)?;
     let soft: String = row.get(4)?;
     Ok(Line {
-        scope: row.get(0)?,
+        scope: row.get::<_, String>(0)?.into(),
         period: Period {
-            key: row.get(1)?,
+            key: row.get::<_, String>(1)?.into(),
             since: since.map(|ms| SystemTime::UNIX_EPOCH + Duration::from_millis(ms as u64)),
         },
         cap: cap.map(nanos),
@@ -336,7 +336,7 @@ impl Ledger for SqliteLedger {
             let Some(cap) = line.cap else { continue };
             let settled =
                 settled_in(&tx, &line.scope, &line.period.key, line.period.since).map_err(store)?;
-            for &permille in &line.soft {
+            for &permille in line.soft.iter() {
                 let key = params![line.scope, line.period.key, permille];
                 if settled >= cap.permille(permille) {
                     let fired = tx
@@ -347,8 +347,8 @@ impl Ledger for SqliteLedger {
                         .map_err(store)?;
                     if fired == 1 {
                         alerts.push(Alert {
-                            scope: line.scope.clone(),
-                            period: line.period.key.clone(),
+                            scope: line.scope.to_string(),
+                            period: line.period.key.to_string(),
                             permille,
                             settled,
                             cap,
@@ -464,7 +464,7 @@ mod tests {
                 scope: "team".into(),
                 period: period.clone(),
                 cap: Some(Nanos(100)),
-                soft: vec![],
+                soft: std::sync::Arc::from([]),
             }],
             amount: Nanos(60),
             lease: Duration::from_secs(60),

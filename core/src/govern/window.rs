@@ -3,10 +3,12 @@
 //! its period is part of the ledger key ("month:2026-12@Europe/Berlin"), so nothing resets:
 //! the next period is a new key. A rolling window sums what was spent in the last duration.
 
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
+use jiff::civil::Date;
 use jiff::tz::TimeZone;
-use jiff::Timestamp;
+use jiff::{Timestamp, ToSpan};
 
 /// How a budget's spend is grouped in time.
 #[derive(Clone, Debug, PartialEq)]
@@ -60,11 +62,27 @@ impl Zone {
 }
 
 /// One period of a window: its ledger key, and for a rolling window the instant its sum
-/// starts from.
+/// starts from. The key is shared, not copied: every call of a period names the same one.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Period {
-    pub key: String,
+    pub key: Arc<str>,
     pub since: Option<SystemTime>,
+}
+
+/// A window's current period, kept until `now` leaves it: a calendar period's key changes only
+/// at its boundary, so a call pays a clock comparison instead of a zone conversion and a
+/// format (issue 11 measured those at a sixth of the governance decision).
+#[derive(Debug, Default)]
+pub struct PeriodCache {
+    current: Mutex<Option<Cached>>,
+}
+
+#[derive(Debug)]
+struct Cached {
+    /// The instants the key holds for: `[from, until)`; None for a rolling window, whose key
+    /// never changes (only its start moves with `now`).
+    span: Option<(SystemTime, SystemTime)>,
+    period: Period,
 }
 
 impl Window {
@@ -99,10 +117,70 @@ impl Window {
         }
     }
 
+    /// The period `now` falls in, from `cache` while `now` is still inside it.
+    pub fn period_cached(&self, now: SystemTime, cache: &PeriodCache) -> Period {
+        let mut current = cache.current.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = current.as_ref() {
+            match (c.span, self) {
+                (Some((from, until)), _) if from <= now && now < until => return c.period.clone(),
+                (None, Window::Rolling(length)) => {
+                    return Period {
+                        key: Arc::clone(&c.period.key),
+                        since: Some(rolling_start(now, *length)),
+                    }
+                }
+                _ => {}
+            }
+        }
+        let period = self.period(now);
+        let span = match self {
+            Window::Rolling(_) => None,
+            // A span jiff cannot compute is not cached: the next call computes it again.
+            _ => Some(self.span(now).unwrap_or((now, now))),
+        };
+        *current = Some(Cached {
+            span,
+            period: period.clone(),
+        });
+        period
+    }
+
+    /// The instants of the calendar period `now` falls in: `[start, next start)`.
+    fn span(&self, now: SystemTime) -> Option<(SystemTime, SystemTime)> {
+        let (zone, first, next): (&Zone, DateStep, DateStep) = match self {
+            Window::Day(z) => (z, Some, |d| d.tomorrow().ok()),
+            Window::Week(z) => (
+                z,
+                |d| {
+                    let back = d.weekday().to_monday_zero_offset();
+                    d.checked_sub(i64::from(back).days()).ok()
+                },
+                |d| d.checked_add(7.days()).ok(),
+            ),
+            Window::Month(z) => (
+                z,
+                |d| Some(d.first_of_month()),
+                |d| d.checked_add(1.month()).ok(),
+            ),
+            Window::Total => return Some((SystemTime::UNIX_EPOCH, far_future())),
+            Window::Rolling(_) => return None,
+        };
+        let today = Timestamp::try_from(now)
+            .ok()?
+            .to_zoned(zone.tz.clone())
+            .date();
+        let start = first(today)?;
+        let midnight = |d: Date| -> Option<SystemTime> {
+            let z = d.to_zoned(zone.tz.clone()).ok()?.start_of_day().ok()?;
+            Some(SystemTime::from(z.timestamp()))
+        };
+        Some((midnight(start)?, midnight(next(start)?)?))
+    }
+
     /// The period `now` falls in.
     pub fn period(&self, now: SystemTime) -> Period {
         let calendar = |zone: &Zone, label: &str, id: String| Period {
-            key: format!("{label}:{id}@{}", zone.name),
+            key: format!("{label}:{id}@{}", zone.name).into(),
             since: None,
         };
         let zoned = |zone: &Zone| {
@@ -128,12 +206,12 @@ impl Window {
                 calendar(zone, "month", format!("{:04}-{:02}", z.year(), z.month()))
             }
             Window::Total => Period {
-                key: "total".into(),
+                key: Arc::from("total"),
                 since: None,
             },
             Window::Rolling(length) => Period {
-                key: format!("rolling:{}s", length.as_secs()),
-                since: Some(now.checked_sub(*length).unwrap_or(SystemTime::UNIX_EPOCH)),
+                key: format!("rolling:{}s", length.as_secs()).into(),
+                since: Some(rolling_start(now, *length)),
             },
         }
     }
@@ -148,6 +226,19 @@ impl Window {
             Window::Rolling(d) => format!("rolling {}s", d.as_secs()),
         }
     }
+}
+
+/// From a date to another (the first day of its period, the first day of the next).
+type DateStep = fn(Date) -> Option<Date>;
+
+/// Where a rolling window of `length` ending at `now` starts.
+fn rolling_start(now: SystemTime, length: Duration) -> SystemTime {
+    now.checked_sub(length).unwrap_or(SystemTime::UNIX_EPOCH)
+}
+
+/// Later than any call: the end of the `total` window.
+fn far_future() -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(1 << 40)
 }
 
 #[cfg(test)]
@@ -165,31 +256,64 @@ mod tests {
         let now = at("2026-11-30T23:30:00Z");
         let berlin = Zone::named("Europe/Berlin").unwrap();
         assert_eq!(
-            Window::Month(berlin.clone()).period(now).key,
+            Window::Month(berlin.clone()).period(now).key.as_ref(),
             "month:2026-12@Europe/Berlin"
         );
         assert_eq!(
-            Window::Month(Zone::utc()).period(now).key,
+            Window::Month(Zone::utc()).period(now).key.as_ref(),
             "month:2026-11@UTC"
         );
         assert_eq!(
-            Window::Day(berlin.clone()).period(now).key,
+            Window::Day(berlin.clone()).period(now).key.as_ref(),
             "day:2026-12-01@Europe/Berlin"
         );
         // ISO weeks: 1 January 2027 (a Friday) belongs to 2026's week 53.
         assert_eq!(
             Window::Week(Zone::utc())
                 .period(at("2027-01-01T12:00:00Z"))
-                .key,
+                .key
+                .as_ref(),
             "week:2026-W53@UTC"
         );
+    }
+
+    #[test]
+    fn a_cached_period_is_the_period_across_boundaries_and_clock_changes() {
+        let berlin = Zone::named("Europe/Berlin").unwrap();
+        let windows = [
+            Window::Day(berlin.clone()),
+            Window::Week(berlin.clone()),
+            Window::Month(berlin),
+            Window::Month(Zone::utc()),
+            Window::Total,
+            Window::Rolling(Duration::from_secs(1_800)),
+        ];
+        // 37-minute steps over 100 days: midnights, week and month ends, and the end of
+        // summer time in Berlin (25 October 2026); then one step back in time.
+        let start = at("2026-09-20T21:05:00Z");
+        let mut instants: Vec<SystemTime> = (0..3_900)
+            .map(|i| start + Duration::from_secs(i * 37 * 60))
+            .collect();
+        instants.push(start);
+        for window in &windows {
+            let cache = PeriodCache::default();
+            for &now in &instants {
+                assert_eq!(
+                    window.period_cached(now, &cache),
+                    window.period(now),
+                    "{} at {:?}",
+                    window.describe(),
+                    Timestamp::try_from(now)
+                );
+            }
+        }
     }
 
     #[test]
     fn rolling_windows_sum_from_a_moving_start() {
         let now = at("2026-12-03T12:00:00Z");
         let p = Window::parse("30m", Zone::utc()).unwrap().period(now);
-        assert_eq!(p.key, "rolling:1800s");
+        assert_eq!(&*p.key, "rolling:1800s");
         assert_eq!(p.since, Some(at("2026-12-03T11:30:00Z")));
     }
 

@@ -6,6 +6,7 @@
 //! foundry-bench serve                                                    the mock (internal)
 //! foundry-bench mem-child --variant V --endpoint URL --port P            cell 2's child (internal)
 //! foundry-bench profile --variant V [--deployment D] [--seconds S]       one variant, for perf
+//! foundry-bench count --what W --calls N                                  fixed work, for callgrind
 //! ```
 //!
 //! Benchmarks print; they never assert. `tests/bench/run.sh` is the one command.
@@ -48,6 +49,9 @@ struct Args {
     deployment: String,
     /// `--only 1,2,3,8,1b,g,q`: run just these cells (for re-runs and profiling).
     only: Option<Vec<String>>,
+    /// `count`: what to repeat (`decision`, `call-governed`, `call-ungoverned`) and how often.
+    what: String,
+    calls: usize,
 }
 
 fn default_out() -> PathBuf {
@@ -68,13 +72,15 @@ fn parse_args() -> Result<Args, String> {
         seconds: 10.0,
         deployment: "chat-1k".into(),
         only: None,
+        what: "decision".into(),
+        calls: 1_000,
     };
     let mut it = std::env::args().skip(1);
     let mut first = true;
     while let Some(a) = it.next() {
         let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
         match a.as_str() {
-            "run" | "report" | "serve" | "mem-child" | "profile" if first => {
+            "run" | "report" | "serve" | "mem-child" | "profile" | "count" if first => {
                 args.command = a.clone()
             }
             "--rounds" => {
@@ -101,6 +107,12 @@ fn parse_args() -> Result<Args, String> {
                         .collect(),
                 );
             }
+            "--what" => args.what = value("--what")?,
+            "--calls" => {
+                args.calls = value("--calls")?
+                    .parse()
+                    .map_err(|_| "--calls takes a number")?;
+            }
             "--seconds" => {
                 args.seconds = value("--seconds")?
                     .parse()
@@ -116,6 +128,7 @@ fn parse_args() -> Result<Args, String> {
                     "foundry-bench [run] [--rounds N (>= {MIN_ROUNDS})] [--quick] [--only 1,1b,2,3,8,g,q] [--no-table] [--out DIR]\n\
                      foundry-bench report [--out DIR] [--markdown]\n\
                      foundry-bench profile --variant core|reqwest [--deployment chat-1k|chat-100k|stream-1000|..] [--seconds S]   (under perf record)\n\
+                     foundry-bench count --what decision|call-governed|call-ungoverned --calls N   (under callgrind: instructions = difference of two N / difference of N)\n\
                      tests/bench/run.sh runs everything; tests/bench/README.md explains the method."
                 );
                 std::process::exit(0);
@@ -243,6 +256,20 @@ fn profile(args: &Args) -> Result<(), String> {
     })
 }
 
+/// Repeats one piece of governed work `--calls` times on one thread, for an instruction count.
+fn count(args: &Args) -> Result<(), String> {
+    let server = MockServer::start(None).map_err(|e| format!("cannot start the mock: {e}"))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(cells::governance::count(
+        &server.endpoint(),
+        &args.what,
+        args.calls,
+    ))
+}
+
 fn main() {
     let outcome = parse_args().and_then(|args| match args.command.as_str() {
         "serve" => mock::serve().map_err(|e| e.to_string()),
@@ -252,6 +279,7 @@ fn main() {
         },
         "report" => report::report(&args.out, args.markdown),
         "profile" => profile(&args),
+        "count" => count(&args),
         _ => run(&args),
     });
     if let Err(e) = outcome {

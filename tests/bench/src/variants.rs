@@ -50,7 +50,7 @@ fn deployment_names() -> Vec<String> {
     names
 }
 
-fn request(model: &str) -> ChatRequest {
+pub fn request(model: &str) -> ChatRequest {
     ChatRequest {
         model: model.to_string(),
         params: json!({

@@ -4,6 +4,7 @@
 //! waited its turn in the queue is checked against the budget as it stands when it leaves.
 //! All in process, with no I/O but the embedded ledger's.
 
+use std::sync::OnceLock;
 use std::time::Instant;
 
 use serde_json::Value;
@@ -44,16 +45,27 @@ impl Foundry {
                 .and_then(|b| b.remove("priority"))
                 .as_ref(),
         )?;
+        // The prompt's size is measured at most once, and only when a rule, a lane or a budget
+        // asks for it: the measure walks the whole prompt.
+        // (A `OnceLock`, not a `Cell`: the pacing closure is held across an await.)
+        let measured = OnceLock::new();
+        let input_bound = || {
+            *measured.get_or_init(|| {
+                body.as_ref()
+                    .and_then(Value::as_object)
+                    .map_or(0, crate::govern::estimate::input_bound)
+            })
+        };
         if let Some(policies) = &self.inner.policies {
             policies.check(&Proposed {
                 deployment: d,
                 body: body.as_ref(),
+                input_bound: &input_bound,
                 has_header: &|name| carries_header(self, payload, d, name),
             })?;
         }
-        // Counted only when a lane paces the call: the estimate walks the whole prompt.
         let output_bound = self.inner.catalog.governance.output_bound;
-        let tokens = || paced_tokens(body.as_ref(), output_bound);
+        let tokens = || paced_tokens(body.as_ref(), input_bound(), output_bound);
         let pace = self
             .inner
             .pacing
@@ -68,7 +80,7 @@ impl Foundry {
         let hold = match &self.inner.spending {
             Some(spending) => {
                 let time_left = deadline.saturating_duration_since(Instant::now());
-                match spending.hold(d, api, body.as_mut(), time_left) {
+                match spending.hold(d, api, body.as_mut(), measured.get().copied(), time_left) {
                     Ok(hold) => hold,
                     Err(e) => {
                         pace.into_iter().for_each(Grant::release);
@@ -113,11 +125,10 @@ fn carries_header(client: &Foundry, payload: Payload<'_>, d: &Deployment, name: 
 
 /// What an attempt counts against its deployment's TPM, as Azure's admission does: the
 /// prompt's estimated tokens (UTF-8 bytes / 4) plus the output bound.
-fn paced_tokens(body: Option<&Value>, default_output: u64) -> u64 {
+fn paced_tokens(body: Option<&Value>, input_bound: u64, default_output: u64) -> u64 {
     let Some(params) = body.and_then(Value::as_object) else {
         return 0;
     };
-    let prompt = crate::govern::estimate::input_bound(params).div_ceil(4);
     let output = crate::govern::estimate::output_limit(params).unwrap_or(default_output);
-    prompt.saturating_add(output)
+    input_bound.div_ceil(4).saturating_add(output)
 }

@@ -19,6 +19,8 @@ pub(crate) struct Policies {
 pub(crate) struct Proposed<'a> {
     pub deployment: &'a Deployment,
     pub body: Option<&'a Value>,
+    /// The body's input bound (`govern::estimate::input_bound`), measured once per attempt.
+    pub input_bound: &'a dyn Fn() -> u64,
     /// Every header the attempt will carry, names lowercased.
     pub has_header: &'a dyn Fn(&str) -> bool,
 }
@@ -107,11 +109,8 @@ fn rule_check(p: &Policy, attempt: &Proposed<'_>) -> std::result::Result<(), Ref
             );
         }
     }
-    if let (Some(limit), Some(body)) = (p.max_prompt_tokens, attempt.body) {
-        let bytes = body
-            .as_object()
-            .map_or(0, crate::govern::estimate::input_bound);
-        let tokens = estimated_tokens(bytes);
+    if let (Some(limit), Some(_)) = (p.max_prompt_tokens, attempt.body) {
+        let tokens = estimated_tokens((attempt.input_bound)());
         if tokens > limit {
             return refuse(
                 "max_prompt_tokens",

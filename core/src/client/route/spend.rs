@@ -16,8 +16,8 @@ use serde_json::Value;
 
 use crate::config::{Deployment, Governance, LedgerStore, TokensParam};
 use crate::events::{BudgetAlertEvent, Event, EventSink, SpendAction, SpendEvent};
-use crate::govern::estimate::{billing_of, input_bound, output_limit, Billing, Prices};
-use crate::govern::governor::deployment_scope;
+use crate::govern::estimate::{self, billing_of, output_limit, Billing, Prices};
+use crate::govern::governor::Call;
 use crate::govern::ledger::ReserveError;
 use crate::govern::{
     Alert, Durability, Governor, Ledger, MemoryLedger, Nanos, Reservation, SqliteLedger,
@@ -106,19 +106,23 @@ impl Spending {
 
     /// Reserves what one attempt at `d` may cost, giving `body` the output bound when it names
     /// no limit. None when no budget covers the attempt (or it carries no body to bill).
+    /// `input_bound` is the body's, when the gate already measured it.
     pub fn hold(
         &self,
         d: &Deployment,
         api: Api,
         body: Option<&mut Value>,
+        input_bound: Option<u64>,
         time_left: Duration,
     ) -> Result<Option<AttemptHold>> {
         let Some(params) = body.and_then(Value::as_object_mut) else {
             return Ok(None);
         };
-        let mut scopes = self.client_scopes.clone();
-        scopes.push(deployment_scope(&d.name));
-        if !self.governor.covers(&scopes) {
+        let call = Call {
+            scopes: &self.client_scopes,
+            deployment: Some(&d.name),
+        };
+        if !self.governor.covers(call) {
             return Ok(None);
         }
         let now = SystemTime::now();
@@ -130,11 +134,11 @@ impl Spending {
                 self.output_bound
             }
         };
-        let input_tokens = input_bound(params);
+        let input_tokens = input_bound.unwrap_or_else(|| estimate::input_bound(params));
         let prices = Prices::from_pricing(&d.pricing);
         let amount = prices.reservation(input_tokens, output_tokens);
         let lease = time_left.saturating_add(LEASE_MARGIN);
-        match self.governor.reserve(&scopes, amount, lease, now) {
+        match self.governor.reserve(call, amount, lease, now) {
             Ok(reservation) => {
                 self.event(SpendAction::Reserved, &d.name, amount, Nanos::ZERO, None);
                 Ok(Some(AttemptHold {
@@ -192,7 +196,7 @@ impl Spending {
                 Ok(SpendLine {
                     scope: b.scope.clone(),
                     window: b.window.describe(),
-                    period: period.key,
+                    period: period.key.to_string(),
                     spent_usd: balance.settled.usd(),
                     reserved_usd: balance.reserved.usd(),
                     cap_usd: b.hard.map(Nanos::usd),

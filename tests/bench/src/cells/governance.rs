@@ -202,3 +202,42 @@ pub async fn run(b: &Bench) -> Result<Vec<Row>, String> {
     let _ = std::fs::remove_dir_all(&dir);
     Ok(rows)
 }
+
+/// `foundry-bench count`: `calls` governance decisions, or `calls` sequential calls with
+/// governance on (memory ledger) or off, on the current thread. Run under callgrind twice with
+/// two counts: the difference of the instruction totals over the difference of the counts is
+/// the work's instructions per call, repeatable on a loaded machine where wall time is not.
+pub async fn count(endpoint: &str, what: &str, calls: usize) -> Result<(), String> {
+    let governed_client = governed(endpoint, "memory")?;
+    let client = match what {
+        "decision" | "call-governed" => governed_client,
+        "call-ungoverned" => Foundry::new(
+            Catalog::from_str_with_env(
+                &format!(
+                    "defaults:\n  endpoint: {endpoint}\n  auth: {{type: api_key, key: {API_KEY}}}\n\
+                     deployments:\n  - {{name: {DEPLOYMENT}, pricing: {{input: 0.15, output: 0.6}}}}\n"
+                ),
+                "bench.yaml",
+                &|_| None,
+            )
+            .map_err(|e| e.to_string())?,
+            ClientOptions::default(),
+        )
+        .map_err(|e| e.to_string())?,
+        other => {
+            return Err(format!(
+                "--what {other}: expected decision, call-governed or call-ungoverned"
+            ))
+        }
+    };
+    // The same request every cell sends.
+    let request = crate::variants::request(DEPLOYMENT);
+    for _ in 0..calls {
+        if what == "decision" {
+            black_box(client.governance_decision(&request).await).map_err(|e| e.to_string())?;
+        } else {
+            black_box(client.chat(request.clone()).await).map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
+}
