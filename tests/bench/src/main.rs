@@ -128,7 +128,7 @@ fn parse_args() -> Result<Args, String> {
                     "foundry-bench [run] [--rounds N (>= {MIN_ROUNDS})] [--quick] [--only 1,1b,2,3,8,g,q] [--no-table] [--out DIR]\n\
                      foundry-bench report [--out DIR] [--markdown]\n\
                      foundry-bench profile --variant core|reqwest [--deployment chat-1k|chat-100k|stream-1000|..] [--seconds S]   (under perf record)\n\
-                     foundry-bench count --what decision|call-governed|call-ungoverned --calls N   (under callgrind: instructions = difference of two N / difference of N)\n\
+                     foundry-bench count --what decision[-sqlite]|call-governed|call-sqlite|call-ungoverned --calls N   (under callgrind: instructions = difference of two N / difference of N)\n\
                      tests/bench/run.sh runs everything; tests/bench/README.md explains the method."
                 );
                 std::process::exit(0);

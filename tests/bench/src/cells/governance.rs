@@ -208,9 +208,13 @@ pub async fn run(b: &Bench) -> Result<Vec<Row>, String> {
 /// two counts: the difference of the instruction totals over the difference of the counts is
 /// the work's instructions per call, repeatable on a loaded machine where wall time is not.
 pub async fn count(endpoint: &str, what: &str, calls: usize) -> Result<(), String> {
-    let governed_client = governed(endpoint, "memory")?;
+    let dir = std::env::temp_dir().join(format!("foundry-bench-count-{}", std::process::id()));
     let client = match what {
-        "decision" | "call-governed" => governed_client,
+        "decision" | "call-governed" => governed(endpoint, "memory")?,
+        "decision-sqlite" | "call-sqlite" => {
+            std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+            governed(endpoint, &dir.join("ledger.sqlite").display().to_string())?
+        }
         "call-ungoverned" => Foundry::new(
             Catalog::from_str_with_env(
                 &format!(
@@ -226,18 +230,19 @@ pub async fn count(endpoint: &str, what: &str, calls: usize) -> Result<(), Strin
         .map_err(|e| e.to_string())?,
         other => {
             return Err(format!(
-                "--what {other}: expected decision, call-governed or call-ungoverned"
+                "--what {other}: expected decision, decision-sqlite, call-governed, call-sqlite or call-ungoverned"
             ))
         }
     };
     // The same request every cell sends.
     let request = crate::variants::request(DEPLOYMENT);
     for _ in 0..calls {
-        if what == "decision" {
+        if what.starts_with("decision") {
             black_box(client.governance_decision(&request).await).map_err(|e| e.to_string())?;
         } else {
             black_box(client.chat(request.clone()).await).map_err(|e| e.to_string())?;
         }
     }
+    let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }
