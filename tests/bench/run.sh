@@ -6,7 +6,8 @@
 #
 #   tests/bench/run.sh                 # the full run (about 19 minutes on 2 cores, plus the builds)
 #   tests/bench/run.sh --quick         # a smoke run of the same cells (numbers not meaningful)
-#   tests/bench/run.sh --only 1,1b     # just some Rust cells (1, 1b, 2, 3, 8)
+#   tests/bench/run.sh --only 1,1b     # just these Rust cells (1, 1b, 2, 3, 8, g, q): no other
+#                                      # language's bench runs
 #
 # The release build shares nothing with the debug build `make test` uses: the first run
 # compiles every dependency again, which takes a few minutes on 2 cores.
@@ -28,7 +29,14 @@ bench=target/release/foundry-bench
 
 "$bench" run --no-table --out "$out" "$@"
 
+# `--only` names Rust cells: the other languages' benches run only in a full (or quick) run.
+only=0
+for arg in "$@"; do
+    [ "$arg" = "--only" ] && only=1
+done
+
 for lang in python node kotlin; do
+    [ "$only" = 1 ] && break
     script="tests/bench/$lang/run.sh"
     [ -f "$script" ] || continue
     # Its stdout (its table) is printed once, with the combined report; progress goes to stderr.
