@@ -131,11 +131,11 @@ pub fn config_litellm(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    match serde_yaml::from_str::<serde_yaml::Value>(text) {
-        Ok(serde_yaml::Value::Sequence(list)) => {
-            let mut root = serde_yaml::Mapping::new();
-            root.insert("model_list".into(), serde_yaml::Value::Sequence(list));
-            if let Ok(wrapped) = serde_yaml::to_string(&root) {
+    match yaml_serde::from_str::<yaml_serde::Value>(text) {
+        Ok(yaml_serde::Value::Sequence(list)) => {
+            let mut root = yaml_serde::Mapping::new();
+            root.insert("model_list".into(), yaml_serde::Value::Sequence(list));
+            if let Ok(wrapped) = yaml_serde::to_string(&root) {
                 let _ = Catalog::from_str_with_env(&wrapped, "litellm.yaml", &fixed_lookup);
             }
         }

@@ -116,7 +116,7 @@ pub(crate) fn from_path(path: &Path, lookup: Lookup) -> Result<Catalog> {
 }
 
 pub(crate) fn from_text(text: &str, origin: &str, lookup: Lookup) -> Result<Catalog> {
-    let value: Value = serde_yaml::from_str(text).map_err(|e| {
+    let value: Value = yaml_serde::from_str(text).map_err(|e| {
         Error::config(format!("{origin}: not valid YAML or JSON: {e}"))
             .with_hint("fix the syntax at the line and column named")
             .with_source(&e)

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use serde_yaml::{Mapping, Value};
+use yaml_serde::{Mapping, Value};
 
 /// The made-up key the emulator accepts unless the config lists others.
 pub const DEFAULT_API_KEY: &str = "emulator-key-0000";
@@ -97,7 +97,7 @@ impl EmulatorConfig {
 
     /// Parses YAML (or JSON, which YAML reads too).
     pub fn from_yaml_str(s: &str) -> Result<Self, String> {
-        let doc: Value = serde_yaml::from_str(s).map_err(|e| format!("invalid YAML: {e}"))?;
+        let doc: Value = yaml_serde::from_str(s).map_err(|e| format!("invalid YAML: {e}"))?;
         let root = doc
             .as_mapping()
             .ok_or("the document must be a mapping with a `deployments` list")?;
