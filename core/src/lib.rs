@@ -22,6 +22,7 @@ pub mod stream;
 pub mod view;
 pub mod wire;
 
+pub use client::doctor;
 pub use client::{
     CallOverrides, CatalogSource, ChatStream, ClientOptions, ClientSettings, EnvLookup, Foundry,
     LimitLine, ScopeSpec, SmokeResult, SpendLine, StreamHandle, TokenProvider,

@@ -270,7 +270,10 @@ pub async fn run(out: &Output) -> foundry_client::Result<bool> {
     out.heading("8. A burst waits in the rate-limit queue instead of earning 429s");
     report.push(crate::demo_burst::run(out, REFERENCE_CATALOG, &env).await?);
 
-    out.heading("9. Tokens and cost");
+    out.heading("9. foundry doctor finds what is wrong with a catalog");
+    report.push(crate::demo_doctor::run(out, &endpoint).await?);
+
+    out.heading("10. Tokens and cost");
     let spend = spend.lock().map(|m| m.clone()).unwrap_or_default();
     let total: f64 = spend.values().map(|s| s.cost_usd).sum();
     if out.json {

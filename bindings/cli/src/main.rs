@@ -4,6 +4,8 @@ mod chat;
 mod demo;
 mod demo_budget;
 mod demo_burst;
+mod demo_doctor;
+mod doctor;
 mod limits;
 mod output;
 mod smoke;
@@ -18,7 +20,7 @@ use clap::{Parser, Subcommand};
 #[command(
     name = "foundry",
     version,
-    about = "Call Azure AI Foundry deployments: demo, smoke, chat, deployments, emulate"
+    about = "Call Azure AI Foundry deployments: demo, smoke, doctor, chat, deployments, spend, limits, emulate"
 )]
 struct Cli {
     /// Print JSON instead of tables.
@@ -54,6 +56,12 @@ enum Command {
         /// A system message.
         #[arg(long)]
         system: Option<String>,
+    },
+    /// Check every deployment as the usage guide's troubleshooting table does (DNS, TLS, auth,
+    /// role, deployment, API, thinking budget, quota) and print each fix; non-zero on a failure.
+    Doctor {
+        #[arg(long, short)]
+        config: Option<PathBuf>,
     },
     /// Each budget's spend in its current period, from the catalog's ledger.
     Spend {
@@ -133,6 +141,7 @@ fn main() -> ExitCode {
                 )
                 .await
             }
+            Command::Doctor { config } => doctor::run(&out, &load(config.as_ref())?).await,
             Command::Spend { config } => spend::run(&out, &load(config.as_ref())?),
             Command::Limits { config } => limits::run(&out, &load(config.as_ref())?),
             Command::Deployments { config } => {

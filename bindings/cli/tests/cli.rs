@@ -90,6 +90,20 @@ fn demo_walks_the_estate_and_accounts_for_spend() {
         burst["urgent_wait_ms"].as_u64().unwrap() < burst["longest_wait_ms"].as_u64().unwrap(),
         "{burst}"
     );
+    // The doctor: the typo'd deployment and the stale key fail, the unflagged models warn.
+    let findings = step("doctor")["findings"].as_array().unwrap().clone();
+    let status = |d: &str, check: &str| {
+        findings
+            .iter()
+            .find(|f| f["deployment"] == d && f["check"] == check)
+            .map(|f| f["status"].as_str().unwrap().to_string())
+            .unwrap_or_else(|| panic!("no {check} finding for {d}"))
+    };
+    assert_eq!(status("gpt-5.4-typo", "deployment"), "fail");
+    assert_eq!(status("gpt-5.4", "auth"), "fail");
+    assert_eq!(status("gpt-5.1-codex", "api"), "warn");
+    assert_eq!(status("Kimi-K2.6", "thinking"), "warn");
+    assert_eq!(status("DeepSeek-V3.2", "deployment"), "ok");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -245,4 +259,62 @@ fn limits_lists_each_limited_scope_and_paced_deployment() {
         "{text}"
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn doctor_checks_the_reference_catalog_and_exits_non_zero_on_a_failure() {
+    let emu = Emulator::start(EmulatorConfig::reference()).await.unwrap();
+    let endpoint = emu.endpoint();
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/../../foundry.yaml");
+    let (healthy, refused) = tokio::task::spawn_blocking(move || {
+        let healthy = foundry(
+            &["doctor", "--config", config, "--json"],
+            &[
+                ("FOUNDRY_ENDPOINT", endpoint.as_str()),
+                ("FOUNDRY_API_KEY", DEFAULT_API_KEY),
+            ],
+        );
+        let refused = foundry(
+            &["doctor", "--config", config],
+            &[
+                ("FOUNDRY_ENDPOINT", endpoint.as_str()),
+                ("FOUNDRY_API_KEY", "doctor-key-wrong-0000"),
+            ],
+        );
+        (healthy, refused)
+    })
+    .await
+    .unwrap();
+    assert!(
+        healthy.status.success(),
+        "{}",
+        String::from_utf8_lossy(&healthy.stdout)
+    );
+    let v = json(&healthy);
+    assert_eq!(v["ok"], true, "{v}");
+    let findings = v["findings"].as_array().unwrap();
+    for d in [
+        "gpt-5.1-codex",
+        "gpt-5.4",
+        "gpt-5.3-codex",
+        "Kimi-K2.6",
+        "DeepSeek-V3.2",
+    ] {
+        let deployment = findings
+            .iter()
+            .find(|f| f["deployment"] == d && f["check"] == "deployment")
+            .unwrap_or_else(|| panic!("no deployment finding for {d}: {v}"));
+        assert_eq!(deployment["status"], "ok", "{v}");
+    }
+    assert!(!findings.iter().any(|f| f["status"] == "fail"), "{v}");
+    assert!(
+        !refused.status.success(),
+        "a refused key must fail the doctor"
+    );
+    let table = String::from_utf8_lossy(&refused.stdout);
+    assert!(
+        table.contains("FAIL") && table.contains("az keyvault secret show"),
+        "{table}"
+    );
+    assert!(!table.contains("doctor-key-wrong-0000"));
 }

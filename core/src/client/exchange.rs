@@ -136,7 +136,7 @@ impl Foundry {
         Err(wire::error_from_response(status, &response_headers, &body))
     }
 
-    async fn headers(
+    pub(crate) async fn headers(
         &self,
         ctx: &AttemptContext<'_>,
         d: &Deployment,

@@ -1,6 +1,7 @@
 //! `Foundry`, the client: resolves a `model` to deployments, sends through the retry and
 //! fallback loop, and hands back normalized results.
 
+pub mod doctor;
 mod exchange;
 mod handle;
 mod payload;
