@@ -4,6 +4,7 @@
 pub mod doctor;
 mod exchange;
 mod handle;
+mod http;
 mod payload;
 mod route;
 mod scope;
@@ -12,7 +13,7 @@ mod smoke;
 mod stream;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde_json::Value;
 
@@ -132,24 +133,7 @@ impl Foundry {
     /// A client over `catalog`. Performs no network IO.
     pub fn new(catalog: Catalog, options: ClientOptions) -> Result<Foundry> {
         install_crypto_provider();
-        let mut builder = reqwest::Client::builder()
-            .pool_idle_timeout(Duration::from_secs(90))
-            // Never follow a redirect: the request's headers, the key among them, would reach
-            // the other host. A 3xx becomes an error naming it (exchange.rs).
-            .redirect(reqwest::redirect::Policy::none())
-            // A connect that hangs fails on its own, as a retryable never-sent error, instead
-            // of using up the attempt's timeout (after which a retry could double-bill).
-            .connect_timeout(Duration::from_secs(10))
-            .tcp_nodelay(true)
-            .user_agent(concat!("foundry-client/", env!("CARGO_PKG_VERSION")));
-        if let Some(pem) = &options.ca_pem {
-            let cert = reqwest::Certificate::from_pem(pem.as_bytes())
-                .map_err(|e| Error::config(format!("ca_pem is not a PEM certificate: {e}")))?;
-            builder = builder.add_root_certificate(cert);
-        }
-        let http = builder
-            .build()
-            .map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))?;
+        let http = http::shared(options.ca_pem.as_deref())?;
         let events = match &catalog.governance.scope {
             Some(scope) => EventSink::new(options.on_event)
                 .for_scope(scope.clone(), catalog.governance.tags_for(scope)),
