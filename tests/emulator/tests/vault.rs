@@ -134,7 +134,7 @@ async fn refusals_have_the_real_shapes() {
         .await;
     assert_eq!(r.status, 401);
     assert_eq!(env.em.vault_reads(), 0);
-    assert_eq!(env.em.vault_requests(), 6);
+    assert_eq!(env.em.vault_requests(), 5);
 }
 
 #[tokio::test]
