@@ -22,10 +22,14 @@ pub struct DeploymentListing {
     pub shape: Shape,
     pub api_version: String,
     pub responses_api_version: String,
-    /// How requests authenticate: `api_key`, `entra` or `none`; never the key.
-    #[cfg_attr(feature = "ts", ts(type = "'api_key' | 'entra' | 'none'"))]
+    /// How requests authenticate: `api_key`, `entra`, `key_vault` (an API key read from Key
+    /// Vault) or `none`; never the key.
+    #[cfg_attr(
+        feature = "ts",
+        ts(type = "'api_key' | 'entra' | 'key_vault' | 'none'")
+    )]
     pub auth: &'static str,
-    /// The Entra credential, for `entra`.
+    /// The Entra credential, for `entra` and `key_vault` (the one that reads the vault).
     pub credential: Option<CredentialKind>,
     pub thinking: bool,
     pub responses_only: bool,
@@ -51,6 +55,7 @@ impl Deployment {
         let (auth, credential) = match &self.auth {
             AuthConfig::ApiKey(_) => ("api_key", None),
             AuthConfig::Entra(entra) => ("entra", Some(entra.credential)),
+            AuthConfig::KeyVault(vault) => ("key_vault", Some(vault.entra.credential)),
             AuthConfig::None => ("none", None),
         };
         DeploymentListing {

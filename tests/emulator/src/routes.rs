@@ -96,12 +96,11 @@ pub fn classify(method: &Method, path: &str, query: &[(String, String)]) -> Targ
             name: name.to_string(),
             version: None,
         },
-        ["secrets", name, version] if get && !name.is_empty() && !version.is_empty() => {
-            Target::VaultSecret {
-                name: name.to_string(),
-                version: Some(version.to_string()),
-            }
-        }
+        // `/secrets/{name}/` is the current version too: the Azure SDKs call it so.
+        ["secrets", name, version] if get && !name.is_empty() => Target::VaultSecret {
+            name: name.to_string(),
+            version: Some(version.to_string()).filter(|v| !v.is_empty()),
+        },
 
         ["openai", "deployments", dep, "chat", "completions"] if post && !dep.is_empty() => {
             versioned(route(Api::Chat, Shape::Azure, Some(dep)))
