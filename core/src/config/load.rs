@@ -659,9 +659,11 @@ mod key_list_tests {
         ] {
             assert_listed(prefix, fields);
         }
-        // `auth` is tagged by `type`: `api_key` reads key/env, `entra` the EntraConfig fields.
+        // `auth` is tagged by `type`: `api_key` reads key/env, `entra` the EntraConfig fields,
+        // `key_vault` its own.
         let mut auth = vec!["type", "key", "env"];
         auth.extend(fields_of::<EntraConfig>());
+        auth.extend(fields_of::<super::super::key_vault::RawKeyVault>());
         assert_listed("defaults.auth", &auth);
         assert_listed("deployments[].auth", &auth);
     }
