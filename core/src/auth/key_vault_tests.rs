@@ -264,8 +264,7 @@ async fn the_key_never_shows_in_debug_or_errors_after_a_read() {
     let error = registry_after
         .reread_refused_key(&d, key_of(&registry, &d).await.1, Instant::now(), None)
         .await
-        .err()
-        .expect("an unusable secret is refused");
+        .expect_err("an unusable secret is refused");
     let text = format!("{error:?} {error} {registry:?}");
     assert_eq!(error.kind(), ErrorKind::Credential);
     assert!(text.contains("cannot be sent in an HTTP header"), "{text}");

@@ -235,8 +235,17 @@ impl AuthRegistry {
         request: BearerRequest,
     ) -> Result<AuthHeader> {
         let key = self.vault_key(config, request).await?;
-        // A value that is not visible ASCII is refused like a configured key would be.
-        let text = key.header.to_str().unwrap_or("\n");
+        // The error carries no text of the value, so nothing of the key leaks.
+        let text = key.header.to_str().map_err(|_| {
+            Error::new(
+                crate::ErrorKind::Credential,
+                format!(
+                    "the Key Vault secret '{}' holds characters an HTTP header cannot carry (non-ASCII)",
+                    config.secret
+                ),
+            )
+            .with_hint("store the API key alone in the secret, as the portal shows it")
+        })?;
         let (name, value) = key::api_key_header(d.shape, &crate::config::Secret::new(text))?;
         Ok(AuthHeader {
             name,

@@ -136,8 +136,8 @@ mod tests {
     fn a_key_vault_deployment_names_the_vault_and_secret() {
         let vault = super::super::KeyVaultConfig::new("aucertdev-kv-41e0x5", "foundry-api-key")
             .expect("vault");
-        let mut d = Deployment::new("gpt-5.4", "https://res.cognitiveservices.azure.com/");
-        d.auth = AuthConfig::KeyVault(vault);
+        let d =
+            Deployment::new("gpt-5.4", "https://res.cognitiveservices.azure.com/").key_vault(vault);
         let v = d.to_json();
         assert_eq!(v["auth"], "key_vault");
         assert_eq!(v["credential"], "default");

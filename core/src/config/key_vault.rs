@@ -22,8 +22,8 @@ pub const REFERENCE_SCHEME: &str = "keyvault://";
 pub const DEFAULT_REFRESH_SECS: u64 = 300;
 /// Shorter would read the vault on nearly every call of a busy client.
 pub const MIN_REFRESH_SECS: u64 = 5;
-/// A day: a key older than this unconfirmed is not worth keeping (and it keeps `Instant`
-/// arithmetic far from overflowing).
+/// A day: longer would keep sending a key the vault no longer holds, while the service still
+/// accepts it, for days after an operator rotated it.
 pub const MAX_REFRESH_SECS: u64 = 86_400;
 
 /// Where a deployment's API key is read from: one secret of one vault, read with an Entra
