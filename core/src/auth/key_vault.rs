@@ -15,7 +15,7 @@ use super::chain::EntraCredential;
 use super::errors::redact;
 use super::source::{client_options, FetchContext};
 use super::token_cache::{FetchPolicy, FetchedToken, Held, TokenCache};
-use crate::config::{endpoint, KeyVaultConfig};
+use crate::config::{endpoint, KeyVaultConfig, MAX_REFRESH_SECS};
 use crate::{Cause, Error, ErrorKind, Result};
 
 /// The role a principal needs to read secrets (Azure RBAC vaults).
@@ -48,7 +48,10 @@ impl VaultEntry {
         let credential = Arc::new(VaultCredential { credential, ctx });
         let client = SecretClient::new(&config.vault_url, credential, Some(options))
             .map_err(|e| read_failure(config, &e))?;
-        let reread_every = Duration::from_secs(config.refresh_secs);
+        // Checked at load; a value set in code is held to the same range rather than let an
+        // `Instant` overflow.
+        let refresh_secs = config.refresh_secs.clamp(1, MAX_REFRESH_SECS);
+        let reread_every = Duration::from_secs(refresh_secs);
         Ok(VaultEntry {
             config: config.clone(),
             client,

@@ -272,3 +272,15 @@ async fn the_key_never_shows_in_debug_or_errors_after_a_read() {
         assert!(!text.contains(secret), "{secret} in {text}");
     }
 }
+
+#[tokio::test]
+async fn an_interval_set_in_code_out_of_range_is_held_to_the_range() {
+    let emulator = started().await;
+    let registry = registry(&emulator);
+    for refresh_secs in [0, u64::MAX] {
+        let mut config = vault(&emulator, "reader", SECRET_NAME);
+        config.refresh_secs = refresh_secs;
+        let d = vault_deployment(&emulator, Shape::Azure, config);
+        assert_eq!(key_of(&registry, &d).await.0, KEY_1);
+    }
+}
