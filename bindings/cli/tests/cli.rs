@@ -318,3 +318,37 @@ async fn doctor_checks_the_reference_catalog_and_exits_non_zero_on_a_failure() {
     );
     assert!(!table.contains("doctor-key-wrong-0000"));
 }
+
+#[test]
+fn deployments_show_a_key_vault_auth_without_any_secret() {
+    let dir = std::env::temp_dir().join(format!("foundry-cli-kv-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let catalog = dir.join("kv.yaml");
+    std::fs::write(
+        &catalog,
+        "defaults: {endpoint: 'https://res.cognitiveservices.azure.com/'}\n\
+         deployments:\n  - name: gpt-5.4\n    auth: {type: key_vault, vault: aucertdev-kv-41e0x5, \
+         secret: foundry-api-key, credential: client_secret, tenant_id: t, client_id: c, \
+         client_secret_env: KV_APP_SECRET}\n  - name: kimi\n    auth: {type: api_key, key: made-up-file-key}\n",
+    )
+    .unwrap();
+    let config = catalog.to_str().unwrap();
+    let env = [("KV_APP_SECRET", "made-up-client-secret")];
+    let out = foundry(&["deployments", "--config", config], &env);
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{table}");
+    assert!(
+        table.contains(
+            "key_vault https://aucertdev-kv-41e0x5.vault.azure.net/secrets/foundry-api-key (client_secret)"
+        ),
+        "{table}"
+    );
+    let out = foundry(&["deployments", "--config", config, "--json"], &env);
+    let v = json(&out);
+    assert_eq!(v["deployments"][0]["auth"], "key_vault");
+    assert_eq!(v["deployments"][0]["credential"], "client_secret");
+    let shown = format!("{table}{v}");
+    for secret in ["made-up-client-secret", "made-up-file-key"] {
+        assert!(!shown.contains(secret), "{secret} shows in {shown}");
+    }
+}

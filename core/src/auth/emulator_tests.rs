@@ -174,6 +174,7 @@ async fn tokens_are_renewed_before_expiry_and_forced_refreshes_collapse() {
         let request = BearerRequest {
             refused,
             wait_until: None,
+            refused_sent_at: None,
         };
         tokio::spawn(async move { registry.header_for(&d, request).await })
     });

@@ -3,13 +3,17 @@
 //! credentials (or the default chain), cached per setting and refreshed before expiry by a
 //! single fetch for all concurrent callers. That fetch has its own timeout, a caller waits for
 //! it no longer than its attempt has left, and a failure is remembered briefly so a storm of
-//! callers does not hammer the identity endpoint (`defaults.token_fetch`). No key or token ever
-//! goes over plain http except to loopback, and none appears in Debug, Display, logs or errors.
+//! callers does not hammer the identity endpoint (`defaults.token_fetch`). An API key may
+//! live in Azure Key Vault (`key_vault.rs`): read with the setting's Entra credential, cached
+//! the same way, read again on an interval and after the service refused it. No key or token
+//! ever goes over plain http except to loopback, and none appears in Debug, Display, logs or
+//! errors.
 
 mod app_service;
 mod chain;
 mod errors;
 mod key;
+mod key_vault;
 mod resolve;
 mod source;
 mod token_cache;
@@ -19,25 +23,32 @@ mod emulator_tests;
 #[cfg(test)]
 mod fake_az;
 #[cfg(test)]
+mod key_vault_tests;
+#[cfg(test)]
 mod test_server;
 #[cfg(test)]
 mod tests;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::Instant;
 
 use futures_util::FutureExt;
 use reqwest::header::{HeaderName, HeaderValue, AUTHORIZATION};
 
 use crate::config::endpoint;
-use crate::config::{AuthConfig, Deployment, EntraConfig, TokenFetch};
+use crate::config::{AuthConfig, Deployment, EntraConfig, KeyVaultConfig, TokenFetch};
 use crate::{Error, Result};
 
 use chain::EntraCredential;
+use key_vault::VaultEntry;
 use resolve::EntraSettings;
 use source::FetchContext;
 pub(crate) use token_cache::{BearerRequest, TokenGeneration};
 use token_cache::{FetchPolicy, TokenCache};
+
+/// The scope of the tokens that read Key Vault secrets.
+pub(crate) const VAULT_SCOPE: &str = "https://vault.azure.net/.default";
 
 /// Reads one environment variable.
 pub(crate) type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
@@ -55,6 +66,8 @@ pub(crate) struct AuthRegistry {
     /// Tests replace the `az` process.
     cli_executor: Option<Arc<dyn azure_identity::Executor>>,
     entra: Mutex<Vec<Arc<EntraEntry>>>,
+    /// One reader and cached key per `key_vault` setting.
+    vaults: Mutex<Vec<Arc<VaultEntry>>>,
     /// `defaults.token_fetch`, for every token cache this registry builds.
     fetch_policy: FetchPolicy,
     /// `secret_may_travel_to` per endpoint: a client calls few endpoints, and parsing the
@@ -82,8 +95,10 @@ struct EntraEntry {
 impl std::fmt::Debug for AuthRegistry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let entries = self.entra.lock().map(|e| e.len()).unwrap_or(0);
+        let vaults = self.vaults.lock().map(|e| e.len()).unwrap_or(0);
         f.debug_struct("AuthRegistry")
             .field("entra_credentials", &entries)
+            .field("vault_keys", &vaults)
             .finish_non_exhaustive()
     }
 }
@@ -103,6 +118,7 @@ impl AuthRegistry {
             env,
             cli_executor: None,
             entra: Mutex::new(Vec::new()),
+            vaults: Mutex::new(Vec::new()),
             fetch_policy: FetchPolicy::default(),
             endpoint_checks: RwLock::new(HashMap::new()),
             token_provider: None,
@@ -156,6 +172,7 @@ impl AuthRegistry {
                 Some(provider) => provided_header(provider, request).await,
                 None => self.entra_header(d, config, request).await,
             },
+            AuthConfig::KeyVault(config) => self.vault_header(d, config, request).await,
         };
         header
             .map(Some)
@@ -207,6 +224,98 @@ impl AuthRegistry {
             value: bearer.header,
             token: Some(bearer.generation),
         })
+    }
+
+    /// The API key read from Key Vault, in the header the deployment's shape uses; `token`
+    /// names which read of the secret it is (for [`AuthRegistry::reread_refused_key`]).
+    async fn vault_header(
+        &self,
+        d: &Deployment,
+        config: &KeyVaultConfig,
+        request: BearerRequest,
+    ) -> Result<AuthHeader> {
+        let key = self.vault_key(config, request).await?;
+        // The error carries no text of the value, so nothing of the key leaks.
+        let text = key.header.to_str().map_err(|_| {
+            Error::new(
+                crate::ErrorKind::Credential,
+                format!(
+                    "the Key Vault secret '{}' holds characters an HTTP header cannot carry (non-ASCII)",
+                    config.secret
+                ),
+            )
+            .with_hint("store the API key alone in the secret, as the portal shows it")
+        })?;
+        let (name, value) = key::api_key_header(d.shape, &crate::config::Secret::new(text))?;
+        Ok(AuthHeader {
+            name,
+            value,
+            token: Some(key.generation),
+        })
+    }
+
+    /// After the service answered 401 to the key read from Key Vault as `refused`, in an
+    /// attempt that started at `sent_at`: reads the secret again, unless a read that ended
+    /// after `sent_at` already did (so a burst of refused calls causes one read), and tells
+    /// whether the key changed. Network IO (the vault) at most once per burst.
+    pub(crate) async fn reread_refused_key(
+        &self,
+        d: &Deployment,
+        refused: TokenGeneration,
+        sent_at: Instant,
+        wait_until: Option<Instant>,
+    ) -> Result<bool> {
+        let AuthConfig::KeyVault(config) = &d.auth else {
+            return Ok(false);
+        };
+        let request = BearerRequest {
+            refused: Some(refused),
+            wait_until,
+            refused_sent_at: Some(sent_at),
+        };
+        let key = self
+            .vault_key(config, request)
+            .await
+            .map_err(|e| e.with_deployment(d.name.clone()))?;
+        Ok(key.generation != refused)
+    }
+
+    async fn vault_key(
+        &self,
+        config: &KeyVaultConfig,
+        request: BearerRequest,
+    ) -> Result<token_cache::Bearer> {
+        let entry = self.vault_entry(config)?;
+        let reading = Arc::clone(&entry);
+        entry
+            .keys
+            .bearer(request, move || async move { reading.read().await }.boxed())
+            .await
+    }
+
+    /// The reader of this `key_vault` setting, built on first use (no network IO).
+    fn vault_entry(&self, config: &KeyVaultConfig) -> Result<Arc<VaultEntry>> {
+        let mut entries = self
+            .vaults
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(entry) = entries.iter().find(|e| &e.config == config) {
+            return Ok(Arc::clone(entry));
+        }
+        let settings = EntraSettings::new(&config.entra, &self.env);
+        let credential = EntraCredential::resolve(config.entra.credential, &settings)?;
+        let ctx = FetchContext {
+            http: self.credential_http(&config.entra)?,
+            cli_executor: self.cli_executor.clone(),
+        };
+        let entry = Arc::new(VaultEntry::new(
+            config,
+            Arc::new(credential),
+            ctx,
+            self.fetch_policy,
+        )?);
+        entries.push(Arc::clone(&entry));
+        Ok(entry)
     }
 
     /// The entry for this setting and scope, built on first use (no network IO).

@@ -149,10 +149,18 @@ impl TokenSource {
     }
 }
 
+impl std::fmt::Debug for FetchContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FetchContext")
+            .field("cli_executor", &self.cli_executor.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
 /// azure_identity options on the client's transport. The authority host is always given
 /// explicitly so azure_identity never falls back to reading `AZURE_AUTHORITY_HOST` from the
 /// process environment behind the client's injected one.
-fn client_options(ctx: &FetchContext, authority_host: Option<&str>) -> ClientOptions {
+pub(super) fn client_options(ctx: &FetchContext, authority_host: Option<&str>) -> ClientOptions {
     let mut options = ClientOptions {
         transport: Some(Transport::new(Arc::new(ctx.http.clone()))),
         per_try_policies: vec![Arc::new(LongRetryAfterEndsTheFetch)],

@@ -1,5 +1,7 @@
 //! One cached bearer token per credential, refreshed ahead of expiry by a single fetch that
-//! every concurrent caller shares (FOUNDRY.md: "once for all concurrent callers").
+//! every concurrent caller shares (FOUNDRY.md: "once for all concurrent callers"). The same
+//! cache holds an API key read from Key Vault ([`Held::VaultSecret`]): read again on an
+//! interval, and after a 401 by one read for the whole burst of calls the key failed.
 //!
 //! The fetch runs as its own task under its own timeout (`defaults.token_fetch.timeout_secs`):
 //! it always ends, and clears itself, even when every call waiting on it was cancelled or ran
@@ -25,6 +27,41 @@ const MAX_USABLE_SKEW: Duration = Duration::from_secs(30);
 /// `expires_on` cannot pin a token forever (or overflow `Instant`).
 const MAX_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 
+/// A key read from Key Vault is still sent this long after its last read when the vault
+/// cannot be read again: the service, not the vault, is the judge of a key (a refused key is
+/// re-read at once), so an unreachable vault should not fail calls a working key would serve.
+const STALE_SECRET_KEPT: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+
+/// What a cache holds, which decides how it is sent and when it is renewed.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub(crate) enum Held {
+    /// An Entra token: sent as `Bearer <token>`, renewed ahead of its expiry.
+    #[default]
+    EntraToken,
+    /// An API key read from Key Vault: sent as it is (the caller puts it in its header), read
+    /// again every `reread_every`. A read that finds the same value keeps its generation, so
+    /// a 401 for a key the vault still holds is not answered by reading it again and again.
+    VaultSecret { reread_every: Duration },
+}
+
+impl Held {
+    /// What is fetched, for messages.
+    fn what(self) -> &'static str {
+        match self {
+            Held::EntraToken => "an Entra token",
+            Held::VaultSecret { .. } => "the Key Vault secret",
+        }
+    }
+
+    /// Where it is fetched from, for messages.
+    fn source(self) -> &'static str {
+        match self {
+            Held::EntraToken => "the identity endpoint",
+            Held::VaultSecret { .. } => "Key Vault",
+        }
+    }
+}
+
 /// A token as a credential returns it.
 pub(crate) struct FetchedToken {
     pub value: String,
@@ -40,7 +77,8 @@ pub(crate) type FetchFuture = BoxFuture<'static, Result<FetchedToken>>;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct TokenGeneration(u64);
 
-/// The `Authorization` value to send (marked sensitive) and which token it is.
+/// The `Authorization` value to send (marked sensitive) and which token it is; for a vault
+/// secret, the key itself.
 pub(crate) struct Bearer {
     pub header: HeaderValue,
     pub generation: TokenGeneration,
@@ -55,6 +93,9 @@ pub(crate) struct BearerRequest {
     /// Stop waiting for a fetch at this instant (the end of the caller's attempt, never past
     /// its call's deadline); the fetch itself goes on for the next caller.
     pub wait_until: Option<Instant>,
+    /// When the refused value was sent: a read that finished after this already answered the
+    /// refusal, and a newer read would find nothing newer (a burst of 401s causes one read).
+    pub refused_sent_at: Option<Instant>,
 }
 
 /// `defaults.token_fetch` as durations.
@@ -90,6 +131,8 @@ impl Default for FetchPolicy {
 struct CachedToken {
     header: HeaderValue,
     generation: TokenGeneration,
+    /// When the fetch that produced (or, for a vault secret, confirmed) it ended.
+    obtained: Instant,
     /// After this the next caller starts a refresh.
     refresh_at: Instant,
     /// Until this the token may still be sent while a refresh runs or after a refresh failed.
@@ -97,6 +140,35 @@ struct CachedToken {
 }
 
 impl CachedToken {
+    fn holding(
+        fetched: FetchedToken,
+        generation: TokenGeneration,
+        held: Held,
+    ) -> Result<CachedToken> {
+        match held {
+            Held::EntraToken => CachedToken::new(fetched, generation),
+            Held::VaultSecret { reread_every } => {
+                // The error of `HeaderValue` parsing carries no text, so nothing of the key leaks.
+                let mut header = HeaderValue::try_from(fetched.value).map_err(|_| {
+                    Error::new(
+                        ErrorKind::Credential,
+                        "the Key Vault secret cannot be sent in an HTTP header (it holds a line break or another control character)",
+                    )
+                    .with_hint("store the API key alone in the secret, without quotes or a trailing newline (az keyvault secret set --value ...)")
+                })?;
+                header.set_sensitive(true);
+                let obtained = Instant::now();
+                Ok(CachedToken {
+                    header,
+                    generation,
+                    obtained,
+                    refresh_at: obtained + reread_every,
+                    usable_until: obtained + STALE_SECRET_KEPT,
+                })
+            }
+        }
+    }
+
     fn new(fetched: FetchedToken, generation: TokenGeneration) -> Result<CachedToken> {
         let mut header =
             HeaderValue::try_from(format!("Bearer {}", fetched.value)).map_err(|_| {
@@ -119,6 +191,7 @@ impl CachedToken {
         Ok(CachedToken {
             header,
             generation,
+            obtained,
             refresh_at: obtained + refresh_after,
             usable_until: obtained + usable_for,
         })
@@ -161,6 +234,7 @@ struct State {
 pub(crate) struct TokenCache {
     state: Arc<Mutex<State>>,
     policy: FetchPolicy,
+    held: Held,
 }
 
 impl std::fmt::Debug for TokenCache {
@@ -188,6 +262,15 @@ impl TokenCache {
         TokenCache {
             state: Arc::default(),
             policy,
+            held: Held::EntraToken,
+        }
+    }
+
+    /// A cache of what `held` says (an Entra token, or a Key Vault secret).
+    pub(crate) fn holding(policy: FetchPolicy, held: Held) -> TokenCache {
+        TokenCache {
+            held,
+            ..TokenCache::new(policy)
         }
     }
 
@@ -204,8 +287,14 @@ impl TokenCache {
             let mut state = lock(&self.state);
             let now = Instant::now();
             let cached = state.token.clone();
-            // Any token but the refused one is newer: another call already replaced it.
-            let usable = |t: &&Arc<CachedToken>| Some(t.generation) != request.refused;
+            // Any token but the refused one is newer: another call already replaced it. The
+            // refused one itself stands if it was (re)read after it was sent.
+            let usable = |t: &&Arc<CachedToken>| {
+                Some(t.generation) != request.refused
+                    || request
+                        .refused_sent_at
+                        .is_some_and(|sent| t.obtained >= sent)
+            };
             if let Some(token) = cached
                 .as_ref()
                 .filter(usable)
@@ -224,7 +313,7 @@ impl TokenCache {
                 (Some(_), Some(token)) => return Ok(token.bearer()),
                 (Some(in_flight), None) => (in_flight.outcome.clone(), None),
                 (None, usable) => {
-                    if let Some(error) = remembered(&state, now) {
+                    if let Some(error) = remembered(&state, now, self.held) {
                         return match usable {
                             Some(token) => Ok(token.bearer()),
                             None => Err(error),
@@ -240,7 +329,7 @@ impl TokenCache {
         let outcome = match request.wait_until {
             Some(until) => tokio::time::timeout_at(until.into(), outcome)
                 .await
-                .unwrap_or_else(|_| Err(wait_timeout())),
+                .unwrap_or_else(|_| Err(wait_timeout(self.held))),
             None => outcome.await,
         };
         match outcome {
@@ -248,7 +337,7 @@ impl TokenCache {
             Err(error) => match fallback {
                 // A failed early refresh is not fatal while the old token is still valid.
                 Some(token) if Instant::now() < token.usable_until => {
-                    tracing::warn!(error = %error, "token refresh failed; using the cached token until it expires");
+                    tracing::warn!(error = %error, what = self.held.what(), "refresh failed; using the cached value until it expires");
                     Ok(token.bearer())
                 }
                 _ => Err(error),
@@ -259,10 +348,14 @@ impl TokenCache {
     /// Runs `fetch` as a task of the current runtime, so it ends (success, failure or its own
     /// timeout) and records its outcome whether or not anyone still waits for it.
     fn start_fetch(&self, fetch: FetchFuture) -> Result<InFlight> {
+        let held = self.held;
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
             Error::new(
                 ErrorKind::Credential,
-                "an Entra token can only be fetched on a tokio runtime, and none is running",
+                format!(
+                    "{} can only be fetched on a tokio runtime, and none is running",
+                    held.what()
+                ),
             )
             .with_hint(
                 "call the client from async code on a tokio runtime (the bindings do this for you)",
@@ -280,11 +373,14 @@ impl TokenCache {
                 Ok(Ok(fetched)) => fetched,
                 Ok(Err(_panic)) => Err(Error::new(
                     ErrorKind::Credential,
-                    "the token fetch failed unexpectedly (a bug in the credential; please report it)",
+                    format!(
+                        "fetching {} failed unexpectedly (a bug in the credential; please report it)",
+                        held.what()
+                    ),
                 )),
-                Err(_elapsed) => Err(fetch_timeout(policy.timeout)),
+                Err(_elapsed) => Err(fetch_timeout(policy.timeout, held)),
             };
-            record(&state, policy, id, fetched)
+            record(&state, policy, held, id, fetched)
         });
         let state = Arc::clone(&self.state);
         let outcome = async move {
@@ -296,7 +392,10 @@ impl TokenCache {
                 }
                 Err(Error::new(
                     ErrorKind::Credential,
-                    "the token fetch was cancelled because the runtime is shutting down",
+                    format!(
+                        "fetching {} was cancelled because the runtime is shutting down",
+                        held.what()
+                    ),
                 ))
             })
         }
@@ -310,6 +409,7 @@ impl TokenCache {
 fn record(
     state: &Mutex<State>,
     policy: FetchPolicy,
+    held: Held,
     id: u64,
     fetched: Result<FetchedToken>,
 ) -> Outcome {
@@ -318,10 +418,18 @@ fn record(
         state.in_flight = None;
     }
     let generation = TokenGeneration(state.generations + 1);
-    match fetched.and_then(|f| CachedToken::new(f, generation)) {
-        Ok(token) => {
+    match fetched.and_then(|f| CachedToken::holding(f, generation, held)) {
+        Ok(mut token) => {
+            let unchanged = state
+                .token
+                .as_ref()
+                .filter(|old| old.header == token.header);
+            match unchanged {
+                // A vault secret read again and found unchanged is the same key.
+                Some(old) if held != Held::EntraToken => token.generation = old.generation,
+                _ => state.generations += 1,
+            }
             let token = Arc::new(token);
-            state.generations += 1;
             state.token = Some(Arc::clone(&token));
             state.failure = None;
             Ok(token)
@@ -346,13 +454,14 @@ fn record(
 }
 
 /// The remembered failure as the error a caller gets, while it is remembered.
-fn remembered(state: &State, now: Instant) -> Option<Error> {
+fn remembered(state: &State, now: Instant, held: Held) -> Option<Error> {
     let failure = state.failure.as_ref().filter(|f| now < f.until)?;
     let ago = now.saturating_duration_since(failure.failed_at).as_millis();
     let left = failure.until.saturating_duration_since(now);
     let hint = format!(
-        "the identity endpoint failed {ago} ms ago and is asked again in {} ms \
+        "{} failed {ago} ms ago and is asked again in {} ms \
          (defaults.token_fetch.failure_memory_ms, or its Retry-After): {}",
+        held.source(),
         left.as_millis(),
         failure.error.hint
     );
@@ -365,29 +474,37 @@ fn remembered(state: &State, now: Instant) -> Option<Error> {
     )
 }
 
-fn fetch_timeout(timeout: Duration) -> Error {
-    Error::new(
-        ErrorKind::Credential,
-        format!(
-            "no Entra token within {:.1}s: the identity endpoint did not answer (defaults.token_fetch.timeout_secs)",
-            timeout.as_secs_f64()
+fn fetch_timeout(timeout: Duration, held: Held) -> Error {
+    let secs = timeout.as_secs_f64();
+    let (message, hint) = match held {
+        Held::EntraToken => (
+            format!("no Entra token within {secs:.1}s: the identity endpoint did not answer (defaults.token_fetch.timeout_secs)"),
+            "check that the identity endpoint (the authority host, IDENTITY_ENDPOINT) is reachable from here \
+             (proxy, firewall, DNS); a slow but working one needs a larger defaults.token_fetch.timeout_secs",
         ),
-    )
-    .with_hint(
-        "check that the identity endpoint (the authority host, IDENTITY_ENDPOINT) is reachable from here \
-         (proxy, firewall, DNS); a slow but working one needs a larger defaults.token_fetch.timeout_secs",
-    )
+        Held::VaultSecret { .. } => (
+            format!("the Key Vault secret was not read within {secs:.1}s: the vault or the identity endpoint did not answer (defaults.token_fetch.timeout_secs)"),
+            "check that the vault (https://<vault>.vault.azure.net) and the identity endpoint are reachable \
+             from here (proxy, firewall, DNS, the vault's network rules)",
+        ),
+    };
+    Error::new(ErrorKind::Credential, message).with_hint(hint)
 }
 
-fn wait_timeout() -> Error {
+fn wait_timeout(held: Held) -> Error {
     Error::new(
         ErrorKind::Timeout,
-        "the call ran out of time waiting for an Entra token: the identity endpoint has not answered yet",
+        format!(
+            "the call ran out of time waiting for {}: {} has not answered yet",
+            held.what(),
+            held.source()
+        ),
     )
-    .with_hint(
-        "the token fetch goes on (at most defaults.token_fetch.timeout_secs) and the next call uses its token; \
-         check the identity endpoint, or give the call more time (timeout_secs, deadline_secs)",
-    )
+    .with_hint(format!(
+        "the fetch goes on (at most defaults.token_fetch.timeout_secs) and the next call uses what it gets; \
+         check {}, or give the call more time (timeout_secs, deadline_secs)",
+        held.source()
+    ))
 }
 
 #[cfg(test)]

@@ -24,6 +24,7 @@ fn refusing(generation: TokenGeneration) -> BearerRequest {
     BearerRequest {
         refused: Some(generation),
         wait_until: None,
+        refused_sent_at: None,
     }
 }
 
@@ -158,6 +159,7 @@ async fn a_hung_fetch_ends_at_its_timeout_and_the_next_caller_fetches_afresh() {
     let request = BearerRequest {
         refused: None,
         wait_until: Some(started + Duration::from_millis(50)),
+        refused_sent_at: None,
     };
     let error = tokio::time::timeout(HANG, cache.bearer(request, hung_fetch(&count)))
         .await

@@ -23,8 +23,8 @@ use super::load::{
     DEFAULT_API_VERSION, DEFAULT_RESPONSES_API_VERSION,
 };
 use super::{
-    AuthConfig, Catalog, CircuitBreaker, Defaults, Deployment, EntraConfig, Pricing, RetryBudget,
-    RetryPolicy, Route, Secret, Shape, TokenFetch, TokensParam,
+    AuthConfig, Catalog, CircuitBreaker, Defaults, Deployment, EntraConfig, KeyVaultConfig,
+    Pricing, RetryBudget, RetryPolicy, Route, Secret, Shape, TokenFetch, TokensParam,
 };
 use crate::Result;
 
@@ -63,6 +63,13 @@ impl Deployment {
 
     pub fn entra(mut self, entra: EntraConfig) -> Self {
         self.auth = AuthConfig::Entra(entra);
+        self
+    }
+
+    /// The API key read from Key Vault at run time ([`KeyVaultConfig::new`] checks the vault
+    /// and secret names).
+    pub fn key_vault(mut self, vault: KeyVaultConfig) -> Self {
+        self.auth = AuthConfig::KeyVault(vault);
         self
     }
 

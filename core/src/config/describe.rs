@@ -22,10 +22,14 @@ pub struct DeploymentListing {
     pub shape: Shape,
     pub api_version: String,
     pub responses_api_version: String,
-    /// How requests authenticate: `api_key`, `entra` or `none`; never the key.
-    #[cfg_attr(feature = "ts", ts(type = "'api_key' | 'entra' | 'none'"))]
+    /// How requests authenticate: `api_key`, `entra`, `key_vault` (an API key read from Key
+    /// Vault) or `none`; never the key.
+    #[cfg_attr(
+        feature = "ts",
+        ts(type = "'api_key' | 'entra' | 'key_vault' | 'none'")
+    )]
     pub auth: &'static str,
-    /// The Entra credential, for `entra`.
+    /// The Entra credential, for `entra` and `key_vault` (the one that reads the vault).
     pub credential: Option<CredentialKind>,
     pub thinking: bool,
     pub responses_only: bool,
@@ -44,6 +48,31 @@ pub struct DeploymentListing {
     pub tags: BTreeMap<String, String>,
 }
 
+impl AuthConfig {
+    /// How requests authenticate, for a person: the type, the Entra credential, and for
+    /// `key_vault` where the key is read from (a vault and a secret's name are not secrets).
+    /// Never a key or token. Pure computation.
+    pub fn summary(&self) -> String {
+        let credential = |c: CredentialKind| {
+            serde_json::to_value(c)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
+        };
+        match self {
+            AuthConfig::ApiKey(_) => "api_key".into(),
+            AuthConfig::Entra(entra) => format!("entra ({})", credential(entra.credential)),
+            AuthConfig::KeyVault(vault) => format!(
+                "key_vault {}secrets/{} ({})",
+                vault.vault_url,
+                vault.secret,
+                credential(vault.entra.credential)
+            ),
+            AuthConfig::None => "none".into(),
+        }
+    }
+}
+
 impl Deployment {
     /// The deployment for a deployment list: every setting a caller may want to show or
     /// check, never a secret. Pure computation.
@@ -51,6 +80,7 @@ impl Deployment {
         let (auth, credential) = match &self.auth {
             AuthConfig::ApiKey(_) => ("api_key", None),
             AuthConfig::Entra(entra) => ("entra", Some(entra.credential)),
+            AuthConfig::KeyVault(vault) => ("key_vault", Some(vault.entra.credential)),
             AuthConfig::None => ("none", None),
         };
         DeploymentListing {
@@ -99,5 +129,21 @@ mod tests {
         assert_eq!(v["max_tokens_param"], "max_completion_tokens");
         assert_eq!(v["pricing"]["output"], 16.0);
         assert!(!v.to_string().contains("very-secret-key"));
+        assert_eq!(d.auth.summary(), "api_key");
+    }
+
+    #[test]
+    fn a_key_vault_deployment_names_the_vault_and_secret() {
+        let vault = super::super::KeyVaultConfig::new("aucertdev-kv-41e0x5", "foundry-api-key")
+            .expect("vault");
+        let d =
+            Deployment::new("gpt-5.4", "https://res.cognitiveservices.azure.com/").key_vault(vault);
+        let v = d.to_json();
+        assert_eq!(v["auth"], "key_vault");
+        assert_eq!(v["credential"], "default");
+        assert_eq!(
+            d.auth.summary(),
+            "key_vault https://aucertdev-kv-41e0x5.vault.azure.net/secrets/foundry-api-key (default)"
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! A catalog from the environment: the usage guide's `FOUNDRY_ENDPOINT`/`FOUNDRY_API_KEY`,
 //! or the Azure SDK names, so existing shells and pods work unchanged.
 
+use super::key_vault::key_or_reference;
 use super::load::{normalize_endpoint, validate_deployment, Lookup};
 use super::{AuthConfig, Catalog, Defaults, Deployment, EntraConfig, Secret, Shape};
 use crate::{Error, Result};
@@ -32,7 +33,7 @@ pub(crate) fn from_env(lookup: Lookup) -> Result<Catalog> {
         Shape::Azure
     };
     let auth = match get("FOUNDRY_API_KEY").or_else(|| get("AZURE_OPENAI_API_KEY")) {
-        Some(key) => AuthConfig::ApiKey(Secret::new(key)),
+        Some(key) => key_or_reference(key, "FOUNDRY_API_KEY", "environment", lookup)?,
         None => AuthConfig::Entra(EntraConfig {
             client_secret: get("AZURE_CLIENT_SECRET").map(Secret::new),
             ..EntraConfig::default()

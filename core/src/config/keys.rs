@@ -18,12 +18,15 @@ macro_rules! auth_keys {
             concat!($prefix, ".authority_host"),
             concat!($prefix, ".scope"),
             concat!($prefix, ".ca_file"),
+            concat!($prefix, ".vault"),
+            concat!($prefix, ".secret"),
+            concat!($prefix, ".refresh_secs"),
         ]
     };
 }
 
-const DEFAULTS_AUTH: [&str; 11] = auth_keys!("defaults.auth");
-const DEPLOYMENT_AUTH: [&str; 11] = auth_keys!("deployments[].auth");
+const DEFAULTS_AUTH: [&str; 14] = auth_keys!("defaults.auth");
+const DEPLOYMENT_AUTH: [&str; 14] = auth_keys!("deployments[].auth");
 
 const OTHER_KEYS: &[&str] = &[
     "defaults.endpoint",

@@ -8,10 +8,11 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::key_vault::key_or_reference;
 use super::load::{
     normalize_endpoint, resolve_auth, validate_deployment, validate_routes, Lookup, RawAuth,
 };
-use super::{AuthConfig, Catalog, Defaults, Deployment, Pricing, Route, Secret, Shape};
+use super::{Catalog, Defaults, Deployment, Pricing, Route, Shape};
 use crate::{Error, Result};
 
 #[derive(Deserialize)]
@@ -86,12 +87,12 @@ pub(crate) fn from_value(value: Value, origin: &str, lookup: Lookup) -> Result<C
             base
         };
         let auth = match &p.api_key {
-            Some(k) => AuthConfig::ApiKey(Secret::new(env_ref(
-                k,
+            Some(k) => key_or_reference(
+                env_ref(k, &format!("{key}.api_key"), origin, lookup)?,
                 &format!("{key}.api_key"),
                 origin,
                 lookup,
-            )?)),
+            )?,
             None => resolve_auth(&RawAuth::Entra(Default::default()), &key, origin, lookup)?,
         };
         let per_million = |v: Option<f64>| v.map(|c| c * 1_000_000.0);

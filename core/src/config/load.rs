@@ -6,6 +6,7 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::key_vault::{self, key_or_reference};
 use super::{
     governance, litellm, AuthConfig, Catalog, CircuitBreaker, Defaults, Deployment, EntraConfig,
     ExtraParameters, Governance, Limits, Pricing, RetryBudget, RetryPolicy, Route, Secret, Shape,
@@ -91,6 +92,7 @@ pub(crate) enum RawAuth {
         env: Option<String>,
     },
     Entra(EntraConfig),
+    KeyVault(super::key_vault::RawKeyVault),
     None,
 }
 
@@ -213,17 +215,19 @@ pub(crate) fn resolve_auth(
         RawAuth::ApiKey {
             key: Some(k),
             env: None,
-        } => Ok(AuthConfig::ApiKey(Secret::new(k.clone()))),
+        } => key_or_reference(k.clone(), &format!("{key_path}.key"), origin, lookup),
         RawAuth::ApiKey { key: None, env } => {
             let name = env.as_deref().unwrap_or("FOUNDRY_API_KEY");
             match lookup(name).filter(|v| !v.is_empty()) {
-                Some(v) => Ok(AuthConfig::ApiKey(Secret::new(v))),
+                Some(v) => key_or_reference(v, &format!("{key_path}.env ({name})"), origin, lookup),
                 None => Err(Error::config(format!(
                     "{origin}: {key_path}.env: the API key variable {name} is not set"
                 ))
                 .with_hint(format!(
-                    "export {name}=$(az keyvault secret show --vault-name <vault> --name <secret> \
-                     --query value -o tsv), or use `auth: {{type: entra}}` for managed identity"
+                    "export {name}=keyvault://<vault>/<secret> (the key is then read from Key Vault \
+                     at run time and follows its rotations), or {name}=$(az keyvault secret show \
+                     --vault-name <vault> --name <secret> --query value -o tsv), or use \
+                     `auth: {{type: entra}}` for managed identity"
                 ))),
             }
         }
@@ -235,25 +239,36 @@ pub(crate) fn resolve_auth(
         ))
         .with_hint("keep `env` (the key then stays out of the file)")),
         RawAuth::Entra(cfg) => {
-            let mut cfg = cfg.clone();
-            let secret_var = cfg
-                .client_secret_env
-                .clone()
-                .unwrap_or_else(|| "AZURE_CLIENT_SECRET".into());
-            cfg.client_secret = lookup(&secret_var)
-                .filter(|v| !v.is_empty())
-                .map(Secret::new);
-            if let Some(host) = &cfg.authority_host {
-                if !host.starts_with("https://") {
-                    return Err(Error::config(format!(
-                        "{origin}: {key_path}.authority_host: '{host}' is not https"
-                    ))
-                    .with_hint("Entra ID authority hosts must be https URLs"));
-                }
-            }
-            Ok(AuthConfig::Entra(cfg))
+            resolve_entra(cfg.clone(), key_path, origin, lookup).map(AuthConfig::Entra)
+        }
+        RawAuth::KeyVault(raw) => key_vault::resolve(raw, key_path, origin, lookup),
+    }
+}
+
+/// An `entra:` setting with its client secret read from the environment and its authority
+/// host checked.
+pub(crate) fn resolve_entra(
+    mut cfg: EntraConfig,
+    key_path: &str,
+    origin: &str,
+    lookup: Lookup,
+) -> Result<EntraConfig> {
+    let secret_var = cfg
+        .client_secret_env
+        .clone()
+        .unwrap_or_else(|| "AZURE_CLIENT_SECRET".into());
+    cfg.client_secret = lookup(&secret_var)
+        .filter(|v| !v.is_empty())
+        .map(Secret::new);
+    if let Some(host) = &cfg.authority_host {
+        if !host.starts_with("https://") {
+            return Err(Error::config(format!(
+                "{origin}: {key_path}.authority_host: '{host}' is not https"
+            ))
+            .with_hint("Entra ID authority hosts must be https URLs"));
         }
     }
+    Ok(cfg)
 }
 
 fn resolve(raw: RawCatalog, origin: &str, lookup: Lookup) -> Result<Catalog> {
@@ -644,9 +659,11 @@ mod key_list_tests {
         ] {
             assert_listed(prefix, fields);
         }
-        // `auth` is tagged by `type`: `api_key` reads key/env, `entra` the EntraConfig fields.
+        // `auth` is tagged by `type`: `api_key` reads key/env, `entra` the EntraConfig fields,
+        // `key_vault` its own.
         let mut auth = vec!["type", "key", "env"];
         auth.extend(fields_of::<EntraConfig>());
+        auth.extend(fields_of::<super::super::key_vault::RawKeyVault>());
         assert_listed("defaults.auth", &auth);
         assert_listed("deployments[].auth", &auth);
     }

@@ -8,6 +8,7 @@ pub use describe::DeploymentListing;
 pub(crate) mod endpoint;
 mod env;
 mod governance;
+mod key_vault;
 mod keys;
 mod litellm;
 mod load;
@@ -22,6 +23,9 @@ use serde::{Deserialize, Serialize};
 pub use builder::CatalogBuilder;
 pub(crate) use governance::{check_scope_name, handle_budget};
 pub use governance::{Governance, LedgerStore, Policy, ScopeBudget, DEFAULT_OUTPUT_BOUND};
+pub use key_vault::{
+    KeyVaultConfig, DEFAULT_REFRESH_SECS, MAX_REFRESH_SECS, MIN_REFRESH_SECS, REFERENCE_SCHEME,
+};
 pub use keys::catalog_keys;
 pub(crate) use load::validate_defaults;
 pub use load::{check_seconds, MAX_RETRIES, MAX_SECONDS};
@@ -131,6 +135,9 @@ pub enum AuthConfig {
     ApiKey(Secret),
     /// Entra ID bearer tokens.
     Entra(EntraConfig),
+    /// An API key read from Azure Key Vault at run time, cached, and read again on an
+    /// interval and when the service refuses it.
+    KeyVault(KeyVaultConfig),
     /// No credential (a local OpenAI-compatible server).
     #[default]
     None,

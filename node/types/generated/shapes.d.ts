@@ -288,11 +288,12 @@ export type NormalizedDeployment = {
     api_version: string;
     responses_api_version: string;
     /**
-     * How requests authenticate: `api_key`, `entra` or `none`; never the key.
+     * How requests authenticate: `api_key`, `entra`, `key_vault` (an API key read from Key
+     * Vault) or `none`; never the key.
      */
-    auth: 'api_key' | 'entra' | 'none';
+    auth: 'api_key' | 'entra' | 'key_vault' | 'none';
     /**
-     * The Entra credential, for `entra`.
+     * The Entra credential, for `entra` and `key_vault` (the one that reads the vault).
      */
     credential: CredentialKind | null;
     thinking: boolean;

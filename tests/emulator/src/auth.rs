@@ -10,7 +10,9 @@ use crate::state::Shared;
 
 /// `Ok` when the request may proceed, else the 401/403 the service gives.
 pub fn check(shared: &Shared, headers: &HeaderMap, api: Api, shape: Shape) -> Result<(), Reply> {
-    let keys = &shared.config.api_keys;
+    // A key bound to a vault secret replaces the configured keys (see vault.rs).
+    let bound = shared.vault.bound_keys();
+    let keys = bound.as_ref().unwrap_or(&shared.config.api_keys);
     let header = |name: &str| {
         headers
             .get(name)

@@ -3,6 +3,7 @@
 //! `model_list`, and its own `emulator:` section; every other key is ignored so that the repo's
 //! `foundry.yaml` loads as is.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use yaml_serde::{Mapping, Value};
@@ -59,6 +60,11 @@ pub struct EmulatorConfig {
     /// suites sharing one emulator never see 429s they did not ask for; a scenario's `limits`
     /// are always enforced.
     pub enforce_rate_limits: bool,
+    /// Key Vault secrets at start (`emulator.vault.secrets`), each as its first version.
+    pub vault_secrets: BTreeMap<String, String>,
+    /// The vault secret whose current value is the only accepted API key
+    /// (`emulator.vault.api_key_secret`): see [`crate::Emulator::bind_api_key_to_secret`].
+    pub api_key_secret: Option<String>,
 }
 
 impl Default for EmulatorConfig {
@@ -86,6 +92,8 @@ impl EmulatorConfig {
             forbidden_clients: Vec::new(),
             token_ttl_secs: 3600,
             enforce_rate_limits: false,
+            vault_secrets: BTreeMap::new(),
+            api_key_secret: None,
         }
     }
 
@@ -137,6 +145,9 @@ impl EmulatorConfig {
             if let Some(on) = boolean(m, "enforce_rate_limits", "emulator")? {
                 config.enforce_rate_limits = on;
             }
+            if let Some(vault) = m.get("vault") {
+                parse_vault(vault, &mut config)?;
+            }
         }
         Ok(config)
     }
@@ -144,6 +155,33 @@ impl EmulatorConfig {
     pub fn deployment(&self, name: &str) -> Option<&DeploymentConfig> {
         self.deployments.iter().find(|d| d.name == name)
     }
+}
+
+/// `emulator.vault: {secrets: {name: value}, api_key_secret: name}`.
+fn parse_vault(vault: &Value, config: &mut EmulatorConfig) -> Result<(), String> {
+    let at = "emulator.vault";
+    let m = vault
+        .as_mapping()
+        .ok_or(format!("{at} must be a mapping with `secrets`"))?;
+    if let Some(secrets) = m.get("secrets") {
+        let secrets = secrets
+            .as_mapping()
+            .ok_or(format!("{at}.secrets must map secret names to values"))?;
+        for (name, value) in secrets {
+            match (name.as_str(), value.as_str()) {
+                (Some(n), Some(v)) if !n.is_empty() && !v.is_empty() => {
+                    config.vault_secrets.insert(n.to_string(), v.to_string());
+                }
+                _ => {
+                    return Err(format!(
+                        "{at}.secrets: each entry must be `name: value`, both non-empty strings"
+                    ))
+                }
+            }
+        }
+    }
+    config.api_key_secret = scalar(m, "api_key_secret", at)?;
+    Ok(())
 }
 
 fn parse_deployment(item: &Value, i: usize) -> Result<DeploymentConfig, String> {

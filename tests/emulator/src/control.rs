@@ -30,15 +30,48 @@ pub fn handle(shared: &Shared, method: &Method, segs: &[String], body: &[u8]) ->
             json!({
                 "token_requests": shared.tokens.issued(),
                 "token_endpoint_requests": shared.tokens.requests(),
+                "vault_reads": shared.vault.reads(),
+                "vault_requests": shared.vault.requests(),
             })
             .to_string(),
         ),
+        ("PUT" | "POST", ["vault", "secrets", name]) if !name.is_empty() => {
+            match string_field(body, "value") {
+                Ok(value) => {
+                    let version = shared.vault.set(name, &value);
+                    Reply::json(200, json!({"name": name, "version": version}).to_string())
+                }
+                Err(e) => bad_request(&e),
+            }
+        }
+        ("PUT" | "POST", ["vault", "api-key"]) => match string_field(body, "secret") {
+            Ok(secret) => {
+                shared.vault.bind_api_key(Some(&secret));
+                Reply::json(200, json!({"api_key_secret": secret}).to_string())
+            }
+            Err(e) => bad_request(&e),
+        },
+        ("DELETE", ["vault", "api-key"]) => {
+            shared.vault.bind_api_key(None);
+            Reply::json(200, json!({"api_key_secret": null}).to_string())
+        }
         ("GET", ["health"]) => Reply::json(200, r#"{"status":"ok"}"#),
         _ => Reply::json(
             404,
             r#"{"error":{"code":"404","message":"Resource not found"}}"#,
         ),
     }
+}
+
+/// The non-empty string `field` of a JSON object body (`{"value": "..."}`).
+fn string_field(body: &[u8], field: &str) -> Result<String, String> {
+    let v: Value = serde_json::from_slice(body)
+        .map_err(|e| format!("the body must be a JSON object with `{field}`: {e}"))?;
+    v.get(field)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .ok_or(format!("`{field}` must be a non-empty string"))
 }
 
 fn bad_request(message: &str) -> Reply {

@@ -35,6 +35,7 @@ mod sse;
 mod state;
 mod text;
 mod tls;
+mod vault;
 
 pub use corpus::corpus_dir;
 
@@ -112,6 +113,30 @@ impl Emulator {
     /// answered (a token, an error, an injected fault).
     pub fn token_endpoint_requests(&self) -> u64 {
         self.shared.tokens.requests()
+    }
+
+    /// Sets the Key Vault secret `name` to `value` as a new version (a rotation when it
+    /// exists) and returns the version id. No IO.
+    pub fn set_secret(&self, name: &str, value: &str) -> String {
+        self.shared.vault.set(name, value)
+    }
+
+    /// While `secret` is Some, the model endpoints accept exactly that vault secret's current
+    /// value as the API key (the configured `api_keys` no longer): rotating the secret makes
+    /// them refuse the old key with 401. None goes back to `api_keys`.
+    pub fn bind_api_key_to_secret(&self, secret: Option<&str>) {
+        self.shared.vault.bind_api_key(secret);
+    }
+
+    /// Key Vault secret reads answered 200 so far.
+    pub fn vault_reads(&self) -> u64 {
+        self.shared.vault.reads()
+    }
+
+    /// Requests to the Key Vault's `/secrets/` paths, whatever they were answered
+    /// (challenges, refusals and 404s included).
+    pub fn vault_requests(&self) -> u64 {
+        self.shared.vault.requests()
     }
 
     /// Stops accepting and drops every open connection.

@@ -46,6 +46,11 @@ pub enum Target {
     EntraToken,
     /// `GET /msi/token`.
     ManagedIdentity,
+    /// `GET /secrets/{name}[/{version}]` (Key Vault).
+    VaultSecret {
+        name: String,
+        version: Option<String>,
+    },
     /// `/_emulator/...`: the segments after it.
     Control(Vec<String>),
 }
@@ -87,6 +92,15 @@ pub fn classify(method: &Method, path: &str, query: &[(String, String)]) -> Targ
         ["_emulator", tail @ ..] => Target::Control(tail.iter().map(|t| t.to_string()).collect()),
         ["msi", "token"] if get => Target::ManagedIdentity,
         [tenant, "oauth2", "v2.0", "token"] if post && !tenant.is_empty() => Target::EntraToken,
+        ["secrets", name] if get && !name.is_empty() => Target::VaultSecret {
+            name: name.to_string(),
+            version: None,
+        },
+        // `/secrets/{name}/` is the current version too: the Azure SDKs call it so.
+        ["secrets", name, version] if get && !name.is_empty() => Target::VaultSecret {
+            name: name.to_string(),
+            version: Some(version.to_string()).filter(|v| !v.is_empty()),
+        },
 
         ["openai", "deployments", dep, "chat", "completions"] if post && !dep.is_empty() => {
             versioned(route(Api::Chat, Shape::Azure, Some(dep)))
@@ -174,6 +188,18 @@ mod tests {
         assert!(
             matches!(t(Method::GET, "/_emulator/stats", ""), Target::Control(v) if v == ["stats"])
         );
+        assert!(matches!(
+            t(Method::GET, "/secrets/foundry-api-key", "api-version=7.5"),
+            Target::VaultSecret { name, version: None } if name == "foundry-api-key"
+        ));
+        assert!(matches!(
+            t(Method::GET, "/secrets/k/0a1b", ""),
+            Target::VaultSecret { version: Some(v), .. } if v == "0a1b"
+        ));
+        assert!(matches!(
+            t(Method::POST, "/secrets/k", ""),
+            Target::NotFound
+        ));
         assert!(matches!(t(Method::GET, "/models/info", ""), Target::Api(r) if r.api == Api::Info));
         match t(
             Method::POST,

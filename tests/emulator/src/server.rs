@@ -21,7 +21,7 @@ use crate::reply::Reply;
 use crate::routes::{self, Target};
 use crate::sse::Body;
 use crate::state::Shared;
-use crate::{api, control, entra};
+use crate::{api, control, entra, vault};
 
 /// A handle on the connection a request arrived on.
 #[derive(Clone)]
@@ -145,6 +145,13 @@ async fn handle(shared: Arc<Shared>, conn: Connection, req: Request<Incoming>) -
             let endpoint = entra::Endpoint::ManagedIdentity;
             entra::serve(&shared, &conn, &parts, &query, &bytes, endpoint).await
         }
+        Target::VaultSecret { name, version } => api::plain(vault::serve(
+            &shared,
+            &parts.headers,
+            &query,
+            &name,
+            version.as_deref(),
+        )),
         Target::Api(route) => api::serve(shared, conn, parts, query, Some(route), bytes).await,
         Target::NotFound => api::serve(shared, conn, parts, query, None, bytes).await,
     }

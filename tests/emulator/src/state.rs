@@ -11,6 +11,7 @@ use serde_json::{json, Map, Value};
 use crate::config::{DeploymentConfig, EmulatorConfig};
 use crate::entra::TokenStore;
 use crate::faults::Fault;
+use crate::vault::KeyVault;
 
 pub const WINDOW: Duration = Duration::from_secs(60);
 
@@ -23,6 +24,7 @@ pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 pub struct Shared {
     pub config: EmulatorConfig,
     pub tokens: TokenStore,
+    pub vault: KeyVault,
     scenarios: Mutex<HashMap<String, Scenario>>,
 }
 
@@ -150,6 +152,7 @@ impl Shared {
     pub fn new(config: EmulatorConfig) -> Self {
         Shared {
             tokens: TokenStore::new(config.token_ttl_secs),
+            vault: KeyVault::seeded(&config.vault_secrets, config.api_key_secret.as_deref()),
             config,
             scenarios: Mutex::new(HashMap::new()),
         }

@@ -268,7 +268,7 @@ async fn entra_tokens_over_https() {
     assert!(asked >= 4, "{asked}");
     assert_eq!(
         env.get("_emulator/stats", &[]).await.json(),
-        json!({"token_requests": 4, "token_endpoint_requests": asked})
+        json!({"token_requests": 4, "token_endpoint_requests": asked, "vault_reads": 0, "vault_requests": 0})
     );
 }
 

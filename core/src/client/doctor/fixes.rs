@@ -49,6 +49,10 @@ pub(super) fn refused_credential(d: &Deployment) -> String {
                 "the token was refused: check the tenant and that a token for {scope} is issued (az account get-access-token --scope {scope})"
             )
         }
+        AuthConfig::KeyVault(kv) => format!(
+            "the key read from Key Vault was refused even after a fresh read: check that secret '{}' holds the account's current key (az keyvault secret show --id {}secrets/{} --query value -o tsv against az cognitiveservices account keys list {})",
+            kv.secret, kv.vault_url, kv.secret, account_args(d)
+        ),
         _ => "re-retrieve the key from Key Vault: az keyvault secret show --vault-name <vault> --name foundry-api-key --query value -o tsv, and export it as FOUNDRY_API_KEY".into(),
     }
 }

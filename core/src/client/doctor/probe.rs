@@ -106,6 +106,12 @@ pub(super) fn describe_credential(d: &Deployment) -> String {
     match &d.auth {
         AuthConfig::None => "no credential (auth: none)".into(),
         AuthConfig::ApiKey(_) => "an API key".into(),
+        AuthConfig::KeyVault(c) => format!(
+            "an API key read from Key Vault (secret '{}' of {}, {} credential)",
+            c.secret,
+            c.vault_url,
+            credential_name(c.entra.credential)
+        ),
         AuthConfig::Entra(c) => format!(
             "an Entra ID token ({} credential) for {}",
             credential_name(c.credential),
@@ -145,8 +151,8 @@ impl Foundry {
     /// Acquires the deployment's credential, as an attempt would (a token is fetched now).
     pub(super) async fn probe_credential(&self, d: &Deployment) -> crate::Result<String> {
         let request = BearerRequest {
-            refused: None,
             wait_until: Some(Instant::now() + PROBE_TIMEOUT),
+            ..BearerRequest::default()
         };
         self.inner.auth.header_for(d, request).await?;
         Ok(describe_credential(d))

@@ -1,7 +1,8 @@
 //! The attempts of one call at one deployment: each passes the circuit breaker, goes out with
 //! the learned quirks applied and within what is left of the deadline, and its failure is
-//! either fixed by a re-send (a refreshed token, the Responses API, `max_completion_tokens`:
-//! each once per call), retried after a backoff paid from the retry budget, or returned.
+//! either fixed by a re-send (a refreshed token, a key rotated in Key Vault, the Responses
+//! API, `max_completion_tokens`: each once per call), retried after a backoff paid from the
+//! retry budget, or returned.
 
 use std::time::{Duration, Instant};
 
@@ -112,6 +113,7 @@ impl Foundry {
                 auth: BearerRequest {
                     refused: state.refused_token.take(),
                     wait_until: started.checked_add(per_attempt),
+                    refused_sent_at: None,
                 },
             };
             let outcome = self
@@ -170,7 +172,8 @@ impl Foundry {
                 attempt_event(None);
                 return Err(stopped_by_breaker(err, Some(open_for)));
             }
-            let next = match self.resend_fix(ctx, &d, api, &err, &mut state) {
+            let rotated = self.key_rotated(ctx, &d, &err, started, &mut state).await;
+            let next = match rotated || self.resend_fix(ctx, &d, api, &err, &mut state) {
                 true => Next::Resend,
                 false => self.retry_or_return(ctx, &d, &err, retries, &mut state),
             };
@@ -242,6 +245,44 @@ impl Foundry {
                 ),
             )
             .with_unanswered()),
+        }
+    }
+
+    /// After the service refused (401) a key read from Key Vault: true when the vault now holds
+    /// another key, so the attempt is sent again with it. The secret is read again once for a
+    /// whole burst of refused calls (the key cache's single read), and the re-send happens at
+    /// most once per call and never with the key that was refused; a 401 is not billed.
+    async fn key_rotated(
+        &self,
+        ctx: &AttemptContext<'_>,
+        d: &Deployment,
+        err: &Error,
+        sent_at: Instant,
+        state: &mut Relearned,
+    ) -> bool {
+        let refused = match state.sent_token {
+            Some(refused)
+                if matches!(d.auth, AuthConfig::KeyVault(_))
+                    && err.kind() == ErrorKind::Authentication
+                    && err.status == Some(401)
+                    && !state.auth_refreshed =>
+            {
+                refused
+            }
+            _ => return false,
+        };
+        state.auth_refreshed = true;
+        let auth = &self.inner.auth;
+        match auth
+            .reread_refused_key(d, refused, sent_at, Some(ctx.deadline))
+            .await
+        {
+            Ok(changed) => changed,
+            Err(e) => {
+                // The 401 is what the caller gets; why the key could not be renewed is logged.
+                tracing::warn!(deployment = %d.name, error = %e, hint = %e.hint, "the service refused the key and Key Vault could not be read again");
+                false
+            }
         }
     }
 

@@ -144,10 +144,10 @@ class PricingBuilder internal constructor() : CatalogObject() {
 
 /** `auth`: an API key, Entra ID (any credential), or none. */
 class AuthBuilder internal constructor() : CatalogObject() {
-    /** `api_key`, `entra` or `none`. */
+    /** `api_key`, `entra`, `key_vault` or `none`. */
     var type: String? by key("type")
 
-    /** `api_key`: the key itself (prefer [env]: keys in code leak). */
+    /** `api_key`: the key itself (prefer [env]: keys in code leak), or `keyvault://<vault>/<secret>`. */
     var key: String? by key("key")
 
     /** `api_key`: the variable holding the key. */
@@ -165,6 +165,15 @@ class AuthBuilder internal constructor() : CatalogObject() {
     var scope: String? by key("scope")
     var caFile: String? by key("ca_file")
 
+    /** `key_vault`: the vault (a name, `host[:port]` or an https URL) holding the API key. */
+    var vault: String? by key("vault")
+
+    /** `key_vault`: the secret's name. */
+    var secret: String? by key("secret")
+
+    /** `key_vault`: seconds between reads of the secret (a 401 also causes one); 300 by default. */
+    var refreshSecs: Long? by key("refresh_secs")
+
     fun apiKey(key: String) = apply { type = "api_key"; this.key = key }
     fun apiKeyFromEnv(variable: String = "FOUNDRY_API_KEY") = apply { type = "api_key"; env = variable }
     fun managedIdentity(clientId: String? = null) = entra("managed_identity") { this.clientId = clientId }
@@ -175,6 +184,9 @@ class AuthBuilder internal constructor() : CatalogObject() {
     fun workloadIdentity(tenantId: String? = null, clientId: String? = null, tokenFile: String? = null) =
         entra("workload_identity") { this.tenantId = tenantId; this.clientId = clientId; federatedTokenFile = tokenFile }
     fun none() = apply { type = "none" }
+
+    /** The API key read from Key Vault with the default credential chain (set [credential] etc. for another). */
+    fun keyVault(vault: String, secret: String) = apply { type = "key_vault"; this.vault = vault; this.secret = secret }
 
     private fun entra(kind: String, configure: AuthBuilder.() -> Unit) = apply {
         type = "entra"

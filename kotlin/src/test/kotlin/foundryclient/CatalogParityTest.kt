@@ -101,10 +101,12 @@ class CatalogParityTest {
         else -> setOf(prefix)
     }
 
-    /** One object holds one kind of auth: the defaults' api-key keys are set by these. */
+    /** One object holds one kind of auth: the defaults' api-key and key-vault keys are set by these. */
     private val otherAuth: List<CatalogBuilder.() -> Unit> = listOf(
         { defaults { auth { apiKey("made-up-key") } } },
         { defaults { auth { apiKeyFromEnv("MY_KEY") } } },
+        { defaults { auth { keyVault("aucertdev-kv-41e0x5", "foundry-api-key"); refreshSecs = 300 } } },
+        { deployment("kv") { auth { keyVault("aucertdev-kv-41e0x5", "foundry-api-key"); refreshSecs = 300 } } },
     )
 
     @Test
