@@ -363,15 +363,15 @@ impl AuthRegistry {
                 "entra.ca_file '{path}' holds no certificate"
             )));
         }
-        reqwest::Client::builder()
-            .tls_certs_merge(certs)
-            .connect_timeout(std::time::Duration::from_secs(10))
-            .build()
-            .map_err(|e| {
-                Error::config(format!(
-                    "cannot build the HTTP client for entra.ca_file '{path}': {e}"
-                ))
-            })
+        // Shared with every credential (and client) trusting the same CA: building a client
+        // parses the system's roots again.
+        let text = String::from_utf8_lossy(&pem);
+        crate::client::shared_http(Some(&text)).map_err(|e| {
+            Error::config(format!(
+                "cannot build the HTTP client for entra.ca_file '{path}': {}",
+                e.message
+            ))
+        })
     }
 
     /// `header_for` as the older tests use it: `force` refuses whatever token is cached now.

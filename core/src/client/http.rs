@@ -15,7 +15,7 @@ use crate::{Error, Result};
 const MAX_SHARED_CAS: usize = 16;
 
 /// The process's client for `ca_pem` (none: the system's roots only).
-pub(super) fn shared(ca_pem: Option<&str>) -> Result<reqwest::Client> {
+pub(crate) fn shared(ca_pem: Option<&str>) -> Result<reqwest::Client> {
     static CLIENTS: OnceLock<Mutex<HashMap<Option<String>, reqwest::Client>>> = OnceLock::new();
     let clients = CLIENTS.get_or_init(Mutex::default);
     let key = ca_pem.map(str::to_string);

@@ -5,6 +5,7 @@ pub mod doctor;
 mod exchange;
 mod handle;
 mod http;
+pub(crate) use http::shared as shared_http;
 mod payload;
 mod route;
 mod scope;
