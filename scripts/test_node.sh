@@ -3,8 +3,10 @@
 # addon (debug), regenerate the TypeScript declarations and fail if they differ from the
 # committed ones (and node/src/generated/, the result and deployment shapes and the error kinds
 # generated from the Rust types), type-check the example under --strict, and run the node:test suites (every
-# conformance vector against the emulator, plus abort, event loop, errors, events, API).
-# Talks only to the npm registry (npm ci) and loopback.
+# conformance vector against the emulator, plus abort, event loop, errors, events, API), then
+# packs the napi-rs layout (the main package and npm/linux-x64-gnu/ holding the addon), installs
+# both tarballs offline into an empty directory and runs tests/consumers/node/ there, through
+# require and import. Talks only to the npm registry (npm ci) and loopback.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -25,7 +27,8 @@ npm ci --no-audit --no-fund --loglevel=error
 
 # What is committed, to compare the regenerated files with.
 committed=$(mktemp -d)
-trap 'rm -rf "$committed"' EXIT
+packed=$(mktemp -d)
+trap 'rm -rf "$committed" "$packed"; kill "${FOUNDRY_EMULATOR_PID:-}" 2>/dev/null || true' EXIT
 cp -r native.js native.d.ts types "$committed/"
 rm -rf types dist
 
@@ -62,3 +65,34 @@ fi
 grep -c '^    ok .* - .*\.json$' "$log" | sed 's/^/conformance vectors passed: /'
 grep -E '^# (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) ' "$log"
 rm -f "$log"
+
+step "npm packages: foundry-client and foundry-client-linux-x64-gnu (napi-rs layout), packed"
+# The addon goes into its platform package (npm/linux-x64-gnu/, made by `napi create-npm-dirs`);
+# the main package carries no .node file, so its loader must find the platform package.
+node_modules/.bin/napi artifacts --output-dir . --npm-dir npm > /dev/null
+npm pack --silent --pack-destination "$packed" ./npm/linux-x64-gnu > /dev/null
+# On release `napi pre-publish` adds the platform packages to the main package's
+# optionalDependencies; the development manifest leaves them out so that `npm ci` here never
+# asks the registry for them. The packed copy gets them as a release would.
+mkdir "$packed/stage"
+npm pack --silent --pack-destination "$packed/stage" . > /dev/null
+tar -xzf "$packed"/stage/foundry-client-*.tgz -C "$packed/stage"
+if tar -tzf "$packed"/stage/foundry-client-*.tgz | grep '\.node$'; then
+  echo "the main package must not carry the addon: it belongs to npm/linux-x64-gnu/" >&2
+  exit 1
+fi
+(cd "$packed/stage/package" && npm pkg set "optionalDependencies.foundry-client-linux-x64-gnu=$(node -p 'require("./package.json").version')")
+npm pack --silent --pack-destination "$packed" "$packed/stage/package" > /dev/null
+for tarball in "$packed"/*.tgz; do
+  echo "$(basename "$tarball"): $(du -k "$tarball" | cut -f1) KiB"
+done
+
+step "the two tarballs installed offline into an empty directory run tests/consumers/node/ (require and import)"
+mkdir "$packed/app"
+cp "$root"/tests/consumers/node/require.cjs "$root"/tests/consumers/node/import.mjs "$packed/app/"
+(cd "$packed/app" && npm install --offline --no-audit --no-fund --loglevel=error "$packed"/*.tgz)
+source "$root/scripts/lib/emulator.sh"
+start_emulator "$FOUNDRY_EMULATOR_BIN" "$packed/emulator"
+(cd "$packed/app" && export FOUNDRY_ENDPOINT=$FOUNDRY_EMULATOR_ENDPOINT FOUNDRY_API_KEY=emulator-key-0000 \
+  && node require.cjs && node import.mjs)
+echo "Node packages: all checks passed"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The Python binding from a fresh clone: a venv with the pinned tools, the abi3 wheel (debug
-# profile) built by maturin and installed from the built file, mypy --strict on the typed
-# example, and the pytest suite (every conformance vector, sync and async) against the emulator.
+# profile) built by maturin through zig against glibc 2.17 and checked by auditwheel to be
+# manylinux2014, installed from the built file into a clean venv that runs the quickstart,
+# mypy --strict on the typed example, and the pytest suite (every conformance vector, sync and
+# async) against the emulator.
 # Installs what it needs itself; talks only to loopback (and PyPI for the pinned tools).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,11 +21,38 @@ step "Python venv with the pinned tools (python/requirements-dev.txt)"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r python/requirements-dev.txt
 
-step "abi3 wheel (maturin, debug profile)"
+step "abi3 manylinux2014 wheel (maturin through zig, debug profile; releases add --release)"
+# zig links against glibc 2.17's symbol versions whatever this machine's glibc is, so the wheel
+# installs on every distribution since CentOS 7. maturin finds zig through the ziglang wheel.
 rm -f "$target"/wheels/foundry_client-*.whl
-(cd python && "$venv/bin/maturin" build --quiet --profile dev --out "$target/wheels")
-wheel=$(ls "$target"/wheels/foundry_client-*-abi3-*.whl)
-echo "$wheel"
+(cd python && PATH="$venv/bin:$PATH" "$venv/bin/maturin" build --quiet --profile dev \
+    --zig --compatibility manylinux2014 --out "$target/wheels")
+wheel=$(ls "$target"/wheels/foundry_client-*.whl)
+echo "$wheel ($(du -k "$wheel" | cut -f1) KiB)"
+
+step "auditwheel: the wheel's symbols allow manylinux2014 (glibc 2.17) and its tag says abi3"
+audit=$("$venv/bin/auditwheel" show "$wheel" | tr -s ' \n' ' ')
+echo "$audit"
+case "$audit" in
+  *'consistent with the following platform tag: "manylinux_2_17_x86_64"'*) ;;
+  *) echo "auditwheel does not confirm manylinux_2_17 (manylinux2014) for $wheel" >&2; exit 1 ;;
+esac
+case "$(basename "$wheel")" in
+  foundry_client-*-cp39-abi3-*manylinux2014_x86_64.whl) ;;
+  *) echo "$wheel is not tagged cp39-abi3 manylinux2014" >&2; exit 1 ;;
+esac
+
+step "the wheel alone in a clean venv (no dev tools) runs python/examples/quickstart.py"
+clean=$(mktemp -d)
+trap 'kill "${FOUNDRY_EMULATOR_PID:-}" 2>/dev/null || true; rm -rf "$clean"' EXIT
+source scripts/lib/emulator.sh
+start_emulator "$target/debug/foundry-emulator" "$clean"
+python3 -m venv "$clean/venv"
+"$clean/venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-index "$wheel"
+(cd "$clean" && FOUNDRY_ENDPOINT=$FOUNDRY_EMULATOR_ENDPOINT FOUNDRY_API_KEY=emulator-key-0000 \
+    "$clean/venv/bin/python" "$root/python/examples/quickstart.py" > quickstart.out)
+tail -n 1 "$clean/quickstart.out"
+kill "$FOUNDRY_EMULATOR_PID"
 
 step "install the wheel from the built file"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps "$wheel"
