@@ -239,6 +239,15 @@ impl Foundry {
         }
     }
 
+    /// Waits until every settle this client started has reached the ledger. With a networked
+    /// ledger (Redis) a settle made where nothing can wait (a stream's end, a dropped call) runs
+    /// as a task; a process that is about to exit awaits this so its books are complete.
+    pub async fn settled(&self) {
+        if let Some(spending) = &self.inner.spending {
+            spending.settled().await;
+        }
+    }
+
     pub fn catalog(&self) -> &Catalog {
         &self.inner.catalog
     }

@@ -3,8 +3,13 @@
 //! deployment is a scope of its own ("deployment:gpt-5.4"); a call is checked against the
 //! budgets of every scope it belongs to, in one atomic ledger step.
 
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
+
+use futures_util::FutureExt;
+use tokio::sync::Notify;
 
 use super::ledger::{Alert, Hold, Ledger, LedgerError, Line, ReservationId, ReserveError};
 use super::money::Nanos;
@@ -43,6 +48,7 @@ pub fn deployment_scope(deployment: &str) -> String {
 pub struct Governor {
     ledger: Arc<dyn Ledger>,
     budgets: Arc<Vec<Budget>>,
+    background: Arc<Background>,
 }
 
 /// A held reservation. Settle it with the real cost; dropped unsettled (the call failed
@@ -52,6 +58,45 @@ pub struct Reservation {
     ledger: Arc<dyn Ledger>,
     id: Option<ReservationId>,
     amount: Nanos,
+    background: Arc<Background>,
+}
+
+/// Settles and releases a networked ledger runs as tasks (from a `Drop`, or a stream's end,
+/// where nothing can wait): counted, so a process can wait for its books before it exits.
+#[derive(Debug, Default)]
+pub struct Background {
+    running: AtomicUsize,
+    idle: Notify,
+}
+
+impl Background {
+    fn spawn(self: &Arc<Self>, step: impl Future<Output = ()> + Send + 'static) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            // No runtime to run on: the lease frees the reservation instead.
+            return;
+        };
+        self.running.fetch_add(1, Ordering::AcqRel);
+        let this = Arc::clone(self);
+        runtime.spawn(async move {
+            step.await;
+            if this.running.fetch_sub(1, Ordering::AcqRel) == 1 {
+                this.idle.notify_waiters();
+            }
+        });
+    }
+
+    /// Waits until every settle and release started so far has reached the ledger.
+    pub async fn idle(&self) {
+        loop {
+            let notified = self.idle.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.running.load(Ordering::Acquire) == 0 {
+                return;
+            }
+            notified.await;
+        }
+    }
 }
 
 impl Reservation {
@@ -60,28 +105,73 @@ impl Reservation {
     }
 
     /// Books `actual` and returns the soft thresholds it crossed.
-    pub fn settle(mut self, actual: Nanos, now: SystemTime) -> Result<Vec<Alert>, LedgerError> {
+    pub async fn settle(
+        mut self,
+        actual: Nanos,
+        now: SystemTime,
+    ) -> Result<Vec<Alert>, LedgerError> {
         match self.id.take() {
-            Some(id) => self.ledger.settle(id, actual, now),
+            Some(id) => self.ledger.settle(id, actual, now).await,
             None => Ok(Vec::new()),
         }
+    }
+
+    /// Books `actual` where nothing can wait (a `Drop`, a stream's end): at once on an
+    /// in-process ledger, as a task on a networked one; `alerts` gets the crossed thresholds.
+    /// A settle that fails leaves the reservation to its lease.
+    pub fn settle_detached(
+        mut self,
+        actual: Nanos,
+        now: SystemTime,
+        alerts: impl FnOnce(Vec<Alert>) + Send + 'static,
+    ) {
+        let Some(id) = self.id.take() else { return };
+        if !self.ledger.is_networked() {
+            if let Some(Ok(crossed)) = self.ledger.settle(id, actual, now).now_or_never() {
+                alerts(crossed);
+            }
+            return;
+        }
+        let ledger = Arc::clone(&self.ledger);
+        self.background.spawn(async move {
+            if let Ok(crossed) = ledger.settle(id, actual, now).await {
+                alerts(crossed);
+            }
+        });
     }
 }
 
 impl Drop for Reservation {
     fn drop(&mut self) {
-        if let Some(id) = self.id.take() {
-            // Nothing to report to: a failed release leaves the lease to expire it.
-            let _ = self.ledger.release(id);
+        let Some(id) = self.id.take() else { return };
+        // Nothing to report to: a failed release leaves the lease to expire it.
+        if !self.ledger.is_networked() {
+            let _ = self.ledger.release(id).now_or_never();
+            return;
         }
+        let ledger = Arc::clone(&self.ledger);
+        self.background.spawn(async move {
+            let _ = ledger.release(id).await;
+        });
     }
 }
 
 impl Governor {
     pub fn new(ledger: Arc<dyn Ledger>, budgets: Vec<Budget>) -> Governor {
+        Governor::sharing(ledger, budgets, Arc::default())
+    }
+
+    /// A governor whose detached settles are counted in `background` (shared by a client's
+    /// scoped handles, so one wait covers them all).
+    pub fn sharing(
+        ledger: Arc<dyn Ledger>,
+        budgets: Vec<Budget>,
+        background: Arc<Background>,
+    ) -> Governor {
         Governor {
             ledger,
             budgets: Arc::new(budgets),
+            background,
         }
     }
 
@@ -105,7 +195,7 @@ impl Governor {
     }
 
     /// Reserves `amount` on every line of `scopes`, for at most `lease`.
-    pub fn reserve(
+    pub async fn reserve(
         &self,
         scopes: &[String],
         amount: Nanos,
@@ -117,11 +207,12 @@ impl Governor {
             amount,
             lease,
         };
-        let id = self.ledger.reserve(&hold, now)?;
+        let id = self.ledger.reserve(&hold, now).await?;
         Ok(Reservation {
             ledger: Arc::clone(&self.ledger),
             id: Some(id),
             amount,
+            background: Arc::clone(&self.background),
         })
     }
 
@@ -132,11 +223,16 @@ impl Governor {
     pub fn ledger(&self) -> &Arc<dyn Ledger> {
         &self.ledger
     }
+
+    pub fn background(&self) -> &Arc<Background> {
+        &self.background
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::govern::ledger_tests::block;
     use crate::govern::{MemoryLedger, Zone};
 
     fn governor() -> Governor {
@@ -182,23 +278,17 @@ mod tests {
         let lease = Duration::from_secs(60);
         let search = enclosing_scopes("org/search/bot");
         let ads = enclosing_scopes("org/ads");
-        let held = g.reserve(&search, Nanos(250), lease, now).expect("room");
+        let held = block(g.reserve(&search, Nanos(250), lease, now)).expect("room");
         // The team's day cap refuses what the org could still pay.
-        let refused = g
-            .reserve(&search, Nanos(100), lease, now)
-            .expect_err("team cap");
+        let refused = block(g.reserve(&search, Nanos(100), lease, now)).expect_err("team cap");
         assert!(matches!(refused, ReserveError::Overdraft(ref o) if o.scope == "org/search"));
-        held.settle(Nanos(250), now).expect("settles");
-        let ads_call = g
-            .reserve(&ads, Nanos(700), lease, now)
-            .expect("org has 750 left");
+        block(held.settle(Nanos(250), now)).expect("settles");
+        let ads_call = block(g.reserve(&ads, Nanos(700), lease, now)).expect("org has 750 left");
         // The org cap now refuses the other team.
-        let refused = g
-            .reserve(&ads, Nanos(100), lease, now)
-            .expect_err("org cap");
+        let refused = block(g.reserve(&ads, Nanos(100), lease, now)).expect_err("org cap");
         assert!(matches!(refused, ReserveError::Overdraft(ref o) if o.scope == "org"));
         drop(ads_call);
-        let again = g.reserve(&ads, Nanos(100), lease, now);
+        let again = block(g.reserve(&ads, Nanos(100), lease, now));
         assert!(again.is_ok(), "a dropped reservation is released");
     }
 
@@ -208,10 +298,10 @@ mod tests {
         let now = SystemTime::now();
         let scopes = enclosing_scopes("org/ads");
         let lease = Duration::from_secs(60);
-        let first = g.reserve(&scopes, Nanos(700), lease, now).unwrap();
-        assert!(first.settle(Nanos(700), now).unwrap().is_empty());
-        let second = g.reserve(&scopes, Nanos(150), lease, now).unwrap();
-        let alerts = second.settle(Nanos(120), now).unwrap();
+        let first = block(g.reserve(&scopes, Nanos(700), lease, now)).unwrap();
+        assert!(block(first.settle(Nanos(700), now)).unwrap().is_empty());
+        let second = block(g.reserve(&scopes, Nanos(150), lease, now)).unwrap();
+        let alerts = block(second.settle(Nanos(120), now)).unwrap();
         assert_eq!(alerts.len(), 1);
         assert_eq!((alerts[0].scope.as_str(), alerts[0].permille), ("org", 800));
     }

@@ -12,6 +12,7 @@
 
 use std::time::{Duration, SystemTime};
 
+use futures_util::future::BoxFuture;
 use serde::Serialize;
 
 use super::money::Nanos;
@@ -98,9 +99,16 @@ pub struct Balance {
 pub struct LedgerError(pub String);
 
 /// A store of reservations and settled spend. Every method is one atomic step.
+///
+/// Every method answers with a future, so a networked store (Redis) never blocks a tokio
+/// worker; the in-process stores answer with a ready one.
 pub trait Ledger: Send + Sync + std::fmt::Debug {
     /// Holds `hold.amount` on every line, or refuses with the first line that lacks room.
-    fn reserve(&self, hold: &Hold, now: SystemTime) -> Result<ReservationId, ReserveError>;
+    fn reserve<'a>(
+        &'a self,
+        hold: &'a Hold,
+        now: SystemTime,
+    ) -> BoxFuture<'a, Result<ReservationId, ReserveError>>;
 
     /// Replaces the reservation with the real cost on each of its lines; returns the soft
     /// thresholds this settle crossed. A reservation whose lease expired is still settled: a
@@ -110,24 +118,39 @@ pub trait Ledger: Send + Sync + std::fmt::Debug {
         id: ReservationId,
         actual: Nanos,
         now: SystemTime,
-    ) -> Result<Vec<Alert>, LedgerError>;
+    ) -> BoxFuture<'_, Result<Vec<Alert>, LedgerError>>;
 
     /// Drops the reservation without a charge (nothing was billed). Unknown ids are ignored:
     /// a release may race with a lease expiry.
-    fn release(&self, id: ReservationId) -> Result<(), LedgerError>;
+    fn release(&self, id: ReservationId) -> BoxFuture<'_, Result<(), LedgerError>>;
 
     /// What `scope` holds in `period` at `now`.
-    fn balance(
-        &self,
-        scope: &str,
-        period: &Period,
+    fn balance<'a>(
+        &'a self,
+        scope: &'a str,
+        period: &'a Period,
         now: SystemTime,
-    ) -> Result<Balance, LedgerError>;
+    ) -> BoxFuture<'a, Result<Balance, LedgerError>>;
+
+    /// Whether a step must wait for I/O (a network round trip): such a store's settles and
+    /// releases outside an async context run as tasks on the runtime. The in-process stores
+    /// answer at once.
+    fn is_networked(&self) -> bool {
+        false
+    }
+}
+
+/// A ready answer, for the stores that answer in process.
+pub(crate) fn ready<'a, T: Send + 'a>(value: T) -> BoxFuture<'a, T> {
+    Box::pin(std::future::ready(value))
 }
 
 /// A refused reservation.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ReserveError {
     Overdraft(Overdraft),
+    /// The store answered with an error.
     Store(LedgerError),
+    /// The store could not be reached (a networked store's outage): the caller may degrade.
+    Unreachable(LedgerError),
 }

@@ -68,7 +68,7 @@ impl Foundry {
         let hold = match &self.inner.spending {
             Some(spending) => {
                 let time_left = deadline.saturating_duration_since(Instant::now());
-                match spending.hold(d, api, body.as_mut(), time_left) {
+                match spending.hold(d, api, body.as_mut(), time_left).await {
                     Ok(hold) => hold,
                     Err(e) => {
                         pace.into_iter().for_each(Grant::release);

@@ -20,14 +20,11 @@ use crate::govern::estimate::{billing_of, input_bound, output_limit, Billing, Pr
 use crate::govern::governor::deployment_scope;
 use crate::govern::ledger::ReserveError;
 use crate::govern::{
-    Alert, Durability, Governor, Ledger, MemoryLedger, Nanos, Reservation, SqliteLedger,
+    Alert, Balance, Clock, Durability, Governor, Ledger, LedgerError, MemoryLedger, Nanos, Period,
+    RedisLedger, Reservation, SqliteLedger,
 };
 use crate::types::{Api, Usage};
 use crate::{Error, ErrorKind, Result};
-
-/// How long a reservation outlives its call's deadline before a dead process's hold stops
-/// counting. Long, because a live call settling after its lease could pass a cap.
-const LEASE_MARGIN: Duration = Duration::from_secs(3_600);
 
 /// One budget's spend in its current period (`foundry spend`).
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -53,6 +50,7 @@ pub(crate) struct Spending {
     /// The client's scope and the scopes enclosing it.
     client_scopes: Vec<String>,
     output_bound: u64,
+    lease_margin: Duration,
     events: EventSink,
 }
 
@@ -85,11 +83,19 @@ impl Spending {
             LedgerStore::Memory => Arc::new(MemoryLedger::new()),
             LedgerStore::File(path) => Arc::new(open_file(path)?),
             LedgerStore::Embedded => Arc::new(open_file(&embedded_path(env)?)?),
+            LedgerStore::Redis(r) => Arc::new(
+                RedisLedger::new(&r.url, &r.prefix, Clock::Server).map_err(|e| {
+                    Error::config(format!("governance.store.url: {}", e.0)).with_hint(
+                        "redis://HOST:PORT/DB, with user:password@ before the host if needed",
+                    )
+                })?,
+            ),
         };
         Ok(Some(Arc::new(Spending {
             governor: Governor::new(ledger, g.budgets.clone()),
             client_scopes: g.client_scopes(),
             output_bound: g.output_bound,
+            lease_margin: g.lease_margin,
             events,
         })))
     }
@@ -97,16 +103,21 @@ impl Spending {
     /// The spending of a handle governed by `g`, on this client's ledger.
     pub fn for_governance(&self, g: &Governance) -> Spending {
         Spending {
-            governor: Governor::new(Arc::clone(self.governor.ledger()), g.budgets.clone()),
+            governor: Governor::sharing(
+                Arc::clone(self.governor.ledger()),
+                g.budgets.clone(),
+                Arc::clone(self.governor.background()),
+            ),
             client_scopes: g.client_scopes(),
             output_bound: g.output_bound,
+            lease_margin: g.lease_margin,
             events: self.events.clone(),
         }
     }
 
     /// Reserves what one attempt at `d` may cost, giving `body` the output bound when it names
     /// no limit. None when no budget covers the attempt (or it carries no body to bill).
-    pub fn hold(
+    pub async fn hold(
         &self,
         d: &Deployment,
         api: Api,
@@ -133,8 +144,8 @@ impl Spending {
         let input_tokens = input_bound(params);
         let prices = Prices::from_pricing(&d.pricing);
         let amount = prices.reservation(input_tokens, output_tokens);
-        let lease = time_left.saturating_add(LEASE_MARGIN);
-        match self.governor.reserve(&scopes, amount, lease, now) {
+        let lease = time_left.saturating_add(self.lease_margin);
+        match self.governor.reserve(&scopes, amount, lease, now).await {
             Ok(reservation) => {
                 self.event(SpendAction::Reserved, &d.name, amount, Nanos::ZERO, None);
                 Ok(Some(AttemptHold {
@@ -171,7 +182,18 @@ impl Spending {
                 .with_retryable(false))
             }
             Err(ReserveError::Store(e)) => Err(ledger_error(&d.name, &e.0)),
+            Err(ReserveError::Unreachable(e)) => Err(ledger_error(&d.name, &e.0).with_hint(
+                "the fleet's spend ledger (governance.store) did not answer, so a call under a \
+                 hard budget fails closed rather than run unaccounted: check the Redis server \
+                 named above, or set `governance.store.on_unreachable: local` with `fleet_size` \
+                 to keep calling under local limits of limit / fleet_size while it is down",
+            )),
         }
+    }
+
+    /// Waits until every settle and release that runs as a task has reached the ledger.
+    pub async fn settled(&self) {
+        self.governor.background().idle().await;
     }
 
     /// Each budget's current period: what was settled and what is reserved now.
@@ -183,7 +205,8 @@ impl Spending {
             .iter()
             .map(|b| {
                 let period = b.window.period(now);
-                let balance = ledger.balance(&b.scope, &period, now).map_err(|e| {
+                let balance = balance_now(ledger.as_ref(), &b.scope, &period, now);
+                let balance = balance.map_err(|e| {
                     Error::new(
                         ErrorKind::Ledger,
                         format!("cannot read the ledger: {}", e.0),
@@ -212,6 +235,36 @@ impl Spending {
     ) {
         spend_event(&self.events, action, deployment, reserved, charged, scope);
     }
+}
+
+/// A line's balance for a synchronous caller: at once from an in-process ledger; from a
+/// networked one on a thread of its own (the caller may be a runtime's worker, which must not
+/// block its runtime).
+fn balance_now(
+    ledger: &dyn Ledger,
+    scope: &str,
+    period: &Period,
+    now: SystemTime,
+) -> std::result::Result<Balance, LedgerError> {
+    use futures_util::FutureExt;
+    let step = ledger.balance(scope, period, now);
+    if !ledger.is_networked() {
+        return step
+            .now_or_never()
+            .unwrap_or_else(|| Err(LedgerError("the ledger did not answer at once".into())));
+    }
+    let lost = || LedgerError("the ledger's reader thread failed".into());
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| LedgerError(format!("no runtime to read the ledger on: {e}")))?;
+            runtime.block_on(step)
+        })
+        .join()
+        .unwrap_or_else(|_| Err(lost()))
+    })
 }
 
 fn open_file(path: &std::path::Path) -> Result<SqliteLedger> {
@@ -330,12 +383,10 @@ impl AttemptHold {
             }
             Some(charge) => {
                 // A failed settle leaves the reservation to its lease; the call's answer stands.
-                let alerts = reservation
-                    .settle(charge, SystemTime::now())
-                    .unwrap_or_default();
-                for alert in alerts {
-                    self.alert(alert);
-                }
+                let events = self.events.clone();
+                reservation.settle_detached(charge, SystemTime::now(), move |alerts| {
+                    alerts.into_iter().for_each(|a| alert(&events, a))
+                });
                 (SpendAction::Settled, charge)
             }
         };
@@ -348,18 +399,18 @@ impl AttemptHold {
             None,
         );
     }
+}
 
-    fn alert(&self, a: Alert) {
-        self.events.notice(|| {
-            Event::BudgetAlert(BudgetAlertEvent {
-                scope: a.scope,
-                period: a.period,
-                threshold: f64::from(a.permille) / 1000.0,
-                spent_usd: a.settled.usd(),
-                cap_usd: a.cap.usd(),
-            })
-        });
-    }
+fn alert(events: &EventSink, a: Alert) {
+    events.notice(|| {
+        Event::BudgetAlert(BudgetAlertEvent {
+            scope: a.scope,
+            period: a.period,
+            threshold: f64::from(a.permille) / 1000.0,
+            spent_usd: a.settled.usd(),
+            cap_usd: a.cap.usd(),
+        })
+    });
 }
 
 impl Drop for AttemptHold {
