@@ -31,10 +31,13 @@ use super::money::Nanos;
 use super::window::Period;
 use crate::config::RedisUrl;
 
-/// How long connecting may take before the step fails.
-const CONNECT_TIMEOUT: Duration = Duration::from_millis(1_000);
-/// How long a step waits for its answer before it fails.
-const RESPONSE_TIMEOUT: Duration = Duration::from_millis(2_000);
+/// How long connecting (the handshake included) may take before the step fails: a fleet
+/// starting at once on a busy machine connects in well under it.
+const CONNECT_TIMEOUT: Duration = Duration::from_millis(3_000);
+/// How long a step waits for its answer before it fails (a call's own deadline may end the
+/// wait sooner). Generous: a loaded server fsyncing every write still answers well within it,
+/// and a dead one drops the connection, which fails at once.
+const RESPONSE_TIMEOUT: Duration = Duration::from_millis(5_000);
 /// After a failed connect, steps fail at once for this long instead of each trying again.
 const RECONNECT_PAUSE: Duration = Duration::from_millis(250);
 /// How long a reservation's record is kept after its lease, so a late settle still lands.

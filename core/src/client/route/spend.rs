@@ -145,7 +145,18 @@ impl Spending {
         let prices = Prices::from_pricing(&d.pricing);
         let amount = prices.reservation(input_tokens, output_tokens);
         let lease = time_left.saturating_add(self.lease_margin);
-        match self.governor.reserve(&scopes, amount, lease, now).await {
+        // A networked ledger's answer never holds the call past its deadline.
+        let reserved = tokio::time::timeout(
+            time_left,
+            self.governor.reserve(&scopes, amount, lease, now),
+        )
+        .await
+        .unwrap_or_else(|_| {
+            Err(ReserveError::Unreachable(LedgerError(
+                "the ledger did not answer before the call's deadline".into(),
+            )))
+        });
+        match reserved {
             Ok(reservation) => {
                 self.event(SpendAction::Reserved, &d.name, amount, Nanos::ZERO, None);
                 Ok(Some(AttemptHold {

@@ -1,0 +1,85 @@
+//! `foundry fleet-worker` (hidden): one process of a fleet test. It runs `--calls` chat calls
+//! at once through a catalog (the fleet's shared ledger in it), waits until every settle has
+//! reached the ledger, and prints what happened as one JSON line: how many were answered, how
+//! many a budget refused, and the other errors by kind. The fleet tests start several of
+//! these against one Redis and add their answers up.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use foundry_client::{ChatRequest, ErrorKind, Foundry};
+use serde_json::json;
+
+pub struct Args<'a> {
+    pub config: &'a Path,
+    pub model: String,
+    pub calls: u32,
+    /// Spread the calls evenly over this many seconds instead of starting them at once.
+    pub over_secs: f64,
+    pub max_tokens: u64,
+}
+
+pub async fn run(args: Args<'_>) -> foundry_client::Result<bool> {
+    let client = Foundry::from_config(args.config)?;
+    let started = Instant::now();
+    let gap = match args.calls {
+        0 => Duration::ZERO,
+        n => Duration::from_secs_f64(args.over_secs.max(0.0) / f64::from(n)),
+    };
+    let calls: Vec<_> = (0..args.calls)
+        .map(|n| {
+            let client = client.clone();
+            let request = request(&args.model, args.max_tokens);
+            let at = started + gap * n;
+            tokio::spawn(async move {
+                tokio::time::sleep_until(at.into()).await;
+                client.chat(request?).await
+            })
+        })
+        .collect();
+    let mut answered = 0u64;
+    let mut refused = 0u64;
+    let mut tokens = 0u64;
+    let mut errors: BTreeMap<String, u64> = BTreeMap::new();
+    let mut first_error = None;
+    for call in calls {
+        match call.await {
+            Ok(Ok(r)) => {
+                answered += 1;
+                tokens += r.usage.total_tokens;
+            }
+            Ok(Err(e)) if e.kind() == ErrorKind::BudgetExceeded => refused += 1,
+            Ok(Err(e)) => {
+                *errors.entry(e.kind().as_str().to_string()).or_default() += 1;
+                first_error.get_or_insert_with(|| e.to_string());
+            }
+            Err(e) => {
+                *errors.entry("panic".into()).or_default() += 1;
+                first_error.get_or_insert_with(|| e.to_string());
+            }
+        }
+    }
+    client.settled().await;
+    println!(
+        "{}",
+        json!({
+            "answered": answered,
+            "refused": refused,
+            "tokens": tokens,
+            "errors": errors,
+            "first_error": first_error,
+            "elapsed_ms": started.elapsed().as_millis() as u64,
+        })
+    );
+    Ok(true)
+}
+
+fn request(model: &str, max_tokens: u64) -> foundry_client::Result<ChatRequest> {
+    serde_json::from_value(json!({
+        "model": model,
+        "messages": [{"role": "user", "content": "Status report please"}],
+        "max_tokens": max_tokens,
+    }))
+    .map_err(|e| foundry_client::Error::config(format!("the worker's request: {e}")))
+}

@@ -1,0 +1,319 @@
+//! One budget across a fleet: several `foundry fleet-worker` processes (each a client with
+//! the Redis ledger) call the emulator at once against one Redis server the test starts.
+//!
+//! Every call costs exactly what it reserves (input is free, `max_tokens: 1` and the emulator
+//! answers one token when the answer is cut at the bound), so the number of calls a cap admits
+//! is exactly `floor(cap / cost)`, whatever the interleaving.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use foundry_emulator::{Emulator, EmulatorConfig, DEFAULT_API_KEY};
+use serde_json::Value;
+
+#[path = "../../../core/tests/support/redis_server.rs"]
+mod redis_server;
+use redis_server::RedisServer;
+
+/// $1,000 per million output tokens: one token, $0.001, 1,000,000 n$.
+const COST_USD: f64 = 0.001;
+
+struct Fleet {
+    redis: RedisServer,
+    emulator: Emulator,
+    dir: PathBuf,
+}
+
+async fn fleet() -> Fleet {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/conformance/emulator.yaml"
+    );
+    let config = EmulatorConfig::from_path(Path::new(path)).expect("emulator.yaml");
+    let emulator = Emulator::start(config).await.expect("emulator starts");
+    let redis = RedisServer::start();
+    let dir = redis.dir.join("catalogs");
+    std::fs::create_dir_all(&dir).expect("catalog dir");
+    Fleet {
+        redis,
+        emulator,
+        dir,
+    }
+}
+
+/// Catalog settings a test varies.
+struct Setup<'a> {
+    prefix: &'a str,
+    cap_usd: f64,
+    extra_headers: &'a str,
+    store: &'a str,
+    defaults: &'a str,
+}
+
+impl Default for Setup<'_> {
+    fn default() -> Self {
+        Setup {
+            prefix: "fleet",
+            cap_usd: 1.0,
+            extra_headers: "",
+            store: "",
+            defaults: "",
+        }
+    }
+}
+
+impl Fleet {
+    fn catalog(&self, name: &str, s: &Setup<'_>) -> PathBuf {
+        let text = format!(
+            "defaults:\n  endpoint: {endpoint}\n  auth: {{type: api_key, key: {DEFAULT_API_KEY}}}\n  \
+             headers: {{x-emulator-scenario: fleet-{name}{headers}}}\n  retry: {{max_retries: 0}}\n{defaults}\
+             deployments:\n  - name: gpt-4o-mini\n    pricing: {{input: 0, output: 1000}}\n\
+             governance:\n  scope: fleet\n  store: {{type: redis, url: '{url}', prefix: {prefix}{store}}}\n  \
+             budgets:\n    - {{scope: fleet, window: day, hard_usd: {cap}, soft: [0.5]}}\n",
+            endpoint = self.emulator.endpoint(),
+            headers = s.extra_headers,
+            defaults = s.defaults,
+            url = self.redis.url(),
+            prefix = s.prefix,
+            store = s.store,
+            cap = s.cap_usd,
+        );
+        let path = self.dir.join(format!("{name}.yaml"));
+        std::fs::write(&path, text).expect("catalog written");
+        path
+    }
+}
+
+fn worker(catalog: &Path, calls: u32, over_secs: f64) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_foundry"));
+    cmd.args([
+        "fleet-worker",
+        "--config",
+        &catalog.display().to_string(),
+        "--model",
+        "gpt-4o-mini",
+        "--calls",
+        &calls.to_string(),
+        "--over-secs",
+        &over_secs.to_string(),
+    ])
+    .env_remove("FOUNDRY_ENDPOINT")
+    .env_remove("FOUNDRY_API_KEY")
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    cmd
+}
+
+fn summary(out: &Output) -> Value {
+    assert!(
+        out.status.success(),
+        "worker failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+/// Starts `processes` workers at once and waits for all of them (off the runtime, which
+/// keeps serving the emulator).
+async fn run_workers(catalog: &Path, processes: u32, calls: u32) -> Vec<Value> {
+    let children: Vec<Child> = (0..processes)
+        .map(|_| worker(catalog, calls, 0.0).spawn().expect("worker starts"))
+        .collect();
+    let outputs = tokio::task::spawn_blocking(move || {
+        children
+            .into_iter()
+            .map(|c| c.wait_with_output().expect("worker ends"))
+            .collect::<Vec<_>>()
+    })
+    .await
+    .expect("joined");
+    outputs.iter().map(summary).collect()
+}
+
+/// `foundry spend --json`: the fleet budget's (spent, reserved) in dollars.
+async fn spend(catalog: &Path) -> (f64, f64) {
+    let catalog = catalog.to_path_buf();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_foundry"))
+            .args([
+                "spend",
+                "--json",
+                "--config",
+                &catalog.display().to_string(),
+            ])
+            .output()
+            .expect("spend runs")
+    })
+    .await
+    .expect("joined");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let line = &v["budgets"][0];
+    (
+        line["spent_usd"].as_f64().expect("spent"),
+        line["reserved_usd"].as_f64().expect("reserved"),
+    )
+}
+
+fn count(summaries: &[Value], key: &str) -> u64 {
+    summaries.iter().map(|s| s[key].as_u64().unwrap_or(0)).sum()
+}
+
+fn no_errors(summaries: &[Value]) {
+    for s in summaries {
+        assert_eq!(s["errors"], serde_json::json!({}), "{s}");
+    }
+}
+
+fn calls_of(usd: f64) -> u64 {
+    (usd / COST_USD).round() as u64
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn processes_sharing_one_budget_admit_exactly_what_the_cap_allows() {
+    let f = fleet().await;
+    // (processes, calls each, cap): the cap pays for fewer calls than are made.
+    for (processes, calls, cap_usd) in [(1, 1_000, 0.642), (4, 250, 0.6), (16, 250, 2.5)] {
+        let prefix = format!("p{processes}");
+        let catalog = f.catalog(
+            &prefix,
+            &Setup {
+                prefix: &prefix,
+                cap_usd,
+                ..Setup::default()
+            },
+        );
+        let summaries = run_workers(&catalog, processes, calls).await;
+        no_errors(&summaries);
+        let answered = count(&summaries, "answered");
+        let refused = count(&summaries, "refused");
+        let allowed = calls_of(cap_usd);
+        assert_eq!(
+            answered, allowed,
+            "{processes} processes: exactly floor(cap / cost) admitted: {summaries:?}"
+        );
+        assert_eq!(answered + refused, u64::from(processes * calls));
+        let (spent, reserved) = spend(&catalog).await;
+        assert_eq!(calls_of(spent), answered, "every answered call is booked");
+        assert!(spent <= cap_usd + 1e-9, "settled {spent} over the cap");
+        assert_eq!(reserved, 0.0, "nothing is left held");
+    }
+    // Two reservations' worth per call: reserve and settle are one round trip each, counted
+    // on the server (the bench prints the per-call figures).
+    let stats = f.redis.command(&["INFO", "commandstats"]);
+    assert!(stats.contains("cmdstat_evalsha"), "{stats}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_process_frees_its_reservations_within_the_lease() {
+    let f = fleet().await;
+    // The hung process: every call waits far past its deadline, holding its reservation.
+    let hung = f.catalog(
+        "hung",
+        &Setup {
+            prefix: "kill",
+            extra_headers: ", x-emulator-fault: delay-ms=60000",
+            store: ", lease_secs: 2",
+            defaults: "  timeout_secs: 5\n  deadline_secs: 5\n",
+            ..Setup::default()
+        },
+    );
+    let healthy = f.catalog(
+        "healthy",
+        &Setup {
+            prefix: "kill",
+            store: ", lease_secs: 2",
+            ..Setup::default()
+        },
+    );
+    let mut victim = worker(&hung, 50, 0.0).spawn().expect("starts");
+    let waited = Instant::now();
+    loop {
+        let (_, reserved) = spend(&hung).await;
+        if calls_of(reserved) == 50 {
+            break;
+        }
+        assert!(
+            waited.elapsed() < Duration::from_secs(20),
+            "the hung calls never all reserved ({reserved})"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    victim.kill().expect("SIGKILL");
+    let killed = Instant::now();
+    let _ = victim.wait();
+    let summaries = run_workers(&healthy, 1, 200).await;
+    no_errors(&summaries);
+    assert_eq!(count(&summaries, "answered"), 200, "{summaries:?}");
+    // Lease: the call's deadline (5 s) plus lease_secs (2 s), dated from the reservation.
+    let lease = Duration::from_secs(7);
+    loop {
+        let (spent, reserved) = spend(&healthy).await;
+        assert_eq!(
+            calls_of(spent),
+            200,
+            "every settled record of the other process"
+        );
+        if reserved == 0.0 {
+            break;
+        }
+        assert!(
+            killed.elapsed() < lease + Duration::from_secs(5),
+            "the dead process still holds ${reserved} past its lease"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_restart_loses_no_settled_record_and_calls_in_the_outage_fail_closed() {
+    let mut f = fleet().await;
+    let catalog = f.catalog(
+        "restart",
+        &Setup {
+            prefix: "restart",
+            cap_usd: 100.0,
+            store: ", lease_secs: 1",
+            defaults: "  timeout_secs: 5\n  deadline_secs: 5\n",
+            ..Setup::default()
+        },
+    );
+    let child = worker(&catalog, 600, 6.0).spawn().expect("starts");
+    tokio::time::sleep(Duration::from_millis(2_000)).await;
+    f.redis.kill();
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    f.redis.restart();
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().expect("ends"))
+        .await
+        .expect("joined");
+    let s = summary(&out);
+    let answered = s["answered"].as_u64().unwrap();
+    let failed = s["errors"]["ledger"].as_u64().unwrap_or(0);
+    assert_eq!(
+        answered + failed,
+        600,
+        "every call was answered or refused by the outage: {s}"
+    );
+    assert!(failed > 0, "some calls ran into the outage: {s}");
+    assert!(answered > 0, "{s}");
+    let message = s["first_error"].as_str().unwrap_or("");
+    assert!(
+        message.contains(&format!("127.0.0.1:{}", f.redis.port))
+            && message.contains("on_unreachable"),
+        "the refusal names the server and the opt-in mode: {message}"
+    );
+    let (spent, reserved) = spend(&catalog).await;
+    assert_eq!(
+        calls_of(spent),
+        answered,
+        "every answered call is on the books: {s}"
+    );
+    assert_eq!(reserved, 0.0);
+}
