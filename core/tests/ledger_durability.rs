@@ -27,6 +27,7 @@ fn write_until_killed(path: &str) -> ! {
         lines: vec![line()],
         amount: Nanos(5),
         lease: Duration::from_secs(60),
+        ..Hold::default()
     };
     let mut out = std::io::stdout().lock();
     for n in 1u64.. {

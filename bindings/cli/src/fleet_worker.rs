@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use foundry_client::{ChatRequest, ErrorKind, Foundry};
 use serde_json::json;
@@ -34,7 +34,16 @@ pub async fn run(args: Args<'_>) -> foundry_client::Result<bool> {
             let at = started + gap * n;
             tokio::spawn(async move {
                 tokio::time::sleep_until(at.into()).await;
-                client.chat(request?).await
+                let r = client.chat(request?).await?;
+                // When the answer came, on the wall clock every process shares.
+                let answered_at_ms = SystemTime::now()
+                    .duration_since(SystemTime::UNIX_EPOCH)
+                    .map(|d| d.as_millis() as u64)
+                    .unwrap_or(0);
+                Ok::<_, foundry_client::Error>(Answered {
+                    answered_at_ms,
+                    usage: r.usage,
+                })
             })
         })
         .collect();
@@ -43,14 +52,20 @@ pub async fn run(args: Args<'_>) -> foundry_client::Result<bool> {
     let mut tokens = 0u64;
     let mut errors: BTreeMap<String, u64> = BTreeMap::new();
     let mut first_error = None;
+    let mut answered_at_ms = Vec::new();
+    let mut service_429 = 0u64;
     for call in calls {
         match call.await {
             Ok(Ok(r)) => {
                 answered += 1;
                 tokens += r.usage.total_tokens;
+                answered_at_ms.push(r.answered_at_ms);
             }
             Ok(Err(e)) if e.kind() == ErrorKind::BudgetExceeded => refused += 1,
             Ok(Err(e)) => {
+                if e.status == Some(429) {
+                    service_429 += 1;
+                }
                 *errors.entry(e.kind().as_str().to_string()).or_default() += 1;
                 first_error.get_or_insert_with(|| e.to_string());
             }
@@ -68,11 +83,18 @@ pub async fn run(args: Args<'_>) -> foundry_client::Result<bool> {
             "refused": refused,
             "tokens": tokens,
             "errors": errors,
+            "service_429": service_429,
+            "answered_at_ms": answered_at_ms,
             "first_error": first_error,
             "elapsed_ms": started.elapsed().as_millis() as u64,
         })
     );
     Ok(true)
+}
+
+struct Answered {
+    answered_at_ms: u64,
+    usage: foundry_client::Usage,
 }
 
 fn request(model: &str, max_tokens: u64) -> foundry_client::Result<ChatRequest> {

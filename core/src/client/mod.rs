@@ -165,7 +165,12 @@ impl Foundry {
             .env
             .clone()
             .unwrap_or_else(|| Arc::new(|name: &str| std::env::var(name).ok())));
-        let spending = Spending::open(&catalog.governance, env.0.as_ref(), events.clone())?;
+        let spending = Spending::open(
+            &catalog.governance,
+            &catalog.deployments,
+            env.0.as_ref(),
+            events.clone(),
+        )?;
         let policies = Policies::for_client(
             &catalog.governance.policies,
             &catalog.governance.client_scopes(),

@@ -11,7 +11,9 @@ use std::time::{Duration, SystemTime};
 use futures_util::FutureExt;
 use tokio::sync::Notify;
 
-use super::ledger::{Alert, Hold, Ledger, LedgerError, Line, ReservationId, ReserveError};
+use super::ledger::{
+    Alert, FleetLane, Hold, Ledger, LedgerError, Line, ReservationId, ReserveError,
+};
 use super::money::Nanos;
 use super::window::Window;
 
@@ -202,10 +204,27 @@ impl Governor {
         lease: Duration,
         now: SystemTime,
     ) -> Result<Reservation, ReserveError> {
+        self.reserve_with(scopes, amount, lease, Vec::new(), 0, now)
+            .await
+    }
+
+    /// Reserves `amount` on every line of `scopes` and `tokens` (and one request) on every
+    /// fleet rate-limit lane, in one ledger step.
+    pub async fn reserve_with(
+        &self,
+        scopes: &[String],
+        amount: Nanos,
+        lease: Duration,
+        lanes: Vec<FleetLane>,
+        tokens: u64,
+        now: SystemTime,
+    ) -> Result<Reservation, ReserveError> {
         let hold = Hold {
             lines: self.lines(scopes, now),
             amount,
             lease,
+            lanes,
+            tokens,
         };
         let id = self.ledger.reserve(&hold, now).await?;
         Ok(Reservation {

@@ -31,13 +31,55 @@ pub struct Line {
 }
 
 /// What one call asks to hold.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Hold {
     pub lines: Vec<Line>,
     pub amount: Nanos,
     /// How long the reservation counts without a settle: past the call's deadline, so only a
     /// dead process's reservation ever expires.
     pub lease: Duration,
+    /// The fleet's rate limits the call counts for, taken in the same step as the budget
+    /// lines. Only a fleet's store is given any: in one process the local lanes pace calls.
+    pub lanes: Vec<FleetLane>,
+    /// What the call counts against a lane's token window: its estimated prompt tokens plus
+    /// its output bound, as Azure's admission counts it.
+    pub tokens: u64,
+}
+
+/// A rate limit shared by a fleet: a deployment's quota or a scope's, as sliding windows of
+/// the same shapes as the local lanes (tokens over 10 s at tpm / 6, requests over 1 s at
+/// rpm / 60).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FleetLane {
+    /// `deployment:NAME` or the scope path.
+    pub name: String,
+    pub tokens: Option<RateWindow>,
+    pub requests: Option<RateWindow>,
+}
+
+/// At most `limit` units in any window of `length`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RateWindow {
+    pub limit: u64,
+    pub length: Duration,
+}
+
+impl RateWindow {
+    /// `per_minute` units a minute over windows of `length`, widened (as the local lanes are)
+    /// so that one window admits at least one unit: 3 requests a minute become 1 per 20 s.
+    pub fn per_minute(per_minute: u64, length: Duration) -> RateWindow {
+        let minute = Duration::from_secs(60);
+        let per_minute = per_minute.max(1);
+        let share = per_minute as f64 * length.as_secs_f64() / 60.0;
+        let length = match share >= 1.0 {
+            true => length,
+            false => (minute / per_minute as u32).min(minute),
+        };
+        RateWindow {
+            limit: ((per_minute as f64 * length.as_secs_f64() / 60.0).floor() as u64).max(1),
+            length,
+        }
+    }
 }
 
 /// Names a reservation.
@@ -153,4 +195,9 @@ pub enum ReserveError {
     Store(LedgerError),
     /// The store could not be reached (a networked store's outage): the caller may degrade.
     Unreachable(LedgerError),
+    /// A fleet rate limit has no room now: nothing was taken; `lane` has room after `wait`.
+    Wait {
+        wait: Duration,
+        lane: String,
+    },
 }

@@ -85,6 +85,7 @@ pub(crate) fn random_interleavings(make: &dyn Fn() -> Box<dyn Ledger>, seeds: u6
                         lines: chosen.iter().map(|&i| lines[i].clone()).collect(),
                         amount: Nanos(amount),
                         lease: Duration::from_secs(if doomed { 10 } else { 3_600 }),
+                        ..Hold::default()
                     };
                     match block(ledger.reserve(&hold, now)) {
                         Ok(id) => {
@@ -172,6 +173,7 @@ pub(crate) fn concurrent_calls_on_one_budget(ledger: Arc<dyn Ledger>) {
                         lines,
                         amount: Nanos(7),
                         lease: Duration::from_secs(60),
+                        ..Hold::default()
                     };
                     match block(ledger.reserve(&hold, now)) {
                         Ok(id) => {
@@ -204,6 +206,7 @@ pub(crate) fn lapsed_reservations(ledger: &dyn Ledger) {
         lines: vec![line("team", &period, Some(100))],
         amount: Nanos(80),
         lease: Duration::from_secs(30),
+        ..Hold::default()
     };
     let first = block(ledger.reserve(&hold, now)).expect("room");
     assert!(matches!(
@@ -241,6 +244,7 @@ pub(crate) fn soft_thresholds(ledger: &dyn Ledger) {
             }],
             amount: Nanos(amount),
             lease: Duration::from_secs(60),
+            ..Hold::default()
         };
         let id = block(ledger.reserve(&hold, at)).expect("room");
         for alert in block(ledger.settle(id, Nanos(amount), at)).expect("settles") {

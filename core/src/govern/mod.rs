@@ -26,7 +26,10 @@ mod ledger_tests;
 
 pub use self::redis::{Clock, RedisLedger};
 pub use governor::{Budget, Governor, Reservation};
-pub use ledger::{Alert, Balance, Hold, Ledger, LedgerError, Line, Overdraft, ReservationId};
+pub use ledger::{
+    Alert, Balance, FleetLane, Hold, Ledger, LedgerError, Line, Overdraft, RateWindow,
+    ReservationId,
+};
 pub use memory::MemoryLedger;
 pub use money::{Nanos, TokenPrice};
 pub use sqlite::{Durability, SqliteLedger};

@@ -25,7 +25,8 @@ use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, Script};
 
 use super::ledger::{
-    Alert, Balance, Hold, Ledger, LedgerError, Line, Overdraft, ReservationId, ReserveError,
+    Alert, Balance, Hold, Ledger, LedgerError, Line, Overdraft, RateWindow, ReservationId,
+    ReserveError,
 };
 use super::money::Nanos;
 use super::window::Period;
@@ -288,7 +289,10 @@ impl RedisLedger {
             .arg(hold.amount.0)
             .arg(hold.lease.as_millis() as u64)
             .arg(KEEP_RECORD.as_millis() as u64)
-            .arg(&self.tag);
+            .arg(&self.tag)
+            .arg(hold.lines.len())
+            .arg(hold.lanes.len())
+            .arg(hold.tokens);
         for line in &hold.lines {
             let name = line_name(line);
             for kind in ["s", "c", "r", "l"] {
@@ -302,11 +306,33 @@ impl RedisLedger {
                 .arg(&line.period.key)
                 .arg(soft_arg(line));
         }
+        for lane in &hold.lanes {
+            call.key(self.key("lane", &format!("{}:t", lane.name)))
+                .key(self.key("lane", &format!("{}:q", lane.name)));
+            let window = |w: &Option<RateWindow>| match w {
+                Some(w) => (
+                    w.limit.to_string(),
+                    (w.length.as_micros() as u64).to_string(),
+                ),
+                None => (String::new(), String::new()),
+            };
+            let (tokens, token_window) = window(&lane.tokens);
+            let (requests, request_window) = window(&lane.requests);
+            call.arg(&lane.name)
+                .arg(tokens)
+                .arg(token_window)
+                .arg(requests)
+                .arg(request_window);
+        }
         let answer = self.run(call).await.map_err(|e| match e {
             StepError::Unreachable(m) => ReserveError::Unreachable(LedgerError(m)),
             StepError::Failed(m) => ReserveError::Store(LedgerError(m)),
         })?;
         match answer.as_slice() {
+            [wait, ms, lane] if wait == "WAIT" => Err(ReserveError::Wait {
+                wait: Duration::from_millis(ms.parse().unwrap_or(1)),
+                lane: lane.clone(),
+            }),
             [ok, id] if ok == "OK" => id
                 .parse()
                 .map(ReservationId)
@@ -578,6 +604,7 @@ mod tests {
             }],
             amount: Nanos(60),
             lease: Duration::from_secs(60),
+            ..Hold::default()
         };
         let id = block(a.reserve(&hold, skewed)).expect("room");
         assert!(matches!(
@@ -599,6 +626,57 @@ mod tests {
     }
 
     #[test]
+    fn a_fleet_lane_admits_its_window_and_says_how_long_to_wait() {
+        let server = RedisServer::start();
+        let l = ledger(&server, Clock::Caller);
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let lane = FleetLaneFor::tokens(600); // 100 tokens in any 10 s
+        let hold = |tokens| Hold {
+            lease: Duration::from_secs(60),
+            lanes: vec![lane.clone()],
+            tokens,
+            ..Hold::default()
+        };
+        let first = block(l.reserve(&hold(60), now)).expect("room");
+        let wait = match block(l.reserve(&hold(60), now)) {
+            Err(ReserveError::Wait { wait, lane }) => {
+                assert_eq!(lane, "deployment:d");
+                wait
+            }
+            other => panic!("{other:?}"),
+        };
+        // The first grant's slot leaves the window 10 s (and at most a slot) later.
+        assert!(
+            wait >= Duration::from_secs(10) && wait <= Duration::from_millis(10_040),
+            "{wait:?}"
+        );
+        // A release gives the grant back: the call fits at once.
+        block(l.release(first)).expect("released");
+        let again = block(l.reserve(&hold(60), now)).expect("the grant came back");
+        block(l.settle(again, Nanos::ZERO, now)).expect("settles");
+        // A settled grant stays in the window (the deployment's count keeps it) until it
+        // leaves: then the next call fits.
+        assert!(matches!(
+            block(l.reserve(&hold(60), now + Duration::from_secs(5))),
+            Err(ReserveError::Wait { .. })
+        ));
+        block(l.reserve(&hold(60), now + wait)).expect("the window moved on");
+    }
+
+    /// Lanes for the tests.
+    struct FleetLaneFor;
+
+    impl FleetLaneFor {
+        fn tokens(tpm: u64) -> crate::govern::FleetLane {
+            crate::govern::FleetLane {
+                name: "deployment:d".into(),
+                tokens: Some(RateWindow::per_minute(tpm, Duration::from_secs(10))),
+                requests: None,
+            }
+        }
+    }
+
+    #[test]
     fn an_unreachable_server_fails_fast_and_names_it_without_the_password() {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
@@ -617,6 +695,7 @@ mod tests {
             }],
             amount: Nanos(1),
             lease: Duration::from_secs(60),
+            ..Hold::default()
         };
         let started = Instant::now();
         let err = block(l.reserve(&hold, SystemTime::now())).expect_err("no server");

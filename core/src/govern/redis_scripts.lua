@@ -17,10 +17,15 @@ local function str(n)
   return string.format('%.0f', n)
 end
 
-local function clock(given)
-  if given ~= '' then return tonumber(given) end
+-- Now in microseconds: the caller's (tests) or the server's.
+local function clock_us(given)
+  if given ~= '' then return tonumber(given) * 1000 end
   local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  return tonumber(t[1]) * 1000000 + tonumber(t[2])
+end
+
+local function clock(given)
+  return math.floor(clock_us(given) / 1000)
 end
 
 local function amount_of(member)
@@ -57,32 +62,84 @@ local function keep(key, ms)
   if redis.call('PTTL', key) < ms then redis.call('PEXPIRE', key, str(ms)) end
 end
 
+-- A rate-limit window, shaped like the client's local lanes (client/route/sliding.rs): at most
+-- `limit` units admitted in any window of `length` µs, counted per slot in a hash of slot
+-- number -> units. What a slot admitted leaves every window a whole window after the slot's
+-- end, so a slot's width is lost to the rate at each turn of the window: 256 slots (finer than
+-- the local lanes' 64) keep that under 0.4 %, and a hash holds at most one field per slot
+-- with admissions in the window.
+local SLOTS = 256
+
+local function window_room(key, limit, length, now_us)
+  local slot_us = length / SLOTS
+  local entries = {}
+  local used = 0
+  local flat = redis.call('HGETALL', key)
+  for i = 1, #flat, 2 do
+    local slot, units = tonumber(flat[i]), tonumber(flat[i + 1])
+    local leaves = (slot + 1) * slot_us + length
+    if leaves <= now_us or units <= 0 then
+      redis.call('HDEL', key, flat[i])
+    else
+      used = used + units
+      entries[#entries + 1] = {slot, units, leaves}
+    end
+  end
+  table.sort(entries, function(a, b) return a[1] < b[1] end)
+  return used, entries
+end
+
+-- How long (µs) until `need` more units fit: as the oldest slots leave the window.
+local function window_wait(limit, used, entries, need, now_us)
+  local missing = used + need - limit
+  if missing <= 0 then return 0 end
+  for _, e in ipairs(entries) do
+    missing = missing - e[2]
+    if missing <= 0 then return e[3] - now_us end
+  end
+  return 0
+end
+
 local function line_keys(prefix, name)
   return prefix .. ':s:' .. name, prefix .. ':c:' .. name, prefix .. ':r:' .. name,
     prefix .. ':l:' .. name
 end
 
 --@ reserve
--- KEYS[1] = {P}:seq, then 4 keys a line (s, c, r, l).
+-- KEYS[1] = {P}:seq, then 4 keys a line (s, c, r, l), then 2 a lane (tokens, requests).
 -- ARGV: now ('' = the server's clock), amount, lease ms, record ms past the lease, prefix,
--- then 7 values a line: name, cap ('' = none), span ms ('' = calendar or total),
--- settled ttl ms ('' = none), scope, period, soft thresholds ("permille:amount,...").
-local now = clock(ARGV[1])
+-- lines count, lanes count, tokens, then 7 values a line: name, cap ('' = none), span ms
+-- ('' = calendar or total), settled ttl ms ('' = none), scope, period, soft thresholds
+-- ("permille:amount,..."), then 5 a lane: name, token limit and window µs ('' = none),
+-- request limit and window µs ('' = none).
+local now_us = clock_us(ARGV[1])
+local now = math.floor(now_us / 1000)
 local amount_s = ARGV[2]
 local amount = tonumber(amount_s)
 local lease = tonumber(ARGV[3])
 local record_ms = tonumber(ARGV[4])
 local prefix = ARGV[5]
+local n_lines = tonumber(ARGV[6])
+local n_lanes = tonumber(ARGV[7])
+local tokens = tonumber(ARGV[8])
 local lines = {}
-local i = 6
-while i <= #ARGV do
-  local n = #lines
+local a = 9
+for n = 0, n_lines - 1 do
   lines[n + 1] = {
-    name = ARGV[i], cap = ARGV[i + 1], span = ARGV[i + 2], ttl = ARGV[i + 3],
-    scope = ARGV[i + 4], period = ARGV[i + 5], soft = ARGV[i + 6],
+    name = ARGV[a], cap = ARGV[a + 1], span = ARGV[a + 2], ttl = ARGV[a + 3],
+    scope = ARGV[a + 4], period = ARGV[a + 5], soft = ARGV[a + 6],
     s = KEYS[2 + n * 4], c = KEYS[3 + n * 4], r = KEYS[4 + n * 4], l = KEYS[5 + n * 4],
   }
-  i = i + 7
+  a = a + 7
+end
+local lanes = {}
+local k = 2 + n_lines * 4
+for n = 0, n_lanes - 1 do
+  lanes[n + 1] = {
+    name = ARGV[a], tlimit = ARGV[a + 1], twindow = ARGV[a + 2], qlimit = ARGV[a + 3],
+    qwindow = ARGV[a + 4], t = KEYS[k + n * 2], q = KEYS[k + 1 + n * 2],
+  }
+  a = a + 5
 end
 for _, line in ipairs(lines) do
   local reserved = purge(line.r, line.l, now)
@@ -95,6 +152,28 @@ for _, line in ipairs(lines) do
     end
   end
 end
+-- Every lane of the call must have room now; otherwise nothing is taken and the call is told
+-- how long the fullest lane needs.
+local wait_us, waiting_for = 0, ''
+for _, lane in ipairs(lanes) do
+  if lane.tlimit ~= '' then
+    local limit, length = tonumber(lane.tlimit), tonumber(lane.twindow)
+    local used, entries = window_room(lane.t, limit, length, now_us)
+    local need = math.min(tokens, limit)
+    lane.tneed = need
+    local w = window_wait(limit, used, entries, need, now_us)
+    if w > wait_us then wait_us, waiting_for = w, lane.name end
+  end
+  if lane.qlimit ~= '' then
+    local limit, length = tonumber(lane.qlimit), tonumber(lane.qwindow)
+    local used, entries = window_room(lane.q, limit, length, now_us)
+    local w = window_wait(limit, used, entries, 1, now_us)
+    if w > wait_us then wait_us, waiting_for = w, lane.name end
+  end
+end
+if wait_us > 0 then
+  return {'WAIT', str(math.ceil(wait_us / 1000)), waiting_for}
+end
 local id = redis.call('INCR', KEYS[1])
 local expires = now + lease
 local member = id .. ':' .. amount_s
@@ -106,8 +185,24 @@ for n, line in ipairs(lines) do
   keep(line.l, lease + 60000)
   stored[n] = {line.name, line.cap, line.span, line.ttl, line.scope, line.period, line.soft}
 end
+local granted = {}
+for n, lane in ipairs(lanes) do
+  local tslot, qslot = '', ''
+  if lane.tlimit ~= '' then
+    tslot = str(math.floor(now_us / (tonumber(lane.twindow) / SLOTS)))
+    redis.call('HINCRBY', lane.t, tslot, str(lane.tneed))
+    redis.call('PEXPIRE', lane.t, str(math.ceil(2 * tonumber(lane.twindow) / 1000) + 1000))
+  end
+  if lane.qlimit ~= '' then
+    qslot = str(math.floor(now_us / (tonumber(lane.qwindow) / SLOTS)))
+    redis.call('HINCRBY', lane.q, qslot, 1)
+    redis.call('PEXPIRE', lane.q, str(math.ceil(2 * tonumber(lane.qwindow) / 1000) + 1000))
+  end
+  granted[n] = {lane.t, tslot, str(lane.tneed or 0), lane.q, qslot}
+end
 local rec = prefix .. ':res:' .. id
-redis.call('HSET', rec, 'amount', amount_s, 'lines', cjson.encode(stored))
+redis.call('HSET', rec, 'amount', amount_s, 'lines', cjson.encode(stored), 'lanes',
+  cjson.encode(granted))
 redis.call('PEXPIRE', rec, str(lease + record_ms))
 return {'OK', str(id)}
 
@@ -176,8 +271,18 @@ return out
 
 --@ release
 -- KEYS[1] = {P}:res:<id>. ARGV: id, prefix.
-local held = redis.call('HMGET', KEYS[1], 'amount', 'lines')
+local held = redis.call('HMGET', KEYS[1], 'amount', 'lines', 'lanes')
 if not held[1] then return {'UNKNOWN'} end
+-- Nothing was sent: every lane gets its grant back (where its slot is still counted).
+for _, g in ipairs(cjson.decode(held[3] or '[]')) do
+  local tkey, tslot, tokens, qkey, qslot = g[1], g[2], g[3], g[4], g[5]
+  if tslot ~= '' and redis.call('HEXISTS', tkey, tslot) == 1 then
+    redis.call('HINCRBY', tkey, tslot, '-' .. tokens)
+  end
+  if qslot ~= '' and redis.call('HEXISTS', qkey, qslot) == 1 then
+    redis.call('HINCRBY', qkey, qslot, -1)
+  end
+end
 local member = ARGV[1] .. ':' .. held[1]
 redis.call('DEL', KEYS[1])
 for _, l in ipairs(cjson.decode(held[2])) do

@@ -502,6 +502,7 @@ mod tests {
             }],
             amount: Nanos(60),
             lease: Duration::from_secs(60),
+            ..Hold::default()
         };
         let id = a.reserve_now(&hold, now).expect("room");
         assert!(matches!(

@@ -7,6 +7,7 @@
 //! A call that names no output limit is given one (`governance.output_bound`), in the body
 //! that is sent: the output bound is what makes the reservation an upper bound.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -20,8 +21,8 @@ use crate::govern::estimate::{billing_of, input_bound, output_limit, Billing, Pr
 use crate::govern::governor::deployment_scope;
 use crate::govern::ledger::ReserveError;
 use crate::govern::{
-    Alert, Balance, Clock, Durability, Governor, Ledger, LedgerError, MemoryLedger, Nanos, Period,
-    RedisLedger, Reservation, SqliteLedger,
+    Alert, Balance, Clock, Durability, FleetLane, Governor, Ledger, LedgerError, MemoryLedger,
+    Nanos, Period, RateWindow, RedisLedger, Reservation, SqliteLedger,
 };
 use crate::types::{Api, Usage};
 use crate::{Error, ErrorKind, Result};
@@ -47,6 +48,9 @@ pub struct SpendLine {
 #[derive(Debug)]
 pub(crate) struct Spending {
     governor: Governor,
+    /// The fleet's rate limits by name (`deployment:NAME`, a scope path), kept on the Redis
+    /// store with the budgets; empty for the in-process stores (their lanes are local).
+    fleet_lanes: Arc<HashMap<String, FleetLane>>,
     /// The client's scope and the scopes enclosing it.
     client_scopes: Vec<String>,
     output_bound: u64,
@@ -73,10 +77,12 @@ impl Spending {
     /// The client's spending, or None when the catalog has no budgets (no ledger is opened).
     pub fn open(
         g: &Governance,
+        deployments: &[Deployment],
         env: &dyn Fn(&str) -> Option<String>,
         events: EventSink,
     ) -> Result<Option<Arc<Spending>>> {
-        if !g.is_active() {
+        let fleet_lanes = fleet_lanes(g, deployments);
+        if !g.is_active() && fleet_lanes.is_empty() {
             return Ok(None);
         }
         let ledger: Arc<dyn Ledger> = match &g.ledger {
@@ -93,6 +99,7 @@ impl Spending {
         };
         Ok(Some(Arc::new(Spending {
             governor: Governor::new(ledger, g.budgets.clone()),
+            fleet_lanes: Arc::new(fleet_lanes),
             client_scopes: g.client_scopes(),
             output_bound: g.output_bound,
             lease_margin: g.lease_margin,
@@ -108,6 +115,7 @@ impl Spending {
                 g.budgets.clone(),
                 Arc::clone(self.governor.background()),
             ),
+            fleet_lanes: Arc::clone(&self.fleet_lanes),
             client_scopes: g.client_scopes(),
             output_bound: g.output_bound,
             lease_margin: g.lease_margin,
@@ -129,10 +137,13 @@ impl Spending {
         };
         let mut scopes = self.client_scopes.clone();
         scopes.push(deployment_scope(&d.name));
-        if !self.governor.covers(&scopes) {
+        let lanes: Vec<FleetLane> = scopes
+            .iter()
+            .filter_map(|s| self.fleet_lanes.get(s).cloned())
+            .collect();
+        if !self.governor.covers(&scopes) && lanes.is_empty() {
             return Ok(None);
         }
-        let now = SystemTime::now();
         let output_tokens = match (api, output_limit(params)) {
             (Api::Embeddings, _) => 0,
             (_, Some(limit)) => limit,
@@ -142,20 +153,43 @@ impl Spending {
             }
         };
         let input_tokens = input_bound(params);
+        // What a lane counts, as Azure's admission does: the prompt's estimated tokens (UTF-8
+        // bytes / 4) plus the output bound.
+        let lane_tokens = input_tokens.div_ceil(4).saturating_add(output_tokens);
         let prices = Prices::from_pricing(&d.pricing);
         let amount = prices.reservation(input_tokens, output_tokens);
         let lease = time_left.saturating_add(self.lease_margin);
-        // A networked ledger's answer never holds the call past its deadline.
-        let reserved = tokio::time::timeout(
-            time_left,
-            self.governor.reserve(&scopes, amount, lease, now),
-        )
-        .await
-        .unwrap_or_else(|_| {
-            Err(ReserveError::Unreachable(LedgerError(
-                "the ledger did not answer before the call's deadline".into(),
-            )))
-        });
+        let deadline = tokio::time::Instant::now() + time_left;
+        let mut waited_for = None;
+        let reserved = loop {
+            let now = SystemTime::now();
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            // A networked ledger's answer never holds the call past its deadline.
+            let step =
+                self.governor
+                    .reserve_with(&scopes, amount, lease, lanes.clone(), lane_tokens, now);
+            let answer = tokio::time::timeout(left, step).await.unwrap_or_else(|_| {
+                Err(match waited_for.take() {
+                    // The deadline came while the call waited its turn: the lane's doing.
+                    Some((wait, lane)) => ReserveError::Wait { wait, lane },
+                    None => ReserveError::Unreachable(LedgerError(
+                        "the ledger did not answer before the call's deadline".into(),
+                    )),
+                })
+            });
+            match answer {
+                // A fleet lane is full: wait for it here, or fail at once when the wait would
+                // pass the deadline (a route then moves on to its next deployment).
+                Err(ReserveError::Wait { wait, lane }) => {
+                    if tokio::time::Instant::now() + wait > deadline {
+                        return Err(fleet_limit(&d.name, &lane, wait));
+                    }
+                    tokio::time::sleep(wait).await;
+                    waited_for = Some((wait, lane));
+                }
+                answer => break answer,
+            }
+        };
         match reserved {
             Ok(reservation) => {
                 self.event(SpendAction::Reserved, &d.name, amount, Nanos::ZERO, None);
@@ -193,6 +227,7 @@ impl Spending {
                 .with_retryable(false))
             }
             Err(ReserveError::Store(e)) => Err(ledger_error(&d.name, &e.0)),
+            Err(ReserveError::Wait { wait, lane }) => Err(fleet_limit(&d.name, &lane, wait)),
             Err(ReserveError::Unreachable(e)) => Err(ledger_error(&d.name, &e.0).with_hint(
                 "the fleet's spend ledger (governance.store) did not answer, so a call under a \
                  hard budget fails closed rather than run unaccounted: check the Redis server \
@@ -293,6 +328,57 @@ fn open_file(path: &std::path::Path) -> Result<SqliteLedger> {
             format!("cannot open the ledger {}: {}", path.display(), e.0),
         )
     })
+}
+
+/// The fleet's rate limits a catalog sets, on a Redis store: each deployment's `tpm` / `rpm`
+/// with `rate_limits: true` (rpm defaulting to Azure's 6 per 1,000 tpm) and each declared
+/// scope's. Handles' own limits stay local to their process.
+fn fleet_lanes(g: &Governance, deployments: &[Deployment]) -> HashMap<String, FleetLane> {
+    if !matches!(g.ledger, LedgerStore::Redis(_)) {
+        return HashMap::new();
+    }
+    let lane = |name: String, tpm: Option<u64>, rpm: Option<u64>| {
+        let tpm = tpm.filter(|t| *t > 0);
+        let rpm = rpm.filter(|r| *r > 0);
+        (tpm.is_some() || rpm.is_some()).then(|| FleetLane {
+            name,
+            tokens: tpm.map(|t| RateWindow::per_minute(t, Duration::from_secs(10))),
+            requests: rpm.map(|r| RateWindow::per_minute(r, Duration::from_secs(1))),
+        })
+    };
+    let deployment_lanes = deployments
+        .iter()
+        .filter(|_| g.rate_limits)
+        .filter_map(|d| {
+            let rpm = d.rpm.or_else(|| d.tpm.map(|t| (t * 6 / 1000).max(1)));
+            lane(deployment_scope(&d.name), d.tpm, rpm)
+        });
+    let scope_lanes = g
+        .scopes
+        .iter()
+        .filter_map(|s| lane(s.path.clone(), s.tpm, s.rpm));
+    deployment_lanes
+        .chain(scope_lanes)
+        .map(|l| (l.name.clone(), l))
+        .collect()
+}
+
+/// A fleet rate limit would make the call wait past its deadline.
+fn fleet_limit(deployment: &str, lane: &str, wait: Duration) -> Error {
+    Error::new(
+        ErrorKind::RateLimit,
+        format!(
+            "'{deployment}' was not called: the fleet's rate limit '{lane}' (shared on the \
+             Redis store) would make this call wait about {:.1}s, past its deadline",
+            wait.as_secs_f64()
+        ),
+    )
+    .with_deployment(deployment.to_string())
+    .with_retry_after(Some(wait))
+    .with_hint(
+        "the fleet's quota is taken by calls of this and other processes: retry after the \
+         wait, give the call a longer timeout, or add a fallback deployment",
+    )
 }
 
 fn ledger_error(deployment: &str, problem: &str) -> Error {
