@@ -195,9 +195,47 @@ fn calls_of(usd: f64) -> u64 {
     (usd / COST_USD).round() as u64
 }
 
+/// A loopback webhook receiver: answers 200 to every POST and keeps the bodies.
+fn webhook_receiver() -> (String, std::sync::Arc<std::sync::Mutex<Vec<Value>>>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let url = format!("http://{}/hook", listener.local_addr().expect("address"));
+    let bodies = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let kept = bodies.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream);
+            let mut length = 0usize;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some((name, value)) = line.split_once(':') {
+                    if name.eq_ignore_ascii_case("content-length") {
+                        length = value.trim().parse().unwrap_or(0);
+                    }
+                }
+            }
+            let mut body = vec![0u8; length];
+            if reader.read_exact(&mut body).is_ok() {
+                if let Ok(v) = serde_json::from_slice::<Value>(&body) {
+                    kept.lock().expect("bodies").push(v);
+                }
+            }
+            let _ = reader
+                .get_mut()
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+        }
+    });
+    (url, bodies)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn processes_sharing_one_budget_admit_exactly_what_the_cap_allows() {
     let f = fleet().await;
+    let (hook, alerts) = webhook_receiver();
+    let store = format!(", alert_webhook: '{hook}'");
     // (processes, calls each, cap): the cap pays for fewer calls than are made.
     for (processes, calls, cap_usd) in [(1, 1_000, 0.642), (4, 250, 0.6), (16, 250, 2.5)] {
         let prefix = format!("p{processes}");
@@ -206,9 +244,11 @@ async fn processes_sharing_one_budget_admit_exactly_what_the_cap_allows() {
             &Setup {
                 prefix: &prefix,
                 cap_usd,
+                store: &store,
                 ..Setup::default()
             },
         );
+        let alerted = alerts.lock().expect("alerts").len();
         let summaries = run_workers(&catalog, processes, calls).await;
         no_errors(&summaries);
         let answered = count(&summaries, "answered");
@@ -223,6 +263,22 @@ async fn processes_sharing_one_budget_admit_exactly_what_the_cap_allows() {
         assert_eq!(calls_of(spent), answered, "every answered call is booked");
         assert!(spent <= cap_usd + 1e-9, "settled {spent} over the cap");
         assert_eq!(reserved, 0.0, "nothing is left held");
+        // The 50 % alert: once for the whole fleet, POSTed by the process that crossed it
+        // (before it exited: a worker waits for its background steps).
+        let alerts = alerts.lock().expect("alerts");
+        assert_eq!(
+            alerts.len(),
+            alerted + 1,
+            "{processes} processes: {alerts:?}"
+        );
+        let alert = &alerts[alerted];
+        assert_eq!(alert["type"], "budget_alert");
+        assert_eq!(alert["scope"], "fleet");
+        assert_eq!(alert["threshold"], 0.5);
+        assert!(
+            alert["spent_usd"].as_f64().unwrap() >= cap_usd / 2.0,
+            "{alert}"
+        );
     }
     // Two reservations' worth per call: reserve and settle are one round trip each, counted
     // on the server (the bench prints the per-call figures).

@@ -170,6 +170,7 @@ impl Foundry {
             &catalog.deployments,
             env.0.as_ref(),
             events.clone(),
+            &http,
         )?;
         let policies = Policies::for_client(
             &catalog.governance.policies,

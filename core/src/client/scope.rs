@@ -128,6 +128,7 @@ impl Foundry {
                 &catalog.deployments,
                 inner.env.0.as_ref(),
                 inner.events.clone(),
+                &inner.http,
             )?,
         };
         let policies = Policies::for_client(&g.policies, &g.client_scopes(), inner.events.clone())

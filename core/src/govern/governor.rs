@@ -72,7 +72,9 @@ pub struct Background {
 }
 
 impl Background {
-    fn spawn(self: &Arc<Self>, step: impl Future<Output = ()> + Send + 'static) {
+    /// Runs `step` as a task on the current runtime, counted until it ends (nothing runs
+    /// without a runtime).
+    pub fn spawn(self: &Arc<Self>, step: impl Future<Output = ()> + Send + 'static) {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             // No runtime to run on: the lease frees the reservation instead.
             return;

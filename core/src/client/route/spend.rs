@@ -15,6 +15,7 @@ use std::time::{Duration, SystemTime};
 use serde::Serialize;
 use serde_json::Value;
 
+use super::webhook::Webhook;
 use crate::config::{Deployment, Governance, LedgerStore, TokensParam};
 use crate::events::{BudgetAlertEvent, Event, EventSink, SpendAction, SpendEvent};
 use crate::govern::estimate::{billing_of, input_bound, output_limit, Billing, Prices};
@@ -56,6 +57,7 @@ pub(crate) struct Spending {
     output_bound: u64,
     lease_margin: Duration,
     events: EventSink,
+    webhook: Option<Webhook>,
 }
 
 /// Where the embedded ledger lives when the catalog names no file.
@@ -80,6 +82,7 @@ impl Spending {
         deployments: &[Deployment],
         env: &dyn Fn(&str) -> Option<String>,
         events: EventSink,
+        http: &reqwest::Client,
     ) -> Result<Option<Arc<Spending>>> {
         let fleet_lanes = fleet_lanes(g, deployments);
         if !g.is_active() && fleet_lanes.is_empty() {
@@ -97,8 +100,14 @@ impl Spending {
                 })?,
             ),
         };
+        let governor = Governor::new(ledger, g.budgets.clone());
+        let webhook = g
+            .alert_webhook
+            .clone()
+            .map(|url| Webhook::new(url, http.clone(), Arc::clone(governor.background())));
         Ok(Some(Arc::new(Spending {
-            governor: Governor::new(ledger, g.budgets.clone()),
+            governor,
+            webhook,
             fleet_lanes: Arc::new(fleet_lanes),
             client_scopes: g.client_scopes(),
             output_bound: g.output_bound,
@@ -116,6 +125,7 @@ impl Spending {
                 Arc::clone(self.governor.background()),
             ),
             fleet_lanes: Arc::clone(&self.fleet_lanes),
+            webhook: self.webhook.clone(),
             client_scopes: g.client_scopes(),
             output_bound: g.output_bound,
             lease_margin: g.lease_margin,
@@ -200,6 +210,7 @@ impl Spending {
                     output_tokens,
                     deployment: d.name.clone(),
                     events: self.events.clone(),
+                    webhook: self.webhook.clone(),
                 }))
             }
             Err(ReserveError::Overdraft(o)) => {
@@ -426,6 +437,7 @@ pub(crate) struct AttemptHold {
     output_tokens: u64,
     deployment: String,
     events: EventSink,
+    webhook: Option<Webhook>,
 }
 
 impl AttemptHold {
@@ -480,9 +492,11 @@ impl AttemptHold {
             }
             Some(charge) => {
                 // A failed settle leaves the reservation to its lease; the call's answer stands.
-                let events = self.events.clone();
+                let (events, webhook) = (self.events.clone(), self.webhook.clone());
                 reservation.settle_detached(charge, SystemTime::now(), move |alerts| {
-                    alerts.into_iter().for_each(|a| alert(&events, a))
+                    alerts
+                        .into_iter()
+                        .for_each(|a| alert(&events, webhook.as_ref(), a))
                 });
                 (SpendAction::Settled, charge)
             }
@@ -498,16 +512,19 @@ impl AttemptHold {
     }
 }
 
-fn alert(events: &EventSink, a: Alert) {
-    events.notice(|| {
-        Event::BudgetAlert(BudgetAlertEvent {
-            scope: a.scope,
-            period: a.period,
-            threshold: f64::from(a.permille) / 1000.0,
-            spent_usd: a.settled.usd(),
-            cap_usd: a.cap.usd(),
-        })
-    });
+/// A crossed soft threshold: to the event callback, and to the webhook when one is set.
+fn alert(events: &EventSink, webhook: Option<&Webhook>, a: Alert) {
+    let alert = BudgetAlertEvent {
+        scope: a.scope,
+        period: a.period,
+        threshold: f64::from(a.permille) / 1000.0,
+        spent_usd: a.settled.usd(),
+        cap_usd: a.cap.usd(),
+    };
+    if let Some(webhook) = webhook {
+        webhook.send(&alert);
+    }
+    events.notice(|| Event::BudgetAlert(alert));
 }
 
 impl Drop for AttemptHold {
