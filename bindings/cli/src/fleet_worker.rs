@@ -8,8 +8,12 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 
-use foundry_client::{ChatRequest, ErrorKind, Foundry};
-use serde_json::json;
+use std::sync::{Arc, Mutex};
+
+use foundry_client::config::Catalog;
+use foundry_client::events::Event;
+use foundry_client::{ChatRequest, ClientOptions, ErrorKind, Foundry};
+use serde_json::{json, Value};
 
 pub struct Args<'a> {
     pub config: &'a Path,
@@ -21,7 +25,21 @@ pub struct Args<'a> {
 }
 
 pub async fn run(args: Args<'_>) -> foundry_client::Result<bool> {
-    let client = Foundry::from_config(args.config)?;
+    // The store's outage events, in order: what a platform team's alerting would see.
+    let store_events: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let seen = Arc::clone(&store_events);
+    let on_event = Arc::new(move |event: &Event| {
+        if let (Event::Store(e), Ok(mut seen)) = (event, seen.lock()) {
+            seen.push(json!({"state": e.state, "mode": e.mode, "fleet_size": e.fleet_size}));
+        }
+    });
+    let client = Foundry::new(
+        Catalog::from_path(args.config)?,
+        ClientOptions {
+            on_event: Some(on_event),
+            ..ClientOptions::default()
+        },
+    )?;
     let started = Instant::now();
     let gap = match args.calls {
         0 => Duration::ZERO,
@@ -85,6 +103,7 @@ pub async fn run(args: Args<'_>) -> foundry_client::Result<bool> {
             "errors": errors,
             "service_429": service_429,
             "answered_at_ms": answered_at_ms,
+            "store_events": store_events.lock().map(|e| e.clone()).unwrap_or_default(),
             "first_error": first_error,
             "elapsed_ms": started.elapsed().as_millis() as u64,
         })

@@ -469,9 +469,53 @@ async fn four_processes_hold_one_deployment_limit_and_the_service_answers_no_429
             .sum();
         assert_eq!(other, 0, "{}", s["errors"]);
     }
+    // Never over the limit by more than 1 %. Under it by up to 3 %: a call that waited asks
+    // again when the window frees, and each turn of a 1 s window loses that round trip and
+    // the wake-up (on a quiet machine 597 and 598 of 600; 585 on a loaded CI-like one).
     let rpm = FLEET_RPM as f64;
     assert!(
-        (in_minute - rpm).abs() <= rpm * 0.01,
+        in_minute <= rpm * 1.01 && in_minute >= rpm * 0.97,
         "{in_minute} calls in a minute against a fleet limit of {rpm}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_store_down_local_mode_counts_limit_over_fleet_size_and_says_so() {
+    let mut f = fleet().await;
+    let setup = |prefix| Setup {
+        prefix,
+        cap_usd: 0.1,
+        store: ", on_unreachable: local, fleet_size: 2",
+        ..Setup::default()
+    };
+    f.redis.kill();
+    // The store is down from the start: this process may spend half of the cap ($0.05).
+    let down = f.catalog("local-down", &setup("local"));
+    let summaries = run_workers(&down, 1, 100).await;
+    no_errors(&summaries);
+    assert_eq!(count(&summaries, "answered"), 50, "{summaries:?}");
+    assert_eq!(count(&summaries, "refused"), 50);
+    assert_eq!(
+        summaries[0]["store_events"],
+        serde_json::json!([{"state": "unreachable", "mode": "local", "fleet_size": 2}]),
+        "one event for the outage"
+    );
+    // The store comes back while a process is calling: one event each way, no call fails.
+    let back = f.catalog("local-back", &setup("back"));
+    let child = worker(&back, 40, 4.0).spawn().expect("starts");
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    f.redis.restart();
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().expect("ends"))
+        .await
+        .expect("joined");
+    let s = summary(&out);
+    assert_eq!(s["errors"], serde_json::json!({}), "{s}");
+    assert_eq!(s["answered"], 40, "{s}");
+    let states: Vec<&str> = s["store_events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|e| e["state"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(states, ["unreachable", "reachable"], "{s}");
 }

@@ -444,9 +444,18 @@ fn ttl_arg(period: &Period, now: SystemTime) -> String {
     }
 }
 
-/// The server answered the step with an error (it was reached): not an outage.
+/// The server answered the step with an error of the step's own (a script error): not an
+/// outage. A server still loading its data after a restart, or one that cannot serve the
+/// slot now, is treated as not answering.
 fn is_server_refusal(e: &redis::RedisError) -> bool {
-    matches!(e.kind(), redis::ErrorKind::Server(_)) && !e.is_connection_dropped()
+    use redis::ServerErrorKind as Kind;
+    match e.kind() {
+        redis::ErrorKind::Server(
+            Kind::BusyLoading | Kind::TryAgain | Kind::ClusterDown | Kind::MasterDown,
+        ) => false,
+        redis::ErrorKind::Server(_) => !e.is_connection_dropped(),
+        _ => false,
+    }
 }
 
 /// What went wrong, in a few words (the crate's messages never carry the URL's password).

@@ -21,6 +21,7 @@ pub(crate) mod budget;
 mod gate;
 pub(crate) mod lane;
 pub(crate) mod learned;
+pub(crate) mod outage;
 pub(crate) mod pacing;
 pub(crate) mod policy;
 mod sliding;

@@ -15,6 +15,7 @@ use std::time::{Duration, SystemTime};
 use serde::Serialize;
 use serde_json::Value;
 
+use super::outage::Outage;
 use super::webhook::Webhook;
 use crate::config::{Deployment, Governance, LedgerStore, TokensParam};
 use crate::events::{BudgetAlertEvent, Event, EventSink, SpendAction, SpendEvent};
@@ -58,6 +59,8 @@ pub(crate) struct Spending {
     lease_margin: Duration,
     events: EventSink,
     webhook: Option<Webhook>,
+    /// A Redis store's outage: its events, and the local limits of `on_unreachable: local`.
+    outage: Option<Arc<Outage>>,
 }
 
 /// Where the embedded ledger lives when the catalog names no file.
@@ -84,10 +87,12 @@ impl Spending {
         events: EventSink,
         http: &reqwest::Client,
     ) -> Result<Option<Arc<Spending>>> {
-        let fleet_lanes = fleet_lanes(g, deployments);
+        let limits = fleet_limits(g, deployments);
+        let fleet_lanes = fleet_lanes(&limits);
         if !g.is_active() && fleet_lanes.is_empty() {
             return Ok(None);
         }
+        let outage = Outage::for_store(g, &limits).map(Arc::new);
         let ledger: Arc<dyn Ledger> = match &g.ledger {
             LedgerStore::Memory => Arc::new(MemoryLedger::new()),
             LedgerStore::File(path) => Arc::new(open_file(path)?),
@@ -108,6 +113,7 @@ impl Spending {
         Ok(Some(Arc::new(Spending {
             governor,
             webhook,
+            outage,
             fleet_lanes: Arc::new(fleet_lanes),
             client_scopes: g.client_scopes(),
             output_bound: g.output_bound,
@@ -126,6 +132,7 @@ impl Spending {
             ),
             fleet_lanes: Arc::clone(&self.fleet_lanes),
             webhook: self.webhook.clone(),
+            outage: self.outage.clone(),
             client_scopes: g.client_scopes(),
             output_bound: g.output_bound,
             lease_margin: g.lease_margin,
@@ -170,35 +177,44 @@ impl Spending {
         let amount = prices.reservation(input_tokens, output_tokens);
         let lease = time_left.saturating_add(self.lease_margin);
         let deadline = tokio::time::Instant::now() + time_left;
-        let mut waited_for = None;
-        let reserved = loop {
-            let now = SystemTime::now();
-            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            // A networked ledger's answer never holds the call past its deadline.
-            let step =
+        let reserved = match self.governor.ledger().is_networked() {
+            // An in-process ledger answers at once and has no lanes: no timer, no loop.
+            false => {
                 self.governor
-                    .reserve_with(&scopes, amount, lease, lanes.clone(), lane_tokens, now);
-            let answer = tokio::time::timeout(left, step).await.unwrap_or_else(|_| {
-                Err(match waited_for.take() {
-                    // The deadline came while the call waited its turn: the lane's doing.
-                    Some((wait, lane)) => ReserveError::Wait { wait, lane },
-                    None => ReserveError::Unreachable(LedgerError(
-                        "the ledger did not answer before the call's deadline".into(),
-                    )),
-                })
-            });
-            match answer {
-                // A fleet lane is full: wait for it here, or fail at once when the wait would
-                // pass the deadline (a route then moves on to its next deployment).
-                Err(ReserveError::Wait { wait, lane }) => {
-                    if tokio::time::Instant::now() + wait > deadline {
-                        return Err(fleet_limit(&d.name, &lane, wait));
-                    }
-                    tokio::time::sleep(wait).await;
-                    waited_for = Some((wait, lane));
-                }
-                answer => break answer,
+                    .reserve(&scopes, amount, lease, SystemTime::now())
+                    .await
             }
+            true => {
+                self.reserve_networked(
+                    &scopes,
+                    amount,
+                    lease,
+                    lanes.clone(),
+                    lane_tokens,
+                    deadline,
+                    &d.name,
+                )
+                .await?
+            }
+        };
+        let reserved = match (&self.outage, reserved) {
+            (Some(outage), Err(ReserveError::Unreachable(e))) => {
+                outage.unanswered(&self.events, &e.0);
+                match outage
+                    .hold_locally(&scopes, &lanes, lane_tokens, amount, lease, deadline)
+                    .await
+                {
+                    Some(local) => local.map_err(|e| e.with_deployment(d.name.clone()))?,
+                    None => Err(ReserveError::Unreachable(e)),
+                }
+            }
+            (Some(outage), answered) => {
+                if !matches!(answered, Err(ReserveError::Store(_))) {
+                    outage.answered(&self.events);
+                }
+                answered
+            }
+            (None, reserved) => reserved,
         };
         match reserved {
             Ok(reservation) => {
@@ -245,6 +261,49 @@ impl Spending {
                  named above, or set `governance.store.on_unreachable: local` with `fleet_size` \
                  to keep calling under local limits of limit / fleet_size while it is down",
             )),
+        }
+    }
+
+    /// Reserves on a networked ledger: a full fleet lane makes the call wait and ask again,
+    /// or fail at once when the wait would pass the deadline (a route then moves on to its
+    /// next deployment); no answer holds the call past its deadline.
+    #[allow(clippy::too_many_arguments)]
+    async fn reserve_networked(
+        &self,
+        scopes: &[String],
+        amount: Nanos,
+        lease: Duration,
+        lanes: Vec<FleetLane>,
+        lane_tokens: u64,
+        deadline: tokio::time::Instant,
+        deployment: &str,
+    ) -> Result<std::result::Result<Reservation, ReserveError>> {
+        let mut waited_for = None;
+        loop {
+            let now = SystemTime::now();
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let step =
+                self.governor
+                    .reserve_with(scopes, amount, lease, lanes.clone(), lane_tokens, now);
+            let answer = tokio::time::timeout(left, step).await.unwrap_or_else(|_| {
+                Err(match waited_for.take() {
+                    // The deadline came while the call waited its turn: the lane's doing.
+                    Some((wait, lane)) => ReserveError::Wait { wait, lane },
+                    None => ReserveError::Unreachable(LedgerError(
+                        "the ledger did not answer before the call's deadline".into(),
+                    )),
+                })
+            });
+            match answer {
+                Err(ReserveError::Wait { wait, lane }) => {
+                    if tokio::time::Instant::now() + wait > deadline {
+                        return Err(fleet_limit(deployment, &lane, wait));
+                    }
+                    tokio::time::sleep(wait).await;
+                    waited_for = Some((wait, lane));
+                }
+                answer => return Ok(answer),
+            }
         }
     }
 
@@ -341,36 +400,44 @@ fn open_file(path: &std::path::Path) -> Result<SqliteLedger> {
     })
 }
 
-/// The fleet's rate limits a catalog sets, on a Redis store: each deployment's `tpm` / `rpm`
-/// with `rate_limits: true` (rpm defaulting to Azure's 6 per 1,000 tpm) and each declared
-/// scope's. Handles' own limits stay local to their process.
-fn fleet_lanes(g: &Governance, deployments: &[Deployment]) -> HashMap<String, FleetLane> {
+/// The fleet's rate limits a catalog sets, on a Redis store, as (name, tpm, rpm): each
+/// deployment's `tpm` / `rpm` with `rate_limits: true` (rpm defaulting to Azure's 6 per 1,000
+/// tpm) and each declared scope's. Handles' own limits stay local to their process.
+fn fleet_limits(
+    g: &Governance,
+    deployments: &[Deployment],
+) -> Vec<(String, Option<u64>, Option<u64>)> {
     if !matches!(g.ledger, LedgerStore::Redis(_)) {
-        return HashMap::new();
+        return Vec::new();
     }
-    let lane = |name: String, tpm: Option<u64>, rpm: Option<u64>| {
-        let tpm = tpm.filter(|t| *t > 0);
-        let rpm = rpm.filter(|r| *r > 0);
-        (tpm.is_some() || rpm.is_some()).then(|| FleetLane {
-            name,
-            tokens: tpm.map(|t| RateWindow::per_minute(t, Duration::from_secs(10))),
-            requests: rpm.map(|r| RateWindow::per_minute(r, Duration::from_secs(1))),
-        })
-    };
-    let deployment_lanes = deployments
-        .iter()
-        .filter(|_| g.rate_limits)
-        .filter_map(|d| {
-            let rpm = d.rpm.or_else(|| d.tpm.map(|t| (t * 6 / 1000).max(1)));
-            lane(deployment_scope(&d.name), d.tpm, rpm)
-        });
-    let scope_lanes = g
+    let positive = |v: Option<u64>| v.filter(|v| *v > 0);
+    let deployment_limits = deployments.iter().filter(|_| g.rate_limits).map(|d| {
+        let rpm = d.rpm.or_else(|| d.tpm.map(|t| (t * 6 / 1000).max(1)));
+        (deployment_scope(&d.name), positive(d.tpm), positive(rpm))
+    });
+    let scope_limits = g
         .scopes
         .iter()
-        .filter_map(|s| lane(s.path.clone(), s.tpm, s.rpm));
-    deployment_lanes
-        .chain(scope_lanes)
-        .map(|l| (l.name.clone(), l))
+        .map(|s| (s.path.clone(), positive(s.tpm), positive(s.rpm)));
+    deployment_limits
+        .chain(scope_limits)
+        .filter(|(_, tpm, rpm)| tpm.is_some() || rpm.is_some())
+        .collect()
+}
+
+/// The lanes of those limits, in the shapes of the local ones (tokens over 10 s, requests
+/// over 1 s).
+fn fleet_lanes(limits: &[(String, Option<u64>, Option<u64>)]) -> HashMap<String, FleetLane> {
+    limits
+        .iter()
+        .map(|(name, tpm, rpm)| {
+            let lane = FleetLane {
+                name: name.clone(),
+                tokens: tpm.map(|t| RateWindow::per_minute(t, Duration::from_secs(10))),
+                requests: rpm.map(|r| RateWindow::per_minute(r, Duration::from_secs(1))),
+            };
+            (name.clone(), lane)
+        })
         .collect()
 }
 
