@@ -384,13 +384,22 @@ async fn a_redis_restart_loses_no_settled_record_and_calls_in_the_outage_fail_cl
             && message.contains("on_unreachable"),
         "the refusal names the server and the opt-in mode: {message}"
     );
-    let (spent, reserved) = spend(&catalog).await;
+    let (spent, _) = spend(&catalog).await;
     assert_eq!(
         calls_of(spent),
         answered,
         "every answered call is on the books: {s}"
     );
-    assert_eq!(reserved, 0.0);
+    // A reservation the server made as it was killed, whose answer never came back, is held
+    // by nobody: its lease (the 5 s deadline plus 1 s) frees it.
+    let ended = Instant::now();
+    while spend(&catalog).await.1 > 0.0 {
+        assert!(
+            ended.elapsed() < Duration::from_secs(6 + 5),
+            "a reservation outlived its lease"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
 }
 
 /// 600 requests a minute on one deployment, for the whole fleet.
@@ -469,12 +478,9 @@ async fn four_processes_hold_one_deployment_limit_and_the_service_answers_no_429
             .sum();
         assert_eq!(other, 0, "{}", s["errors"]);
     }
-    // Never over the limit by more than 1 %. Under it by up to 3 %: a call that waited asks
-    // again when the window frees, and each turn of a 1 s window loses that round trip and
-    // the wake-up (on a quiet machine 597 and 598 of 600; 585 on a loaded CI-like one).
     let rpm = FLEET_RPM as f64;
     assert!(
-        in_minute <= rpm * 1.01 && in_minute >= rpm * 0.97,
+        (in_minute - rpm).abs() <= rpm * 0.01,
         "{in_minute} calls in a minute against a fleet limit of {rpm}"
     );
 }

@@ -45,6 +45,14 @@ pub fn deployment_scope(deployment: &str) -> String {
     format!("deployment:{deployment}")
 }
 
+/// What a call asks of the fleet's rate limits, with its reservation (see [`Hold`]).
+#[derive(Debug, Clone, Default)]
+pub struct LaneAsk {
+    pub lanes: Vec<FleetLane>,
+    pub tokens: u64,
+    pub book_ahead: Duration,
+}
+
 /// Budgets and the ledger they are kept on.
 #[derive(Debug, Clone)]
 pub struct Governor {
@@ -106,6 +114,14 @@ impl Background {
 impl Reservation {
     pub fn amount(&self) -> Nanos {
         self.amount
+    }
+
+    /// How long after its reservation the call may be sent (a fleet lane's grant booked
+    /// ahead); asked once.
+    pub fn starts_after(&self) -> Duration {
+        self.id
+            .map(|id| self.ledger.starts_after(id))
+            .unwrap_or_default()
     }
 
     /// Books `actual` and returns the soft thresholds it crossed.
@@ -206,7 +222,7 @@ impl Governor {
         lease: Duration,
         now: SystemTime,
     ) -> Result<Reservation, ReserveError> {
-        self.reserve_with(scopes, amount, lease, Vec::new(), 0, now)
+        self.reserve_with(scopes, amount, lease, LaneAsk::default(), now)
             .await
     }
 
@@ -217,16 +233,16 @@ impl Governor {
         scopes: &[String],
         amount: Nanos,
         lease: Duration,
-        lanes: Vec<FleetLane>,
-        tokens: u64,
+        lanes: LaneAsk,
         now: SystemTime,
     ) -> Result<Reservation, ReserveError> {
         let hold = Hold {
             lines: self.lines(scopes, now),
             amount,
             lease,
-            lanes,
-            tokens,
+            lanes: lanes.lanes,
+            tokens: lanes.tokens,
+            book_ahead: lanes.book_ahead,
         };
         let id = self.ledger.reserve(&hold, now).await?;
         Ok(Reservation {

@@ -44,6 +44,9 @@ pub struct Hold {
     /// What the call counts against a lane's token window: its estimated prompt tokens plus
     /// its output bound, as Azure's admission counts it.
     pub tokens: u64,
+    /// How long the call may wait for a full lane: a store may book its grant at the instant
+    /// the lane frees room within this, and [`Ledger::starts_after`] says when that is.
+    pub book_ahead: Duration,
 }
 
 /// A rate limit shared by a fleet: a deployment's quota or a scope's, as sliding windows of
@@ -179,6 +182,12 @@ pub trait Ledger: Send + Sync + std::fmt::Debug {
     /// answer at once.
     fn is_networked(&self) -> bool {
         false
+    }
+
+    /// How long after its reservation the call may be sent: a lane's grant booked ahead (see
+    /// [`Hold::book_ahead`]); asked once per reservation. Zero for stores without lanes.
+    fn starts_after(&self, _id: ReservationId) -> Duration {
+        Duration::ZERO
     }
 }
 

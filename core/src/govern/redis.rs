@@ -117,6 +117,9 @@ pub struct RedisLedger {
     tag: String,
     clock: Clock,
     link: Mutex<Link>,
+    /// Reservations whose lane grants were booked ahead: how long after the reservation the
+    /// call starts (taken once by `starts_after`).
+    starts: Mutex<std::collections::HashMap<u64, Duration>>,
     /// One connect at a time: the others wait for it instead of each opening a socket.
     connecting: tokio::sync::Mutex<()>,
 }
@@ -183,6 +186,7 @@ impl RedisLedger {
             tag: format!("{{{prefix}}}"),
             clock,
             link: Mutex::new(Link::default()),
+            starts: Mutex::default(),
             connecting: tokio::sync::Mutex::new(()),
         })
     }
@@ -292,7 +296,8 @@ impl RedisLedger {
             .arg(&self.tag)
             .arg(hold.lines.len())
             .arg(hold.lanes.len())
-            .arg(hold.tokens);
+            .arg(hold.tokens)
+            .arg(hold.book_ahead.as_micros() as u64);
         for line in &hold.lines {
             let name = line_name(line);
             for kind in ["s", "c", "r", "l"] {
@@ -333,10 +338,20 @@ impl RedisLedger {
                 wait: Duration::from_millis(ms.parse().unwrap_or(1)),
                 lane: lane.clone(),
             }),
-            [ok, id] if ok == "OK" => id
-                .parse()
-                .map(ReservationId)
-                .map_err(|_| ReserveError::Store(self.odd(&answer))),
+            [ok, id, start_us] if ok == "OK" => {
+                let id = id
+                    .parse()
+                    .map(ReservationId)
+                    .map_err(|_| ReserveError::Store(self.odd(&answer)))?;
+                let start = Duration::from_micros(start_us.parse().unwrap_or(0));
+                if !start.is_zero() {
+                    self.starts
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .insert(id.0, start);
+                }
+                Ok(id)
+            }
             [verdict, scope, _, committed, cap] if verdict == "OVERDRAFT" => {
                 let line = hold
                     .lines
@@ -546,6 +561,14 @@ impl Ledger for RedisLedger {
     fn is_networked(&self) -> bool {
         true
     }
+
+    fn starts_after(&self, id: ReservationId) -> Duration {
+        self.starts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&id.0)
+            .unwrap_or_default()
+    }
 }
 
 #[cfg(test)]
@@ -669,7 +692,25 @@ mod tests {
             block(l.reserve(&hold(60), now + Duration::from_secs(5))),
             Err(ReserveError::Wait { .. })
         ));
-        block(l.reserve(&hold(60), now + wait)).expect("the window moved on");
+        let later = now + wait;
+        block(l.reserve(&hold(60), later)).expect("the window moved on");
+        // A call that can wait is booked at the instant the lane frees room, in one step.
+        let patient = Hold {
+            book_ahead: Duration::from_secs(20),
+            ..hold(60)
+        };
+        let booked = block(l.reserve(&patient, later)).expect("booked ahead");
+        let start = l.starts_after(booked);
+        assert!(
+            start >= Duration::from_secs(10) && start <= Duration::from_millis(10_040),
+            "{start:?}"
+        );
+        assert_eq!(l.starts_after(booked), Duration::ZERO, "asked once");
+        // The booked grant counts: a third call waits for it too.
+        assert!(matches!(
+            block(l.reserve(&hold(60), later + start)),
+            Err(ReserveError::Wait { .. })
+        ));
     }
 
     /// Lanes for the tests.

@@ -108,7 +108,8 @@ end
 --@ reserve
 -- KEYS[1] = {P}:seq, then 4 keys a line (s, c, r, l), then 2 a lane (tokens, requests).
 -- ARGV: now ('' = the server's clock), amount, lease ms, record ms past the lease, prefix,
--- lines count, lanes count, tokens, then 7 values a line: name, cap ('' = none), span ms
+-- lines count, lanes count, tokens, the longest wait µs the call can book ahead, then 7
+-- values a line: name, cap ('' = none), span ms
 -- ('' = calendar or total), settled ttl ms ('' = none), scope, period, soft thresholds
 -- ("permille:amount,..."), then 5 a lane: name, token limit and window µs ('' = none),
 -- request limit and window µs ('' = none).
@@ -122,8 +123,9 @@ local prefix = ARGV[5]
 local n_lines = tonumber(ARGV[6])
 local n_lanes = tonumber(ARGV[7])
 local tokens = tonumber(ARGV[8])
+local book_ahead_us = tonumber(ARGV[9])
 local lines = {}
-local a = 9
+local a = 10
 for n = 0, n_lines - 1 do
   lines[n + 1] = {
     name = ARGV[a], cap = ARGV[a + 1], span = ARGV[a + 2], ttl = ARGV[a + 3],
@@ -152,8 +154,10 @@ for _, line in ipairs(lines) do
     end
   end
 end
--- Every lane of the call must have room now; otherwise nothing is taken and the call is told
--- how long the fullest lane needs.
+-- Every lane of the call must have room when the call starts: now, or, when the fullest
+-- lane frees room within the time the call can wait, at that instant, booked now (the call
+-- then sleeps until it and needs no second round trip). A longer wait takes nothing, and the
+-- call is told how long.
 local wait_us, waiting_for = 0, ''
 for _, lane in ipairs(lanes) do
   if lane.tlimit ~= '' then
@@ -171,9 +175,10 @@ for _, lane in ipairs(lanes) do
     if w > wait_us then wait_us, waiting_for = w, lane.name end
   end
 end
-if wait_us > 0 then
+if wait_us > book_ahead_us then
   return {'WAIT', str(math.ceil(wait_us / 1000)), waiting_for}
 end
+local start_us = now_us + wait_us
 local id = redis.call('INCR', KEYS[1])
 local expires = now + lease
 local member = id .. ':' .. amount_s
@@ -189,12 +194,12 @@ local granted = {}
 for n, lane in ipairs(lanes) do
   local tslot, qslot = '', ''
   if lane.tlimit ~= '' then
-    tslot = str(math.floor(now_us / (tonumber(lane.twindow) / SLOTS)))
+    tslot = str(math.floor(start_us / (tonumber(lane.twindow) / SLOTS)))
     redis.call('HINCRBY', lane.t, tslot, str(lane.tneed))
     redis.call('PEXPIRE', lane.t, str(math.ceil(2 * tonumber(lane.twindow) / 1000) + 1000))
   end
   if lane.qlimit ~= '' then
-    qslot = str(math.floor(now_us / (tonumber(lane.qwindow) / SLOTS)))
+    qslot = str(math.floor(start_us / (tonumber(lane.qwindow) / SLOTS)))
     redis.call('HINCRBY', lane.q, qslot, 1)
     redis.call('PEXPIRE', lane.q, str(math.ceil(2 * tonumber(lane.qwindow) / 1000) + 1000))
   end
@@ -204,7 +209,7 @@ local rec = prefix .. ':res:' .. id
 redis.call('HSET', rec, 'amount', amount_s, 'lines', cjson.encode(stored), 'lanes',
   cjson.encode(granted))
 redis.call('PEXPIRE', rec, str(lease + record_ms))
-return {'OK', str(id)}
+return {'OK', str(id), str(wait_us)}
 
 --@ settle
 -- KEYS[1] = {P}:res:<id>, KEYS[2] = {P}:done:<id>.

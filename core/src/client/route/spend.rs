@@ -20,7 +20,7 @@ use super::webhook::Webhook;
 use crate::config::{Deployment, Governance, LedgerStore, TokensParam};
 use crate::events::{BudgetAlertEvent, Event, EventSink, SpendAction, SpendEvent};
 use crate::govern::estimate::{billing_of, input_bound, output_limit, Billing, Prices};
-use crate::govern::governor::deployment_scope;
+use crate::govern::governor::{deployment_scope, LaneAsk};
 use crate::govern::ledger::ReserveError;
 use crate::govern::{
     Alert, Balance, Clock, Durability, FleetLane, Governor, Ledger, LedgerError, MemoryLedger,
@@ -282,9 +282,13 @@ impl Spending {
         loop {
             let now = SystemTime::now();
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            let step =
-                self.governor
-                    .reserve_with(scopes, amount, lease, lanes.clone(), lane_tokens, now);
+            let ask = LaneAsk {
+                lanes: lanes.clone(),
+                tokens: lane_tokens,
+                // Booked ahead at most half the time left: the rest is the request's.
+                book_ahead: left / 2,
+            };
+            let step = self.governor.reserve_with(scopes, amount, lease, ask, now);
             let answer = tokio::time::timeout(left, step).await.unwrap_or_else(|_| {
                 Err(match waited_for.take() {
                     // The deadline came while the call waited its turn: the lane's doing.
@@ -301,6 +305,14 @@ impl Spending {
                     }
                     tokio::time::sleep(wait).await;
                     waited_for = Some((wait, lane));
+                }
+                Ok(reservation) => {
+                    // A lane's grant booked ahead: the call starts when the lane has room.
+                    let start = reservation.starts_after();
+                    if !start.is_zero() {
+                        tokio::time::sleep(start).await;
+                    }
+                    return Ok(Ok(reservation));
                 }
                 answer => return Ok(answer),
             }
