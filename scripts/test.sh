@@ -26,6 +26,14 @@ else
   echo "$corpus_note"
 fi
 
+# The fleet ledger's tests start their own redis-server on loopback (core/tests/support/
+# redis_server.rs); only the binary is needed. Installed from Debian's packages, no service.
+if ! command -v redis-server >/dev/null 2>&1; then
+  step "redis-server (for the Redis ledger's tests)"
+  if [ "$(id -u)" = "0" ]; then apt_get="apt-get"; else apt_get="sudo apt-get"; fi
+  $apt_get update && DEBIAN_FRONTEND=noninteractive $apt_get install -y --no-install-recommends redis-server
+fi
+
 step "rustfmt"
 cargo fmt --all --check
 

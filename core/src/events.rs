@@ -31,6 +31,26 @@ pub enum Event {
     BudgetAlert(BudgetAlertEvent),
     /// The governance policies admitted or refused an attempt, before it was sent.
     Policy(PolicyEvent),
+    /// The fleet's shared store (Redis) stopped answering, or answers again: once each per
+    /// outage, in every process that noticed.
+    Store(StoreEvent),
+}
+
+/// The shared store's outage began (`unreachable`) or ended (`reachable`).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize)]
+pub struct StoreEvent {
+    /// `unreachable` or `reachable`.
+    pub state: &'static str,
+    /// The server, without its password.
+    pub store: String,
+    /// What calls under a budget do meanwhile: `fail_closed` (refused) or `local` (counted in
+    /// this process against limit / fleet_size).
+    pub mode: &'static str,
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub fleet_size: Option<u32>,
+    /// Why the store was found unreachable.
+    pub error: Option<String>,
 }
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -409,6 +429,14 @@ impl EventSink {
                 rule = p.rule,
                 scope = p.scope.as_deref(),
                 "policy"
+            ),
+            Event::Store(e) => tracing::warn!(
+                store = %e.store,
+                state = e.state,
+                mode = e.mode,
+                fleet_size = e.fleet_size,
+                error = e.error.as_deref(),
+                "the fleet's spend store changed state"
             ),
             Event::BudgetAlert(a) => tracing::warn!(
                 scope = %a.scope,

@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime};
 
-use foundry_client::govern::{Durability, Hold, Ledger, Line, Nanos, SqliteLedger, Window};
+use foundry_client::govern::{Durability, Hold, Line, Nanos, SqliteLedger, Window};
 
 const CHILD: &str = "FOUNDRY_LEDGER_CHILD";
 
@@ -27,12 +27,15 @@ fn write_until_killed(path: &str) -> ! {
         lines: vec![line()],
         amount: Nanos(5),
         lease: Duration::from_secs(60),
+        ..Hold::default()
     };
     let mut out = std::io::stdout().lock();
     for n in 1u64.. {
-        let id = ledger.reserve(&hold, SystemTime::now()).expect("reserves");
+        let id = ledger
+            .reserve_now(&hold, SystemTime::now())
+            .expect("reserves");
         ledger
-            .settle(id, Nanos(3), SystemTime::now())
+            .settle_now(id, Nanos(3), SystemTime::now())
             .expect("settles");
         writeln!(out, "settled {n}").expect("parent reads");
         out.flush().expect("parent reads");
@@ -76,7 +79,7 @@ fn kill_9_loses_no_settled_record() {
     assert_eq!(acknowledged, 300, "the child wrote its charges");
     let ledger = SqliteLedger::open(&path, Durability::Normal).expect("reopens");
     let settled = ledger
-        .balance("team", &line().period, SystemTime::now())
+        .balance_now("team", &line().period, SystemTime::now())
         .expect("balance")
         .settled;
     // Every reported settle is in the file (the child may have committed more meanwhile,

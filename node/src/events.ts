@@ -22,6 +22,9 @@ export type SpendEvent = Tagged<'spend'>;
 export type BudgetAlertEvent = Tagged<'budget_alert'>;
 /** The governance policies admitted or refused an attempt, before it was sent. */
 export type PolicyEvent = Tagged<'policy'>;
+/** The fleet's shared store (Redis) stopped answering (`unreachable`) or answers again
+ * (`reachable`); `mode` is what calls under a budget do meanwhile (`fail_closed` or `local`). */
+export type StoreEvent = Tagged<'store'>;
 
 /** What `onEvent` receives: narrow on `type`. */
 export type FoundryEvent = Camelized<core.Event>;

@@ -62,6 +62,7 @@ export type {
   SpendEvent,
   BudgetAlertEvent,
   PolicyEvent,
+  StoreEvent,
 } from './events';
 export type { ScopeOptions, ScopeBudget, Priority, SpendLine, LimitLine } from './governance';
 export type * from './normalized';

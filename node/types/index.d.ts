@@ -10,7 +10,7 @@ export { FoundryError, ConfigError, InvalidRequestError, AuthenticationError, Pe
 export { errorKinds } from './native';
 export { ERROR_KIND_DOCS } from './generated/error-kinds';
 export type { ErrorKindName } from './generated/error-kinds';
-export type { FoundryEvent, AttemptEvent, ResultEvent, CircuitEvent, RetryRefusedEvent, SpendEvent, BudgetAlertEvent, PolicyEvent, } from './events';
+export type { FoundryEvent, AttemptEvent, ResultEvent, CircuitEvent, RetryRefusedEvent, SpendEvent, BudgetAlertEvent, PolicyEvent, StoreEvent, } from './events';
 export type { ScopeOptions, ScopeBudget, Priority, SpendLine, LimitLine } from './governance';
 export type * from './normalized';
 export type * from './openai-types';

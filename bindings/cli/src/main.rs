@@ -6,6 +6,7 @@ mod demo_budget;
 mod demo_burst;
 mod demo_doctor;
 mod doctor;
+mod fleet_worker;
 mod limits;
 mod output;
 mod smoke;
@@ -78,6 +79,21 @@ enum Command {
         #[arg(long, short)]
         config: Option<PathBuf>,
     },
+    /// One process of a fleet test: CALLS calls at once through a catalog, then a JSON summary.
+    #[command(hide = true)]
+    FleetWorker {
+        #[arg(long, short)]
+        config: PathBuf,
+        #[arg(long, short)]
+        model: String,
+        #[arg(long)]
+        calls: u32,
+        /// Spread the calls over this many seconds (0: all at once).
+        #[arg(long, default_value_t = 0.0)]
+        over_secs: f64,
+        #[arg(long, default_value_t = 1)]
+        max_tokens: u64,
+    },
     /// Serve the emulator until interrupted.
     Emulate {
         /// Catalog to emulate; the five reference deployments when omitted.
@@ -149,6 +165,22 @@ fn main() -> ExitCode {
                 Ok(true)
             }
             Command::Emulate { config, port } => emulate(config, port).await,
+            Command::FleetWorker {
+                config,
+                model,
+                calls,
+                over_secs,
+                max_tokens,
+            } => {
+                fleet_worker::run(fleet_worker::Args {
+                    config: &config,
+                    model,
+                    calls,
+                    over_secs,
+                    max_tokens,
+                })
+                .await
+            }
         }
     });
     match result {

@@ -8,7 +8,7 @@ use foundry_client::config::{
 };
 use foundry_client::events::{
     AttemptEvent, BudgetAlertEvent, CircuitEvent, CircuitState, Event, PolicyEvent, ResultEvent,
-    RetryRefusedEvent, SpendAction, SpendEvent,
+    RetryRefusedEvent, SpendAction, SpendEvent, StoreEvent,
 };
 use foundry_client::{
     Api, Attempt, CategoryResult, Cause, ChatChunk, ChatResult, ContentFilterReport, Embedding,
@@ -62,6 +62,7 @@ fn shapes() -> String {
         declaration::<SpendAction>(),
         declaration::<SpendEvent>(),
         declaration::<BudgetAlertEvent>(),
+        declaration::<StoreEvent>(),
         declaration::<PolicyEvent>(),
         declaration::<Event>(),
     ] {

@@ -117,6 +117,18 @@ pub struct PolicyEvent {
     pub scope: Option<String>,
 }
 
+/// The fleet's shared store (Redis) stopped answering (`unreachable`) or answers again
+/// (`reachable`); `mode` is what calls under a budget do meanwhile: `fail_closed` or `local`.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct StoreEvent {
+    pub state: String,
+    /// The server, without its password.
+    pub store: String,
+    pub mode: String,
+    pub fleet_size: Option<u32>,
+    pub error: Option<String>,
+}
+
 /// What the client reports: one event per attempt, one per finished call, changes of the
 /// client's circuit breakers and retry budget, and governance (spend, budget alerts, policies).
 /// The mapping from the core's events below is an exhaustive `match`: a new core event fails
@@ -130,6 +142,7 @@ pub enum FoundryEvent {
     Spend { event: SpendEvent },
     BudgetAlert { event: BudgetAlertEvent },
     Policy { event: PolicyEvent },
+    Store { event: StoreEvent },
 }
 
 /// Receives events. Called on the client's IO threads: keep it quick and thread-safe.
@@ -211,6 +224,15 @@ impl From<&core::Event> for FoundryEvent {
                     threshold: a.threshold,
                     spent_usd: a.spent_usd,
                     cap_usd: a.cap_usd,
+                },
+            },
+            core::Event::Store(e) => FoundryEvent::Store {
+                event: StoreEvent {
+                    state: e.state.to_string(),
+                    store: e.store.clone(),
+                    mode: e.mode.to_string(),
+                    fleet_size: e.fleet_size,
+                    error: e.error.clone(),
                 },
             },
             core::Event::Policy(p) => FoundryEvent::Policy {

@@ -151,7 +151,13 @@ impl Foundry {
             .env
             .clone()
             .unwrap_or_else(|| Arc::new(|name: &str| std::env::var(name).ok())));
-        let spending = Spending::open(&catalog.governance, env.0.as_ref(), events.clone())?;
+        let spending = Spending::open(
+            &catalog.governance,
+            &catalog.deployments,
+            env.0.as_ref(),
+            events.clone(),
+            &http,
+        )?;
         let policies = Policies::for_client(
             &catalog.governance.policies,
             &catalog.governance.client_scopes(),
@@ -222,6 +228,15 @@ impl Foundry {
         match &self.inner.spending {
             Some(spending) => spending.report(),
             None => Ok(Vec::new()),
+        }
+    }
+
+    /// Waits until every settle this client started has reached the ledger. With a networked
+    /// ledger (Redis) a settle made where nothing can wait (a stream's end, a dropped call) runs
+    /// as a task; a process that is about to exit awaits this so its books are complete.
+    pub async fn settled(&self) {
+        if let Some(spending) = &self.inner.spending {
+            spending.settled().await;
         }
     }
 

@@ -123,7 +123,13 @@ impl Foundry {
         let g = &catalog.governance;
         let spending = match &inner.spending {
             Some(parent) => Some(Arc::new(parent.for_governance(g))),
-            None => Spending::open(g, inner.env.0.as_ref(), inner.events.clone())?,
+            None => Spending::open(
+                g,
+                &catalog.deployments,
+                inner.env.0.as_ref(),
+                inner.events.clone(),
+                &inner.http,
+            )?,
         };
         let policies = Policies::for_client(&g.policies, &g.client_scopes(), inner.events.clone())
             .map(Arc::new);

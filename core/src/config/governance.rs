@@ -5,6 +5,7 @@
 //! governance:
 //!   scope: acme/search          # this client's calls count for acme and acme/search
 //!   ledger: memory              # or a file path; unset: the embedded ledger in the state dir
+//!                               # (the short form of `store:`, see store.rs: redis for a fleet)
 //!   output_bound: 4096          # reserved (and sent as max_tokens) when a call names none
 //!   budgets:
 //!     - scope: acme
@@ -18,30 +19,19 @@
 //! ```
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::time::Duration;
 
 use serde::Deserialize;
 
 use super::scopes::{resolve_scope, DeclaredScope, RawScope};
+pub use super::store::LedgerStore;
+use super::store::{resolve_store, RawStore, DEFAULT_LEASE_SECS};
 use super::Deployment;
 use crate::govern::{Budget, Nanos, Window, Zone};
 use crate::{Error, Result};
 
 /// The output tokens a governed call reserves when its request names no limit.
 pub const DEFAULT_OUTPUT_BOUND: u64 = 4_096;
-
-/// Where spend is kept.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub enum LedgerStore {
-    /// The embedded ledger in the user's state directory
-    /// (`$XDG_STATE_HOME/foundry-client/ledger.sqlite`, else `~/.local/state/...`).
-    #[default]
-    Embedded,
-    /// An embedded ledger at this path.
-    File(PathBuf),
-    /// In memory, for tests and short scripts: the spend is lost when the process ends.
-    Memory,
-}
 
 /// What the client's calls are governed by.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,6 +41,10 @@ pub struct Governance {
     /// enclosing scope and for their deployment's own scope ("deployment:NAME").
     pub scope: Option<String>,
     pub ledger: LedgerStore,
+    /// How long a reservation outlives its call's deadline (`store.lease_secs`).
+    pub lease_margin: Duration,
+    /// Where soft alerts are POSTed too (`store.alert_webhook`).
+    pub alert_webhook: Option<String>,
     /// Output tokens reserved, and sent as the limit, for a call that names none.
     pub output_bound: u64,
     /// Rules checked before any I/O, for the scopes they name.
@@ -80,6 +74,8 @@ impl Default for Governance {
             budgets: Vec::new(),
             scope: None,
             ledger: LedgerStore::default(),
+            lease_margin: Duration::from_secs(DEFAULT_LEASE_SECS),
+            alert_webhook: None,
             output_bound: DEFAULT_OUTPUT_BOUND,
             policies: Vec::new(),
             rate_limits: false,
@@ -125,6 +121,7 @@ impl Governance {
 pub(crate) struct RawGovernance {
     scope: Option<String>,
     ledger: Option<String>,
+    store: Option<RawStore>,
     output_bound: Option<u64>,
     #[serde(default)]
     budgets: Vec<RawBudget>,
@@ -182,18 +179,7 @@ pub(crate) fn resolve(
             "the tokens a call without max_tokens may write, such as 4096",
         ));
     }
-    let ledger = match raw.ledger.as_deref().map(str::trim) {
-        None => LedgerStore::Embedded,
-        Some("memory") => LedgerStore::Memory,
-        Some("") => {
-            return Err(bad(
-                "ledger",
-                "is empty".into(),
-                "write `memory` or the path of the ledger file",
-            ))
-        }
-        Some(path) => LedgerStore::File(PathBuf::from(path)),
-    };
+    let store = resolve_store(raw.ledger, raw.store, &bad)?;
     let mut budgets = Vec::with_capacity(raw.budgets.len());
     for (i, b) in raw.budgets.into_iter().enumerate() {
         budgets.push(resolve_budget(
@@ -233,7 +219,9 @@ pub(crate) fn resolve(
     Ok(Governance {
         budgets,
         scope: raw.scope,
-        ledger,
+        ledger: store.store,
+        lease_margin: store.lease_margin,
+        alert_webhook: store.alert_webhook,
         output_bound,
         policies,
         rate_limits: raw.rate_limits,

@@ -14,6 +14,7 @@ mod litellm;
 mod load;
 mod scopes;
 mod secret;
+mod store;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -31,6 +32,7 @@ pub(crate) use load::validate_defaults;
 pub use load::{check_seconds, MAX_RETRIES, MAX_SECONDS};
 pub use scopes::DeclaredScope;
 pub use secret::Secret;
+pub use store::{RedisStore, RedisUrl, Unreachable, DEFAULT_LEASE_SECS};
 
 /// How a deployment's endpoint is addressed (FOUNDRY.md, "Endpoint shapes").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]

@@ -3,10 +3,17 @@
 //! deployment is a scope of its own ("deployment:gpt-5.4"); a call is checked against the
 //! budgets of every scope it belongs to, in one atomic ledger step.
 
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use super::ledger::{Alert, Hold, Ledger, LedgerError, Line, ReservationId, ReserveError};
+use futures_util::FutureExt;
+use tokio::sync::Notify;
+
+use super::ledger::{
+    Alert, FleetLane, Hold, Ledger, LedgerError, Line, ReservationId, ReserveError,
+};
 use super::money::Nanos;
 use super::window::{PeriodCache, Window};
 
@@ -33,32 +40,17 @@ pub fn enclosing_scopes(path: &str) -> Vec<String> {
     scopes
 }
 
-/// How a deployment's own budgets name their scope: "deployment:NAME".
-const DEPLOYMENT_PREFIX: &str = "deployment:";
-
-/// What a call counts for: its scopes (the client's and each enclosing one) and, when named,
-/// its deployment's own scope (matched without building its name).
-#[derive(Clone, Copy, Debug)]
-pub struct Call<'a> {
-    pub scopes: &'a [String],
-    pub deployment: Option<&'a str>,
+/// The scope name of a deployment's own budgets.
+pub fn deployment_scope(deployment: &str) -> String {
+    format!("deployment:{deployment}")
 }
 
-impl<'a> Call<'a> {
-    /// A call in `scopes`, at no deployment's budget.
-    pub fn in_scopes(scopes: &'a [String]) -> Call<'a> {
-        Call {
-            scopes,
-            deployment: None,
-        }
-    }
-
-    fn counts_for(&self, scope: &str) -> bool {
-        self.scopes.iter().any(|s| s == scope)
-            || self
-                .deployment
-                .is_some_and(|d| scope.strip_prefix(DEPLOYMENT_PREFIX) == Some(d))
-    }
+/// What a call asks of the fleet's rate limits, with its reservation (see [`Hold`]).
+#[derive(Debug, Clone, Default)]
+pub struct LaneAsk {
+    pub lanes: Vec<FleetLane>,
+    pub tokens: u64,
+    pub book_ahead: Duration,
 }
 
 /// Budgets and the ledger they are kept on.
@@ -68,6 +60,7 @@ pub struct Governor {
     budgets: Arc<Vec<Budget>>,
     /// Per budget, in the same order: what each of its lines shares.
     shared: Arc<Vec<Shared>>,
+    background: Arc<Background>,
 }
 
 /// What every line of one budget shares: built once, so a call's lines cost reference counts.
@@ -85,6 +78,47 @@ pub struct Reservation {
     ledger: Arc<dyn Ledger>,
     id: Option<ReservationId>,
     amount: Nanos,
+    background: Arc<Background>,
+}
+
+/// Settles and releases a networked ledger runs as tasks (from a `Drop`, or a stream's end,
+/// where nothing can wait): counted, so a process can wait for its books before it exits.
+#[derive(Debug, Default)]
+pub struct Background {
+    running: AtomicUsize,
+    idle: Notify,
+}
+
+impl Background {
+    /// Runs `step` as a task on the current runtime, counted until it ends (nothing runs
+    /// without a runtime).
+    pub fn spawn(self: &Arc<Self>, step: impl Future<Output = ()> + Send + 'static) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            // No runtime to run on: the lease frees the reservation instead.
+            return;
+        };
+        self.running.fetch_add(1, Ordering::AcqRel);
+        let this = Arc::clone(self);
+        runtime.spawn(async move {
+            step.await;
+            if this.running.fetch_sub(1, Ordering::AcqRel) == 1 {
+                this.idle.notify_waiters();
+            }
+        });
+    }
+
+    /// Waits until every settle and release started so far has reached the ledger.
+    pub async fn idle(&self) {
+        loop {
+            let notified = self.idle.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.running.load(Ordering::Acquire) == 0 {
+                return;
+            }
+            notified.await;
+        }
+    }
 }
 
 impl Reservation {
@@ -92,26 +126,78 @@ impl Reservation {
         self.amount
     }
 
+    /// How long after its reservation the call may be sent (a fleet lane's grant booked
+    /// ahead); asked once.
+    pub fn starts_after(&self) -> Duration {
+        self.id
+            .map(|id| self.ledger.starts_after(id))
+            .unwrap_or_default()
+    }
+
     /// Books `actual` and returns the soft thresholds it crossed.
-    pub fn settle(mut self, actual: Nanos, now: SystemTime) -> Result<Vec<Alert>, LedgerError> {
+    pub async fn settle(
+        mut self,
+        actual: Nanos,
+        now: SystemTime,
+    ) -> Result<Vec<Alert>, LedgerError> {
         match self.id.take() {
-            Some(id) => self.ledger.settle(id, actual, now),
+            Some(id) => self.ledger.settle(id, actual, now).await,
             None => Ok(Vec::new()),
         }
+    }
+
+    /// Books `actual` where nothing can wait (a `Drop`, a stream's end): at once on an
+    /// in-process ledger, as a task on a networked one; `alerts` gets the crossed thresholds.
+    /// A settle that fails leaves the reservation to its lease.
+    pub fn settle_detached(
+        mut self,
+        actual: Nanos,
+        now: SystemTime,
+        alerts: impl FnOnce(Vec<Alert>) + Send + 'static,
+    ) {
+        let Some(id) = self.id.take() else { return };
+        if !self.ledger.is_networked() {
+            if let Some(Ok(crossed)) = self.ledger.settle(id, actual, now).now_or_never() {
+                alerts(crossed);
+            }
+            return;
+        }
+        let ledger = Arc::clone(&self.ledger);
+        self.background.spawn(async move {
+            if let Ok(crossed) = ledger.settle(id, actual, now).await {
+                alerts(crossed);
+            }
+        });
     }
 }
 
 impl Drop for Reservation {
     fn drop(&mut self) {
-        if let Some(id) = self.id.take() {
-            // Nothing to report to: a failed release leaves the lease to expire it.
-            let _ = self.ledger.release(id);
+        let Some(id) = self.id.take() else { return };
+        // Nothing to report to: a failed release leaves the lease to expire it.
+        if !self.ledger.is_networked() {
+            let _ = self.ledger.release(id).now_or_never();
+            return;
         }
+        let ledger = Arc::clone(&self.ledger);
+        self.background.spawn(async move {
+            let _ = ledger.release(id).await;
+        });
     }
 }
 
 impl Governor {
     pub fn new(ledger: Arc<dyn Ledger>, budgets: Vec<Budget>) -> Governor {
+        Governor::sharing(ledger, budgets, Arc::default())
+    }
+
+    /// A governor whose detached settles are counted in `background` (shared by a client's
+    /// scoped handles, so one wait covers them all).
+    pub fn sharing(
+        ledger: Arc<dyn Ledger>,
+        budgets: Vec<Budget>,
+        background: Arc<Background>,
+    ) -> Governor {
         let shared = budgets
             .iter()
             .map(|b| Shared {
@@ -124,20 +210,21 @@ impl Governor {
             ledger,
             budgets: Arc::new(budgets),
             shared: Arc::new(shared),
+            background,
         }
     }
 
-    /// Whether any budget counts a call (no period is computed).
-    pub fn covers(&self, call: Call<'_>) -> bool {
-        self.budgets.iter().any(|b| call.counts_for(&b.scope))
+    /// The lines for a call in `scopes` (any order) at `now`: one per budget of each scope.
+    /// Whether any budget counts a call of `scopes` (no period is computed).
+    pub fn covers(&self, scopes: &[String]) -> bool {
+        self.budgets.iter().any(|b| scopes.contains(&b.scope))
     }
 
-    /// The lines for `call` at `now`: one per budget of each scope it counts for.
-    pub fn lines(&self, call: Call<'_>, now: SystemTime) -> Vec<Line> {
+    pub fn lines(&self, scopes: &[String], now: SystemTime) -> Vec<Line> {
         self.budgets
             .iter()
             .zip(self.shared.iter())
-            .filter(|(b, _)| call.counts_for(&b.scope))
+            .filter(|(b, _)| scopes.contains(&b.scope))
             .map(|(b, shared)| Line {
                 scope: Arc::clone(&shared.scope),
                 period: b.window.period_cached(now, &shared.period),
@@ -147,24 +234,42 @@ impl Governor {
             .collect()
     }
 
-    /// Reserves `amount` on every line of `call`, for at most `lease`.
-    pub fn reserve(
+    /// Reserves `amount` on every line of `scopes`, for at most `lease`.
+    pub async fn reserve(
         &self,
-        call: Call<'_>,
+        scopes: &[String],
         amount: Nanos,
         lease: Duration,
         now: SystemTime,
     ) -> Result<Reservation, ReserveError> {
+        self.reserve_with(scopes, amount, lease, LaneAsk::default(), now)
+            .await
+    }
+
+    /// Reserves `amount` on every line of `scopes` and `tokens` (and one request) on every
+    /// fleet rate-limit lane, in one ledger step.
+    pub async fn reserve_with(
+        &self,
+        scopes: &[String],
+        amount: Nanos,
+        lease: Duration,
+        lanes: LaneAsk,
+        now: SystemTime,
+    ) -> Result<Reservation, ReserveError> {
         let hold = Hold {
-            lines: self.lines(call, now),
+            lines: self.lines(scopes, now),
             amount,
             lease,
+            lanes: lanes.lanes,
+            tokens: lanes.tokens,
+            book_ahead: lanes.book_ahead,
         };
-        let id = self.ledger.reserve(&hold, now)?;
+        let id = self.ledger.reserve(&hold, now).await?;
         Ok(Reservation {
             ledger: Arc::clone(&self.ledger),
             id: Some(id),
             amount,
+            background: Arc::clone(&self.background),
         })
     }
 
@@ -175,11 +280,16 @@ impl Governor {
     pub fn ledger(&self) -> &Arc<dyn Ledger> {
         &self.ledger
     }
+
+    pub fn background(&self) -> &Arc<Background> {
+        &self.background
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::govern::ledger_tests::block;
     use crate::govern::{MemoryLedger, Zone};
 
     fn governor() -> Governor {
@@ -225,25 +335,17 @@ mod tests {
         let lease = Duration::from_secs(60);
         let search = enclosing_scopes("org/search/bot");
         let ads = enclosing_scopes("org/ads");
-        let held = g
-            .reserve(Call::in_scopes(&search), Nanos(250), lease, now)
-            .expect("room");
+        let held = block(g.reserve(&search, Nanos(250), lease, now)).expect("room");
         // The team's day cap refuses what the org could still pay.
-        let refused = g
-            .reserve(Call::in_scopes(&search), Nanos(100), lease, now)
-            .expect_err("team cap");
+        let refused = block(g.reserve(&search, Nanos(100), lease, now)).expect_err("team cap");
         assert!(matches!(refused, ReserveError::Overdraft(ref o) if o.scope == "org/search"));
-        held.settle(Nanos(250), now).expect("settles");
-        let ads_call = g
-            .reserve(Call::in_scopes(&ads), Nanos(700), lease, now)
-            .expect("org has 750 left");
+        block(held.settle(Nanos(250), now)).expect("settles");
+        let ads_call = block(g.reserve(&ads, Nanos(700), lease, now)).expect("org has 750 left");
         // The org cap now refuses the other team.
-        let refused = g
-            .reserve(Call::in_scopes(&ads), Nanos(100), lease, now)
-            .expect_err("org cap");
+        let refused = block(g.reserve(&ads, Nanos(100), lease, now)).expect_err("org cap");
         assert!(matches!(refused, ReserveError::Overdraft(ref o) if o.scope == "org"));
         drop(ads_call);
-        let again = g.reserve(Call::in_scopes(&ads), Nanos(100), lease, now);
+        let again = block(g.reserve(&ads, Nanos(100), lease, now));
         assert!(again.is_ok(), "a dropped reservation is released");
     }
 
@@ -253,14 +355,10 @@ mod tests {
         let now = SystemTime::now();
         let scopes = enclosing_scopes("org/ads");
         let lease = Duration::from_secs(60);
-        let first = g
-            .reserve(Call::in_scopes(&scopes), Nanos(700), lease, now)
-            .unwrap();
-        assert!(first.settle(Nanos(700), now).unwrap().is_empty());
-        let second = g
-            .reserve(Call::in_scopes(&scopes), Nanos(150), lease, now)
-            .unwrap();
-        let alerts = second.settle(Nanos(120), now).unwrap();
+        let first = block(g.reserve(&scopes, Nanos(700), lease, now)).unwrap();
+        assert!(block(first.settle(Nanos(700), now)).unwrap().is_empty());
+        let second = block(g.reserve(&scopes, Nanos(150), lease, now)).unwrap();
+        let alerts = block(second.settle(Nanos(120), now)).unwrap();
         assert_eq!(alerts.len(), 1);
         assert_eq!((alerts[0].scope.as_str(), alerts[0].permille), ("org", 800));
     }

@@ -13,6 +13,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use futures_util::future::BoxFuture;
 use serde::Serialize;
 
 use super::money::Nanos;
@@ -32,13 +33,58 @@ pub struct Line {
 }
 
 /// What one call asks to hold.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Hold {
     pub lines: Vec<Line>,
     pub amount: Nanos,
     /// How long the reservation counts without a settle: past the call's deadline, so only a
     /// dead process's reservation ever expires.
     pub lease: Duration,
+    /// The fleet's rate limits the call counts for, taken in the same step as the budget
+    /// lines. Only a fleet's store is given any: in one process the local lanes pace calls.
+    pub lanes: Vec<FleetLane>,
+    /// What the call counts against a lane's token window: its estimated prompt tokens plus
+    /// its output bound, as Azure's admission counts it.
+    pub tokens: u64,
+    /// How long the call may wait for a full lane: a store may book its grant at the instant
+    /// the lane frees room within this, and [`Ledger::starts_after`] says when that is.
+    pub book_ahead: Duration,
+}
+
+/// A rate limit shared by a fleet: a deployment's quota or a scope's, as sliding windows of
+/// the same shapes as the local lanes (tokens over 10 s at tpm / 6, requests over 1 s at
+/// rpm / 60).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FleetLane {
+    /// `deployment:NAME` or the scope path.
+    pub name: String,
+    pub tokens: Option<RateWindow>,
+    pub requests: Option<RateWindow>,
+}
+
+/// At most `limit` units in any window of `length`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RateWindow {
+    pub limit: u64,
+    pub length: Duration,
+}
+
+impl RateWindow {
+    /// `per_minute` units a minute over windows of `length`, widened (as the local lanes are)
+    /// so that one window admits at least one unit: 3 requests a minute become 1 per 20 s.
+    pub fn per_minute(per_minute: u64, length: Duration) -> RateWindow {
+        let minute = Duration::from_secs(60);
+        let per_minute = per_minute.max(1);
+        let share = per_minute as f64 * length.as_secs_f64() / 60.0;
+        let length = match share >= 1.0 {
+            true => length,
+            false => (minute / per_minute as u32).min(minute),
+        };
+        RateWindow {
+            limit: ((per_minute as f64 * length.as_secs_f64() / 60.0).floor() as u64).max(1),
+            length,
+        }
+    }
 }
 
 /// Names a reservation.
@@ -100,9 +146,16 @@ pub struct Balance {
 pub struct LedgerError(pub String);
 
 /// A store of reservations and settled spend. Every method is one atomic step.
+///
+/// Every method answers with a future, so a networked store (Redis) never blocks a tokio
+/// worker; the in-process stores answer with a ready one.
 pub trait Ledger: Send + Sync + std::fmt::Debug {
     /// Holds `hold.amount` on every line, or refuses with the first line that lacks room.
-    fn reserve(&self, hold: &Hold, now: SystemTime) -> Result<ReservationId, ReserveError>;
+    fn reserve<'a>(
+        &'a self,
+        hold: &'a Hold,
+        now: SystemTime,
+    ) -> BoxFuture<'a, Result<ReservationId, ReserveError>>;
 
     /// Replaces the reservation with the real cost on each of its lines; returns the soft
     /// thresholds this settle crossed. A reservation whose lease expired is still settled: a
@@ -112,24 +165,50 @@ pub trait Ledger: Send + Sync + std::fmt::Debug {
         id: ReservationId,
         actual: Nanos,
         now: SystemTime,
-    ) -> Result<Vec<Alert>, LedgerError>;
+    ) -> BoxFuture<'_, Result<Vec<Alert>, LedgerError>>;
 
     /// Drops the reservation without a charge (nothing was billed). Unknown ids are ignored:
     /// a release may race with a lease expiry.
-    fn release(&self, id: ReservationId) -> Result<(), LedgerError>;
+    fn release(&self, id: ReservationId) -> BoxFuture<'_, Result<(), LedgerError>>;
 
     /// What `scope` holds in `period` at `now`.
-    fn balance(
-        &self,
-        scope: &str,
-        period: &Period,
+    fn balance<'a>(
+        &'a self,
+        scope: &'a str,
+        period: &'a Period,
         now: SystemTime,
-    ) -> Result<Balance, LedgerError>;
+    ) -> BoxFuture<'a, Result<Balance, LedgerError>>;
+
+    /// Whether a step must wait for I/O (a network round trip): such a store's settles and
+    /// releases outside an async context run as tasks on the runtime. The in-process stores
+    /// answer at once.
+    fn is_networked(&self) -> bool {
+        false
+    }
+
+    /// How long after its reservation the call may be sent: a lane's grant booked ahead (see
+    /// [`Hold::book_ahead`]); asked once per reservation. Zero for stores without lanes.
+    fn starts_after(&self, _id: ReservationId) -> Duration {
+        Duration::ZERO
+    }
+}
+
+/// A ready answer, for the stores that answer in process.
+pub(crate) fn ready<'a, T: Send + 'a>(value: T) -> BoxFuture<'a, T> {
+    Box::pin(std::future::ready(value))
 }
 
 /// A refused reservation.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ReserveError {
     Overdraft(Overdraft),
+    /// The store answered with an error.
     Store(LedgerError),
+    /// The store could not be reached (a networked store's outage): the caller may degrade.
+    Unreachable(LedgerError),
+    /// A fleet rate limit has no room now: nothing was taken; `lane` has room after `wait`.
+    Wait {
+        wait: Duration,
+        lane: String,
+    },
 }

@@ -6,10 +6,11 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
+use futures_util::future::BoxFuture;
 use rustc_hash::FxHashMap;
 
 use super::ledger::{
-    Alert, Balance, Hold, Ledger, LedgerError, Line, Overdraft, ReservationId, ReserveError,
+    ready, Alert, Balance, Hold, Ledger, LedgerError, Line, Overdraft, ReservationId, ReserveError,
 };
 use super::money::Nanos;
 use super::window::Period;
@@ -125,8 +126,8 @@ impl MemoryLedger {
     }
 }
 
-impl Ledger for MemoryLedger {
-    fn reserve(&self, hold: &Hold, now: SystemTime) -> Result<ReservationId, ReserveError> {
+impl MemoryLedger {
+    pub fn reserve_now(&self, hold: &Hold, now: SystemTime) -> Result<ReservationId, ReserveError> {
         let mut state = self.lock();
         state.expire(now);
         for line in &hold.lines {
@@ -156,7 +157,7 @@ impl Ledger for MemoryLedger {
         Ok(ReservationId(id))
     }
 
-    fn settle(
+    pub fn settle_now(
         &self,
         id: ReservationId,
         actual: Nanos,
@@ -200,12 +201,12 @@ impl Ledger for MemoryLedger {
         Ok(alerts)
     }
 
-    fn release(&self, id: ReservationId) -> Result<(), LedgerError> {
+    pub fn release_now(&self, id: ReservationId) -> Result<(), LedgerError> {
         self.lock().take(id.0);
         Ok(())
     }
 
-    fn balance(
+    pub fn balance_now(
         &self,
         scope: &str,
         period: &Period,
@@ -225,6 +226,38 @@ impl Ledger for MemoryLedger {
                 None => Balance::default(),
             },
         )
+    }
+}
+
+impl Ledger for MemoryLedger {
+    fn reserve<'a>(
+        &'a self,
+        hold: &'a Hold,
+        now: SystemTime,
+    ) -> BoxFuture<'a, Result<ReservationId, ReserveError>> {
+        ready(self.reserve_now(hold, now))
+    }
+
+    fn settle(
+        &self,
+        id: ReservationId,
+        actual: Nanos,
+        now: SystemTime,
+    ) -> BoxFuture<'_, Result<Vec<Alert>, LedgerError>> {
+        ready(self.settle_now(id, actual, now))
+    }
+
+    fn release(&self, id: ReservationId) -> BoxFuture<'_, Result<(), LedgerError>> {
+        ready(self.release_now(id))
+    }
+
+    fn balance<'a>(
+        &'a self,
+        scope: &'a str,
+        period: &'a Period,
+        now: SystemTime,
+    ) -> BoxFuture<'a, Result<Balance, LedgerError>> {
+        ready(self.balance_now(scope, period, now))
     }
 }
 

@@ -9,21 +9,27 @@
 //! - [`ledger`]: the reserve / settle / release interface and its guarantees;
 //! - [`memory`]: the in-memory ledger;
 //! - [`sqlite`]: the embedded ledger, one SQLite file in WAL mode shared by the machine's
-//!   processes.
+//!   processes;
+//! - [`redis`]: the fleet's ledger, on a Redis (or Valkey) server every process shares.
 
 pub mod estimate;
 pub mod governor;
 pub mod ledger;
 pub mod memory;
 pub mod money;
+pub mod redis;
 pub mod sqlite;
 pub mod window;
 
 #[cfg(test)]
 mod ledger_tests;
 
+pub use self::redis::{Clock, RedisLedger};
 pub use governor::{Budget, Governor, Reservation};
-pub use ledger::{Alert, Balance, Hold, Ledger, LedgerError, Line, Overdraft, ReservationId};
+pub use ledger::{
+    Alert, Balance, FleetLane, Hold, Ledger, LedgerError, Line, Overdraft, RateWindow,
+    ReservationId,
+};
 pub use memory::MemoryLedger;
 pub use money::{Nanos, TokenPrice};
 pub use sqlite::{Durability, SqliteLedger};

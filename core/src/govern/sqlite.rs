@@ -21,8 +21,10 @@ use std::time::{Duration, SystemTime};
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+use futures_util::future::BoxFuture;
+
 use super::ledger::{
-    Alert, Balance, Hold, Ledger, LedgerError, Line, Overdraft, ReservationId, ReserveError,
+    ready, Alert, Balance, Hold, Ledger, LedgerError, Line, Overdraft, ReservationId, ReserveError,
 };
 use super::money::Nanos;
 use super::window::Period;
@@ -322,8 +324,8 @@ fn read_line(row: &rusqlite::Row<'_>) -> rusqlite::Result<Line> {
     })
 }
 
-impl Ledger for SqliteLedger {
-    fn reserve(&self, hold: &Hold, now: SystemTime) -> Result<ReservationId, ReserveError> {
+impl SqliteLedger {
+    pub fn reserve_now(&self, hold: &Hold, now: SystemTime) -> Result<ReservationId, ReserveError> {
         let mut guard = self.lock();
         let store = |e| ReserveError::Store(self.store_error(e));
         let tx = guard.begin(now).map_err(store)?;
@@ -363,7 +365,7 @@ impl Ledger for SqliteLedger {
         Ok(ReservationId(id as u64))
     }
 
-    fn settle(
+    pub fn settle_now(
         &self,
         id: ReservationId,
         actual: Nanos,
@@ -445,7 +447,7 @@ impl Ledger for SqliteLedger {
         Ok(alerts)
     }
 
-    fn release(&self, id: ReservationId) -> Result<(), LedgerError> {
+    pub fn release_now(&self, id: ReservationId) -> Result<(), LedgerError> {
         let guard = self.lock();
         let store = |e| self.store_error(e);
         let tx = Step::begin(&guard.connection).map_err(store)?;
@@ -460,7 +462,7 @@ impl Ledger for SqliteLedger {
         tx.commit().map_err(store)
     }
 
-    fn balance(
+    pub fn balance_now(
         &self,
         scope: &str,
         period: &Period,
@@ -475,6 +477,38 @@ impl Ledger for SqliteLedger {
         };
         tx.commit().map_err(store)?;
         Ok(balance)
+    }
+}
+
+impl Ledger for SqliteLedger {
+    fn reserve<'a>(
+        &'a self,
+        hold: &'a Hold,
+        now: SystemTime,
+    ) -> BoxFuture<'a, Result<ReservationId, ReserveError>> {
+        ready(self.reserve_now(hold, now))
+    }
+
+    fn settle(
+        &self,
+        id: ReservationId,
+        actual: Nanos,
+        now: SystemTime,
+    ) -> BoxFuture<'_, Result<Vec<Alert>, LedgerError>> {
+        ready(self.settle_now(id, actual, now))
+    }
+
+    fn release(&self, id: ReservationId) -> BoxFuture<'_, Result<(), LedgerError>> {
+        ready(self.release_now(id))
+    }
+
+    fn balance<'a>(
+        &'a self,
+        scope: &'a str,
+        period: &'a Period,
+        now: SystemTime,
+    ) -> BoxFuture<'a, Result<Balance, LedgerError>> {
+        ready(self.balance_now(scope, period, now))
     }
 }
 
@@ -540,20 +574,21 @@ mod tests {
             }],
             amount: Nanos(60),
             lease: Duration::from_secs(60),
+            ..Hold::default()
         };
-        let id = a.reserve(&hold, now).expect("room");
+        let id = a.reserve_now(&hold, now).expect("room");
         assert!(matches!(
-            b.reserve(&hold, now),
+            b.reserve_now(&hold, now),
             Err(ReserveError::Overdraft(_))
         ));
-        a.settle(id, Nanos(60), now).expect("settles");
-        let seen = b.balance("team", &period, now).expect("balance");
+        a.settle_now(id, Nanos(60), now).expect("settles");
+        let seen = b.balance_now("team", &period, now).expect("balance");
         assert_eq!(seen.settled, Nanos(60));
         drop((a, b));
         let reopened = SqliteLedger::open(&path, Durability::Normal).expect("reopens");
         assert_eq!(
             reopened
-                .balance("team", &period, now)
+                .balance_now("team", &period, now)
                 .expect("balance")
                 .settled,
             Nanos(60),

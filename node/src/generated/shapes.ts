@@ -395,6 +395,28 @@ period: string,
  */
 threshold: number, spent_usd: number, cap_usd: number, };
 
+/**
+ * The shared store's outage began (`unreachable`) or ended (`reachable`).
+ */
+export type StoreEvent = { 
+/**
+ * `unreachable` or `reachable`.
+ */
+state: string, 
+/**
+ * The server, without its password.
+ */
+store: string, 
+/**
+ * What calls under a budget do meanwhile: `fail_closed` (refused) or `local` (counted in
+ * this process against limit / fleet_size).
+ */
+mode: string, fleet_size: number | null, 
+/**
+ * Why the store was found unreachable.
+ */
+error: string | null, };
+
 export type PolicyEvent = { deployment: string, allowed: boolean, 
 /**
  * The rule that refused: `approved`, `require_header` or `max_prompt_tokens`.
@@ -409,4 +431,4 @@ scope: string | null, };
  * One observation. Serialized with a `type` tag (`attempt`, `result`, `circuit`,
  * `retry_refused`, `spend`, `budget_alert` or `policy`) for the bindings.
  */
-export type Event = { "type": "attempt" } & AttemptEvent | { "type": "result" } & ResultEvent | { "type": "circuit" } & CircuitEvent | { "type": "retry_refused" } & RetryRefusedEvent | { "type": "spend" } & SpendEvent | { "type": "budget_alert" } & BudgetAlertEvent | { "type": "policy" } & PolicyEvent;
+export type Event = { "type": "attempt" } & AttemptEvent | { "type": "result" } & ResultEvent | { "type": "circuit" } & CircuitEvent | { "type": "retry_refused" } & RetryRefusedEvent | { "type": "spend" } & SpendEvent | { "type": "budget_alert" } & BudgetAlertEvent | { "type": "policy" } & PolicyEvent | { "type": "store" } & StoreEvent;

@@ -482,6 +482,29 @@ export type BudgetAlertEvent = {
     spent_usd: number;
     cap_usd: number;
 };
+/**
+ * The shared store's outage began (`unreachable`) or ended (`reachable`).
+ */
+export type StoreEvent = {
+    /**
+     * `unreachable` or `reachable`.
+     */
+    state: string;
+    /**
+     * The server, without its password.
+     */
+    store: string;
+    /**
+     * What calls under a budget do meanwhile: `fail_closed` (refused) or `local` (counted in
+     * this process against limit / fleet_size).
+     */
+    mode: string;
+    fleet_size: number | null;
+    /**
+     * Why the store was found unreachable.
+     */
+    error: string | null;
+};
 export type PolicyEvent = {
     deployment: string;
     allowed: boolean;
@@ -512,4 +535,6 @@ export type Event = {
     "type": "budget_alert";
 } & BudgetAlertEvent | {
     "type": "policy";
-} & PolicyEvent;
+} & PolicyEvent | {
+    "type": "store";
+} & StoreEvent;

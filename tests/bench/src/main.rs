@@ -47,7 +47,7 @@ struct Args {
     port: u16,
     seconds: f64,
     deployment: String,
-    /// `--only 1,2,3,8,1b,g,q`: run just these cells (for re-runs and profiling).
+    /// `--only 1,2,3,8,1b,g,q,r`: run just these cells (for re-runs and profiling).
     only: Option<Vec<String>>,
     /// `count`: what to repeat (`decision`, `call-governed`, `call-ungoverned`) and how often.
     what: String,
@@ -207,6 +207,9 @@ fn run(args: &Args) -> Result<(), String> {
         }
         if wants("q") {
             rows.extend(cells::quota::run(&b).await?);
+        }
+        if wants("r") {
+            rows.extend(cells::fleet::run(&b).await?);
         }
         Ok::<_, String>((rows, b.extra))
     })?;

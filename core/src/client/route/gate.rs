@@ -80,7 +80,11 @@ impl Foundry {
         let hold = match &self.inner.spending {
             Some(spending) => {
                 let time_left = deadline.saturating_duration_since(Instant::now());
-                match spending.hold(d, api, body.as_mut(), measured.get().copied(), time_left) {
+                let measured = measured.get().copied();
+                match spending
+                    .hold(d, api, body.as_mut(), measured, time_left)
+                    .await
+                {
                     Ok(hold) => hold,
                     Err(e) => {
                         pace.into_iter().for_each(Grant::release);

@@ -10,7 +10,8 @@
 //! - the client-wide retry budget: [`budget`];
 //! - the governance gate each attempt passes before it is sent ([`gate`]): the policies
 //!   ([`policy`]), the rate-limit queues ([`pacing`], one [`lane`] per limit) and the budget
-//!   reservation settled by Azure's billing rules ([`spend`]).
+//!   reservation settled by Azure's billing rules ([`spend`]), its alerts also POSTed to a
+//!   webhook ([`webhook`]).
 //!
 //! One deadline bounds the whole call, fallbacks and retries included.
 
@@ -20,10 +21,12 @@ pub(crate) mod budget;
 mod gate;
 pub(crate) mod lane;
 pub(crate) mod learned;
+pub(crate) mod outage;
 pub(crate) mod pacing;
 pub(crate) mod policy;
 mod sliding;
 pub mod spend;
+mod webhook;
 
 use std::time::{Duration, Instant};
 

@@ -68,7 +68,10 @@ impl Grant {
 impl Pacing {
     /// The pacing of a client built from a catalog.
     pub fn for_catalog(g: &Governance, deployments: &[Deployment]) -> Pacing {
-        let deployment_lanes = match g.rate_limits {
+        // On a fleet's Redis store these limits are kept there, for every process at once
+        // (route/spend.rs); handles' own limits stay local.
+        let fleet = matches!(g.ledger, crate::config::LedgerStore::Redis(_));
+        let deployment_lanes = match g.rate_limits && !fleet {
             true => deployments
                 .iter()
                 .filter_map(|d| {
@@ -83,6 +86,7 @@ impl Pacing {
         let scope_lanes = g
             .scopes
             .iter()
+            .filter(|_| !fleet)
             .filter_map(|s| {
                 Lane::new(LaneOf::Scope(s.path.clone()), s.tpm, s.rpm)
                     .map(|lane| (s.path.clone(), Arc::new(lane)))

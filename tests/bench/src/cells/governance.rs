@@ -18,19 +18,19 @@ use crate::stats::{percentile, PerVariant};
 use crate::table::Row;
 use crate::variants::Variant;
 
-const DEPLOYMENT: &str = "chat-1k";
-const CONCURRENCY: usize = 64;
+pub(super) const DEPLOYMENT: &str = "chat-1k";
+pub(super) const CONCURRENCY: usize = 64;
 
 /// The governance a platform team would turn on: a budget on the team and on the
 /// organisation, the approved-deployment policy, and a rate limit on the team far above what
 /// the mock is sent (so no call waits: the cost measured is the decision's, not a queue's).
 /// Deployment pacing (`rate_limits`, off by default) is left off: it believes the mock's
 /// canned `x-ratelimit-remaining-requests: 290`, as it should a real service's.
-fn governed(endpoint: &str, ledger: &str) -> Result<Foundry, String> {
+pub(super) fn governed(endpoint: &str, ledger: &str) -> Result<Foundry, String> {
     let text = format!(
         "defaults:\n  endpoint: {endpoint}\n  auth: {{type: api_key, key: {API_KEY}}}\n\
          deployments:\n  - {{name: {DEPLOYMENT}, pricing: {{input: 0.15, output: 0.6}}}}\n\
-         governance:\n  scope: acme/search\n  ledger: {ledger}\n  budgets:\n\
+         governance:\n  scope: acme/search\n  {ledger}\n  budgets:\n\
          \x20   - {{scope: acme, window: month, time_zone: Europe/Berlin, hard_usd: 1000000000}}\n\
          \x20   - {{scope: acme/search, window: day, hard_usd: 1000000000}}\n\
          \x20 policies:\n    - {{scope: acme, approved: [{DEPLOYMENT}]}}\n\
@@ -57,7 +57,7 @@ async fn decisions(
 }
 
 /// Calls per second and client CPU per call (µs) at `CONCURRENCY` in flight for `duration`.
-async fn rate(
+pub(super) async fn rate(
     client: &Foundry,
     request: &ChatRequest,
     duration: Duration,
@@ -112,8 +112,8 @@ pub async fn run(b: &Bench) -> Result<Vec<Row>, String> {
     let dir = std::env::temp_dir().join(format!("foundry-bench-ledger-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let sqlite = dir.join("ledger.sqlite");
-    let memory_client = governed(&endpoint, "memory")?;
-    let sqlite_client = governed(&endpoint, &sqlite.display().to_string())?;
+    let memory_client = governed(&endpoint, "ledger: memory")?;
+    let sqlite_client = governed(&endpoint, &format!("ledger: {}", sqlite.display()))?;
     let off = b.clients.core.clone();
     let call = b.clients.call(DEPLOYMENT, false)?;
     let request = call.core_request().clone();

@@ -2,6 +2,7 @@
 //! rounds and returns table rows. Nothing here asserts on a timing.
 
 pub mod breakdown;
+pub mod fleet;
 pub mod governance;
 pub mod growth;
 pub mod latency;

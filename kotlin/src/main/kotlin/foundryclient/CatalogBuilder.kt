@@ -239,8 +239,11 @@ class GovernanceBuilder internal constructor() : CatalogObject() {
     /** This client's scope (`team:search`, ...). */
     var scope: String? by key("scope")
 
-    /** The SQLite ledger file shared by processes. */
+    /** The SQLite ledger file shared by processes (the short form of [store]). */
     var ledger: String? by key("ledger")
+
+    /** Where spend is kept: `memory`, `sqlite` (one machine) or `redis` (a fleet). */
+    fun store(configure: StoreBuilder.() -> Unit) = child("store", ::StoreBuilder, configure)
 
     /** The output bound reserved for a call that sets no `max_tokens`. */
     var outputBound: Long? by key("output_bound")
@@ -253,6 +256,31 @@ class GovernanceBuilder internal constructor() : CatalogObject() {
 
     /** A scope declared in the catalog (a gateway's virtual key): our keys, or LiteLLM's. */
     fun declareScope(configure: ScopeBuilder.() -> Unit) = item("scopes", ScopeBuilder().apply(configure))
+}
+
+/** `governance.store`: the spend ledger, and how a fleet of processes shares it on Redis. */
+class StoreBuilder internal constructor() : CatalogObject() {
+    /** `memory`, `sqlite` or `redis`. */
+    var type: String? by key("type")
+
+    /** `sqlite`: the ledger file (the embedded ledger when unset). */
+    var path: String? by key("path")
+
+    /** `redis`: `redis://HOST:PORT/DB` (a password in it is never shown). */
+    var url: String? by key("url")
+
+    /** `redis`: every key's hash tag, one per fleet (`foundry` when unset). */
+    var prefix: String? by key("prefix")
+
+    /** How long a dead process's reservation still counts past its call's deadline. */
+    var leaseSecs: Long? by key("lease_secs")
+
+    /** `redis`: `fail_closed` (the default) or `local` (limits / [fleetSize] per process). */
+    var onUnreachable: String? by key("on_unreachable")
+    var fleetSize: Long? by key("fleet_size")
+
+    /** Soft alerts are also POSTed (JSON) to this URL. */
+    var alertWebhook: String? by key("alert_webhook")
 }
 
 /** `governance.scopes[]`: a scope's approved models, budget, rate limits and tags. A LiteLLM key

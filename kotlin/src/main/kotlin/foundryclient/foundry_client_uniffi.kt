@@ -1407,6 +1407,29 @@ private class JavaLangRefCleanable(
 /**
  * @suppress
  */
+public object FfiConverterUInt: FfiConverter<UInt, Int> {
+    override fun lift(value: Int): UInt {
+        return value.toUInt()
+    }
+
+    override fun read(buf: ByteBuffer): UInt {
+        return lift(buf.getInt())
+    }
+
+    override fun lower(value: UInt): Int {
+        return value.toInt()
+    }
+
+    override fun allocationSize(value: UInt) = 4UL
+
+    override fun write(value: UInt, buf: ByteBuffer) {
+        buf.putInt(value.toInt())
+    }
+}
+
+/**
+ * @suppress
+ */
 public object FfiConverterInt: FfiConverter<Int, Int> {
     override fun lift(value: Int): Int {
         return value
@@ -5230,6 +5253,66 @@ public object FfiConverterTypeSpendLine: FfiConverterRustBuffer<SpendLine> {
 
 
 /**
+ * The fleet's shared store (Redis) stopped answering (`unreachable`) or answers again
+ * (`reachable`); `mode` is what calls under a budget do meanwhile: `fail_closed` or `local`.
+ */
+data class StoreEvent (
+    val `state`: kotlin.String
+    , 
+    /**
+     * The server, without its password.
+     */
+    val `store`: kotlin.String
+    , 
+    val `mode`: kotlin.String
+    , 
+    val `fleetSize`: kotlin.UInt?
+    , 
+    val `error`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeStoreEvent: FfiConverterRustBuffer<StoreEvent> {
+    override fun read(buf: ByteBuffer): StoreEvent {
+        return StoreEvent(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalUInt.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: StoreEvent) = (
+            FfiConverterString.allocationSize(value.`state`) +
+            FfiConverterString.allocationSize(value.`store`) +
+            FfiConverterString.allocationSize(value.`mode`) +
+            FfiConverterOptionalUInt.allocationSize(value.`fleetSize`) +
+            FfiConverterOptionalString.allocationSize(value.`error`)
+    )
+
+    override fun write(value: StoreEvent, buf: ByteBuffer) {
+            FfiConverterString.write(value.`state`, buf)
+            FfiConverterString.write(value.`store`, buf)
+            FfiConverterString.write(value.`mode`, buf)
+            FfiConverterOptionalUInt.write(value.`fleetSize`, buf)
+            FfiConverterOptionalString.write(value.`error`, buf)
+    }
+}
+
+
+
+/**
  * A function call the model asked for (also used in assistant messages of a request): the
  * core's own type, declared to UniFFI as a remote record (a field the core changes fails to
  * compile here, with no conversion to keep in step).
@@ -6148,6 +6231,15 @@ sealed class FoundryEvent {
         companion object
     }
     
+    data class Store(
+        val `event`: foundryclient.StoreEvent) : FoundryEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
 
     
 
@@ -6184,6 +6276,9 @@ public object FfiConverterTypeFoundryEvent : FfiConverterRustBuffer<FoundryEvent
                 )
             7 -> FoundryEvent.Policy(
                 FfiConverterTypePolicyEvent.read(buf),
+                )
+            8 -> FoundryEvent.Store(
+                FfiConverterTypeStoreEvent.read(buf),
                 )
             else -> throw RuntimeException("invalid enum value, something is very wrong!!")
         }
@@ -6239,6 +6334,13 @@ public object FfiConverterTypeFoundryEvent : FfiConverterRustBuffer<FoundryEvent
                 + FfiConverterTypePolicyEvent.allocationSize(value.`event`)
             )
         }
+        is FoundryEvent.Store -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeStoreEvent.allocationSize(value.`event`)
+            )
+        }
     }
 
     override fun write(value: FoundryEvent, buf: ByteBuffer) {
@@ -6276,6 +6378,11 @@ public object FfiConverterTypeFoundryEvent : FfiConverterRustBuffer<FoundryEvent
             is FoundryEvent.Policy -> {
                 buf.putInt(7)
                 FfiConverterTypePolicyEvent.write(value.`event`, buf)
+                Unit
+            }
+            is FoundryEvent.Store -> {
+                buf.putInt(8)
+                FfiConverterTypeStoreEvent.write(value.`event`, buf)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
@@ -6413,6 +6520,38 @@ public object FfiConverterTypeTokenAnswer : FfiConverterRustBuffer<TokenAnswer>{
 }
 
 
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalUInt: FfiConverterRustBuffer<kotlin.UInt?> {
+    override fun read(buf: ByteBuffer): kotlin.UInt? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterUInt.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.UInt?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterUInt.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.UInt?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterUInt.write(value, buf)
+        }
+    }
+}
 
 
 

@@ -101,12 +101,23 @@ class CatalogParityTest {
         else -> setOf(prefix)
     }
 
-    /** One object holds one kind of auth: the defaults' api-key and key-vault keys are set by these. */
+    /** One object holds one kind of auth: the defaults' api-key and key-vault keys are set by
+     *  these. The store's keys too: `ledger` (its short form) is set above, and both at once are
+     *  refused. */
     private val otherAuth: List<CatalogBuilder.() -> Unit> = listOf(
         { defaults { auth { apiKey("made-up-key") } } },
         { defaults { auth { apiKeyFromEnv("MY_KEY") } } },
         { defaults { auth { keyVault("aucertdev-kv-41e0x5", "foundry-api-key"); refreshSecs = 300 } } },
         { deployment("kv") { auth { keyVault("aucertdev-kv-41e0x5", "foundry-api-key"); refreshSecs = 300 } } },
+        {
+            governance {
+                store {
+                    type = "redis"; path = "/unused"; url = "redis://127.0.0.1:6379/0"; prefix = "acme"
+                    leaseSecs = 60; onUnreachable = "local"; fleetSize = 4
+                    alertWebhook = "http://127.0.0.1:9/hook"
+                }
+            }
+        },
     )
 
     @Test
