@@ -14,25 +14,40 @@ use crate::{Error, Result};
 /// (a process that makes clients for ever-new CAs must not grow without bound).
 const MAX_SHARED_CAS: usize = 16;
 
+/// The clients of one process: a forked child must not use its parent's, whose pooled
+/// connections belong to the parent's runtime (a call on one would never be answered).
+#[derive(Default)]
+struct Clients {
+    pid: u32,
+    by_ca: HashMap<Option<String>, reqwest::Client>,
+}
+
 /// The process's client for `ca_pem` (none: the system's roots only).
 pub(crate) fn shared(ca_pem: Option<&str>) -> Result<reqwest::Client> {
-    static CLIENTS: OnceLock<Mutex<HashMap<Option<String>, reqwest::Client>>> = OnceLock::new();
+    static CLIENTS: OnceLock<Mutex<Clients>> = OnceLock::new();
     let clients = CLIENTS.get_or_init(Mutex::default);
     let key = ca_pem.map(str::to_string);
-    if let Some(client) = clients
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .get(&key)
+    let pid = std::process::id();
     {
-        return Ok(client.clone());
+        let mut clients = clients.lock().unwrap_or_else(PoisonError::into_inner);
+        if clients.pid != pid {
+            // Forgotten, not dropped: dropping a pool of the parent's runtime is not safe here.
+            std::mem::forget(std::mem::take(&mut clients.by_ca));
+            clients.pid = pid;
+        }
+        if let Some(client) = clients.by_ca.get(&key) {
+            return Ok(client.clone());
+        }
     }
     // Built outside the lock: two threads may both build one; the first stored wins.
     let client = build(ca_pem)?;
     let mut clients = clients.lock().unwrap_or_else(PoisonError::into_inner);
-    if clients.len() >= MAX_SHARED_CAS && !clients.contains_key(&key) {
+    if clients.pid != pid
+        || (clients.by_ca.len() >= MAX_SHARED_CAS && !clients.by_ca.contains_key(&key))
+    {
         return Ok(client);
     }
-    Ok(clients.entry(key).or_insert(client).clone())
+    Ok(clients.by_ca.entry(key).or_insert(client).clone())
 }
 
 fn build(ca_pem: Option<&str>) -> Result<reqwest::Client> {
