@@ -210,10 +210,13 @@ pub async fn run(b: &Bench) -> Result<Vec<Row>, String> {
 pub async fn count(endpoint: &str, what: &str, calls: usize) -> Result<(), String> {
     let dir = std::env::temp_dir().join(format!("foundry-bench-count-{}", std::process::id()));
     let client = match what {
-        "decision" | "call-governed" => governed(endpoint, "memory")?,
+        "decision" | "call-governed" => governed(endpoint, "ledger: memory")?,
         "decision-sqlite" | "call-sqlite" => {
             std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-            governed(endpoint, &dir.join("ledger.sqlite").display().to_string())?
+            governed(
+                endpoint,
+                &format!("ledger: {}", dir.join("ledger.sqlite").display()),
+            )?
         }
         "call-ungoverned" => Foundry::new(
             Catalog::from_str_with_env(
