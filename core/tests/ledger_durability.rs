@@ -8,7 +8,9 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime};
 
-use foundry_client::govern::{Durability, Hold, Line, Nanos, SqliteLedger, Window};
+use foundry_client::govern::{
+    Durability, Hold, InProcessLedger, Line, Nanos, SqliteLedger, Window,
+};
 
 const CHILD: &str = "FOUNDRY_LEDGER_CHILD";
 

@@ -193,8 +193,63 @@ pub trait Ledger: Send + Sync + std::fmt::Debug {
     }
 }
 
+/// A ledger whose steps finish in the calling thread (memory, SQLite). It is a [`Ledger`]
+/// whose futures are ready at once: the steps are written once, as plain calls, and the
+/// async interface that a networked store needs is derived from them.
+pub trait InProcessLedger: Send + Sync + std::fmt::Debug {
+    fn reserve_now(&self, hold: &Hold, now: SystemTime) -> Result<ReservationId, ReserveError>;
+
+    fn settle_now(
+        &self,
+        id: ReservationId,
+        actual: Nanos,
+        now: SystemTime,
+    ) -> Result<Vec<Alert>, LedgerError>;
+
+    fn release_now(&self, id: ReservationId) -> Result<(), LedgerError>;
+
+    fn balance_now(
+        &self,
+        scope: &str,
+        period: &Period,
+        now: SystemTime,
+    ) -> Result<Balance, LedgerError>;
+}
+
+impl<T: InProcessLedger> Ledger for T {
+    fn reserve<'a>(
+        &'a self,
+        hold: &'a Hold,
+        now: SystemTime,
+    ) -> BoxFuture<'a, Result<ReservationId, ReserveError>> {
+        ready(self.reserve_now(hold, now))
+    }
+
+    fn settle(
+        &self,
+        id: ReservationId,
+        actual: Nanos,
+        now: SystemTime,
+    ) -> BoxFuture<'_, Result<Vec<Alert>, LedgerError>> {
+        ready(self.settle_now(id, actual, now))
+    }
+
+    fn release(&self, id: ReservationId) -> BoxFuture<'_, Result<(), LedgerError>> {
+        ready(self.release_now(id))
+    }
+
+    fn balance<'a>(
+        &'a self,
+        scope: &'a str,
+        period: &'a Period,
+        now: SystemTime,
+    ) -> BoxFuture<'a, Result<Balance, LedgerError>> {
+        ready(self.balance_now(scope, period, now))
+    }
+}
+
 /// A ready answer, for the stores that answer in process.
-pub(crate) fn ready<'a, T: Send + 'a>(value: T) -> BoxFuture<'a, T> {
+fn ready<'a, T: Send + 'a>(value: T) -> BoxFuture<'a, T> {
     Box::pin(std::future::ready(value))
 }
 

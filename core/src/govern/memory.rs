@@ -6,11 +6,11 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
-use futures_util::future::BoxFuture;
 use rustc_hash::FxHashMap;
 
 use super::ledger::{
-    ready, Alert, Balance, Hold, Ledger, LedgerError, Line, Overdraft, ReservationId, ReserveError,
+    Alert, Balance, Hold, InProcessLedger, LedgerError, Line, Overdraft, ReservationId,
+    ReserveError,
 };
 use super::money::Nanos;
 use super::window::Period;
@@ -126,8 +126,8 @@ impl MemoryLedger {
     }
 }
 
-impl MemoryLedger {
-    pub fn reserve_now(&self, hold: &Hold, now: SystemTime) -> Result<ReservationId, ReserveError> {
+impl InProcessLedger for MemoryLedger {
+    fn reserve_now(&self, hold: &Hold, now: SystemTime) -> Result<ReservationId, ReserveError> {
         let mut state = self.lock();
         state.expire(now);
         for line in &hold.lines {
@@ -157,7 +157,7 @@ impl MemoryLedger {
         Ok(ReservationId(id))
     }
 
-    pub fn settle_now(
+    fn settle_now(
         &self,
         id: ReservationId,
         actual: Nanos,
@@ -201,12 +201,12 @@ impl MemoryLedger {
         Ok(alerts)
     }
 
-    pub fn release_now(&self, id: ReservationId) -> Result<(), LedgerError> {
+    fn release_now(&self, id: ReservationId) -> Result<(), LedgerError> {
         self.lock().take(id.0);
         Ok(())
     }
 
-    pub fn balance_now(
+    fn balance_now(
         &self,
         scope: &str,
         period: &Period,
@@ -226,38 +226,6 @@ impl MemoryLedger {
                 None => Balance::default(),
             },
         )
-    }
-}
-
-impl Ledger for MemoryLedger {
-    fn reserve<'a>(
-        &'a self,
-        hold: &'a Hold,
-        now: SystemTime,
-    ) -> BoxFuture<'a, Result<ReservationId, ReserveError>> {
-        ready(self.reserve_now(hold, now))
-    }
-
-    fn settle(
-        &self,
-        id: ReservationId,
-        actual: Nanos,
-        now: SystemTime,
-    ) -> BoxFuture<'_, Result<Vec<Alert>, LedgerError>> {
-        ready(self.settle_now(id, actual, now))
-    }
-
-    fn release(&self, id: ReservationId) -> BoxFuture<'_, Result<(), LedgerError>> {
-        ready(self.release_now(id))
-    }
-
-    fn balance<'a>(
-        &'a self,
-        scope: &'a str,
-        period: &'a Period,
-        now: SystemTime,
-    ) -> BoxFuture<'a, Result<Balance, LedgerError>> {
-        ready(self.balance_now(scope, period, now))
     }
 }
 

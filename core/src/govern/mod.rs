@@ -27,8 +27,8 @@ mod ledger_tests;
 pub use self::redis::{Clock, RedisLedger};
 pub use governor::{Budget, Governor, Reservation};
 pub use ledger::{
-    Alert, Balance, FleetLane, Hold, Ledger, LedgerError, Line, Overdraft, RateWindow,
-    ReservationId,
+    Alert, Balance, FleetLane, Hold, InProcessLedger, Ledger, LedgerError, Line, Overdraft,
+    RateWindow, ReservationId,
 };
 pub use memory::MemoryLedger;
 pub use money::{Nanos, TokenPrice};

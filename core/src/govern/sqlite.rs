@@ -21,10 +21,9 @@ use std::time::{Duration, SystemTime};
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use futures_util::future::BoxFuture;
-
 use super::ledger::{
-    ready, Alert, Balance, Hold, Ledger, LedgerError, Line, Overdraft, ReservationId, ReserveError,
+    Alert, Balance, Hold, InProcessLedger, LedgerError, Line, Overdraft, ReservationId,
+    ReserveError,
 };
 use super::money::Nanos;
 use super::window::Period;
@@ -324,8 +323,8 @@ fn read_line(row: &rusqlite::Row<'_>) -> rusqlite::Result<Line> {
     })
 }
 
-impl SqliteLedger {
-    pub fn reserve_now(&self, hold: &Hold, now: SystemTime) -> Result<ReservationId, ReserveError> {
+impl InProcessLedger for SqliteLedger {
+    fn reserve_now(&self, hold: &Hold, now: SystemTime) -> Result<ReservationId, ReserveError> {
         let mut guard = self.lock();
         let store = |e| ReserveError::Store(self.store_error(e));
         let tx = guard.begin(now).map_err(store)?;
@@ -365,7 +364,7 @@ impl SqliteLedger {
         Ok(ReservationId(id as u64))
     }
 
-    pub fn settle_now(
+    fn settle_now(
         &self,
         id: ReservationId,
         actual: Nanos,
@@ -447,7 +446,7 @@ impl SqliteLedger {
         Ok(alerts)
     }
 
-    pub fn release_now(&self, id: ReservationId) -> Result<(), LedgerError> {
+    fn release_now(&self, id: ReservationId) -> Result<(), LedgerError> {
         let guard = self.lock();
         let store = |e| self.store_error(e);
         let tx = Step::begin(&guard.connection).map_err(store)?;
@@ -462,7 +461,7 @@ impl SqliteLedger {
         tx.commit().map_err(store)
     }
 
-    pub fn balance_now(
+    fn balance_now(
         &self,
         scope: &str,
         period: &Period,
@@ -477,38 +476,6 @@ impl SqliteLedger {
         };
         tx.commit().map_err(store)?;
         Ok(balance)
-    }
-}
-
-impl Ledger for SqliteLedger {
-    fn reserve<'a>(
-        &'a self,
-        hold: &'a Hold,
-        now: SystemTime,
-    ) -> BoxFuture<'a, Result<ReservationId, ReserveError>> {
-        ready(self.reserve_now(hold, now))
-    }
-
-    fn settle(
-        &self,
-        id: ReservationId,
-        actual: Nanos,
-        now: SystemTime,
-    ) -> BoxFuture<'_, Result<Vec<Alert>, LedgerError>> {
-        ready(self.settle_now(id, actual, now))
-    }
-
-    fn release(&self, id: ReservationId) -> BoxFuture<'_, Result<(), LedgerError>> {
-        ready(self.release_now(id))
-    }
-
-    fn balance<'a>(
-        &'a self,
-        scope: &'a str,
-        period: &'a Period,
-        now: SystemTime,
-    ) -> BoxFuture<'a, Result<Balance, LedgerError>> {
-        ready(self.balance_now(scope, period, now))
     }
 }
 
