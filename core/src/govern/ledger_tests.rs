@@ -257,3 +257,50 @@ pub(crate) fn soft_thresholds(ledger: &dyn Ledger) {
         "once per threshold per period"
     );
 }
+
+/// A rolling window holds each charge for the window's length and then lets it go (at most one
+/// bucket, 1/1,024 of the window, late); a cap counts only what the window holds, and the
+/// cost of a check does not grow with the calls made: 3,000 settles over three windows.
+pub(crate) fn rolling_windows(ledger: &dyn Ledger) {
+    let length = Duration::from_secs(1_024); // buckets of 1 s
+    let window = Window::Rolling(length);
+    let mut now = start();
+    let hold_at = |at: SystemTime, amount: u64, cap: u64| Hold {
+        lines: vec![line("team", &window.period(at), Some(cap))],
+        amount: Nanos(amount),
+        lease: Duration::from_secs(60),
+        ..Hold::default()
+    };
+    let id = block(ledger.reserve(&hold_at(now, 900, 1_000), now)).expect("room");
+    block(ledger.settle(id, Nanos(900), now)).expect("settles");
+    let balance = |at: SystemTime| {
+        block(ledger.balance("team", &window.period(at), at))
+            .expect("balance")
+            .settled
+    };
+    // Within the window the 900 counts, and a call of 200 does not fit.
+    let inside = now + length - Duration::from_secs(1);
+    assert_eq!(balance(inside), Nanos(900));
+    assert!(matches!(
+        block(ledger.reserve(&hold_at(inside, 200, 1_000), inside)),
+        Err(ReserveError::Overdraft(_))
+    ));
+    // A bucket after the window's end, it is gone and the call fits.
+    let after = now + length + Duration::from_secs(1);
+    assert_eq!(balance(after), Nanos::ZERO);
+    let id = block(ledger.reserve(&hold_at(after, 200, 1_000), after)).expect("room again");
+    block(ledger.release(id)).expect("released");
+    // A steady stream of small charges, under a cap they never reach: the window holds a
+    // window's worth of them and one bucket more at most.
+    now = after;
+    for _ in 0..3_000 {
+        now += Duration::from_millis(1_000);
+        let id = block(ledger.reserve(&hold_at(now, 1, 5_000), now)).expect("room");
+        block(ledger.settle(id, Nanos(1), now)).expect("settles");
+    }
+    let held = balance(now).0;
+    assert!(
+        (1_024..=1_026).contains(&held),
+        "a 1,024 s window of one charge a second holds 1,024 to 1,026 of them, not {held}"
+    );
+}

@@ -13,6 +13,7 @@ use super::ledger::{
     ReserveError,
 };
 use super::money::Nanos;
+use super::rolling::RollingSum;
 use super::window::Period;
 
 /// Reservations whose lease ran out, kept so a late settle still lands on their lines; past
@@ -26,24 +27,19 @@ type AccountKey = (Arc<str>, Arc<str>);
 struct Account {
     /// Settled in a calendar or total period.
     settled: Nanos,
-    /// Settled charges of a rolling period, oldest first.
-    recent: VecDeque<(SystemTime, Nanos)>,
+    /// Settled charges of a rolling period, in buckets.
+    recent: RollingSum,
     reserved: Nanos,
     fired: BTreeSet<u16>,
 }
 
 impl Account {
-    fn settled_since(&mut self, since: Option<SystemTime>) -> Nanos {
-        match since {
+    fn settled_in(&mut self, period: &Period) -> Nanos {
+        match period.since {
             None => self.settled,
-            Some(since) => {
-                while self.recent.front().is_some_and(|(at, _)| *at <= since) {
-                    self.recent.pop_front();
-                }
-                self.recent
-                    .iter()
-                    .fold(Nanos::ZERO, |sum, (_, n)| sum.saturating_add(*n))
-            }
+            Some(since) => self
+                .recent
+                .since(since, period.rolling_length().unwrap_or_default()),
         }
     }
 }
@@ -134,7 +130,7 @@ impl InProcessLedger for MemoryLedger {
             let Some(cap) = line.cap else { continue };
             let account = state.accounts.entry(key(line)).or_default();
             let committed = account
-                .settled_since(line.period.since)
+                .settled_in(&line.period)
                 .saturating_add(account.reserved);
             Overdraft::check(line, committed, cap, hold.amount)?;
         }
@@ -176,9 +172,10 @@ impl InProcessLedger for MemoryLedger {
                     account.settled = account.settled.saturating_add(actual);
                     account.settled
                 }
-                Some(since) => {
-                    account.recent.push_back((now, actual));
-                    account.settled_since(Some(since))
+                Some(_) => {
+                    let length = line.period.rolling_length().unwrap_or_default();
+                    account.recent.add(now, length, actual);
+                    account.settled_in(&line.period)
                 }
             };
             let Some(cap) = line.cap else { continue };
@@ -220,7 +217,7 @@ impl InProcessLedger for MemoryLedger {
                 .get_mut(&(Arc::from(scope), Arc::clone(&period.key)))
             {
                 Some(account) => Balance {
-                    settled: account.settled_since(period.since),
+                    settled: account.settled_in(period),
                     reserved: account.reserved,
                 },
                 None => Balance::default(),
@@ -252,5 +249,10 @@ mod tests {
     #[test]
     fn soft_thresholds_alert_once_per_period() {
         ledger_tests::soft_thresholds(&MemoryLedger::new());
+    }
+
+    #[test]
+    fn rolling_windows_let_charges_go_in_bounded_steps() {
+        ledger_tests::rolling_windows(&MemoryLedger::new());
     }
 }

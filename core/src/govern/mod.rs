@@ -5,6 +5,7 @@
 //! - [`estimate`]: a call's reservation before it is sent and its charge after, by Azure's
 //!   billing rules;
 //! - [`window`]: calendar windows in an IANA zone and rolling windows, as ledger keys;
+//! - [`rolling`]: a rolling window's spend in 1,024 buckets, in bounded space and time;
 //! - [`governor`]: nested scopes, their budgets' lines, and the reservation a call holds;
 //! - [`ledger`]: the reserve / settle / release interface and its guarantees;
 //! - [`memory`]: the in-memory ledger;
@@ -18,6 +19,7 @@ pub mod ledger;
 pub mod memory;
 pub mod money;
 pub mod redis;
+pub mod rolling;
 pub mod sqlite;
 pub mod window;
 

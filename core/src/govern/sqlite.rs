@@ -10,8 +10,9 @@
 //!
 //! Tables: `charges` is the journal of settled amounts (one row per line of a settle, never
 //! updated); `settled` keeps the running total of each calendar or total period, so a check
-//! reads one row instead of summing the journal (a rolling period sums its journal rows in
-//! range, by index); `reservations` and `reservation_lines` hold the open reservations with
+//! reads one row instead of summing the journal; `rolling` keeps a rolling period's settled
+//! amounts in the buckets of [`super::rolling`], so a check sums at most 1,025 rows however
+//! many calls the window holds; `reservations` and `reservation_lines` hold the open reservations with
 //! their lease; `alerts` records each soft threshold fired, so one fires once per period across
 //! processes.
 
@@ -26,6 +27,7 @@ use super::ledger::{
     ReserveError,
 };
 use super::money::Nanos;
+use super::rolling;
 use super::window::Period;
 
 /// How long a lapsed reservation is kept so that a late settle still finds its lines.
@@ -68,6 +70,10 @@ CREATE TABLE IF NOT EXISTS reservation_lines (
 );
 CREATE INDEX IF NOT EXISTS reservation_lines_by_id ON reservation_lines (id);
 CREATE INDEX IF NOT EXISTS reservation_lines_by_period ON reservation_lines (scope, period);
+CREATE TABLE IF NOT EXISTS rolling (
+    scope TEXT NOT NULL, period TEXT NOT NULL, bucket INTEGER NOT NULL, amount INTEGER NOT NULL,
+    PRIMARY KEY (scope, period, bucket)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS alerts (
     scope TEXT NOT NULL, period TEXT NOT NULL, permille INTEGER NOT NULL,
     PRIMARY KEY (scope, period, permille)
@@ -124,11 +130,17 @@ impl SqliteLedger {
             Durability::Normal => "NORMAL",
             Durability::Full => "FULL",
         };
+        let had_buckets = has_rolling_buckets(&connection).map_err(|e| fail("read", e))?;
         connection
             .execute_batch(&format!(
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; {SCHEMA}"
             ))
             .map_err(|e| fail("set up", e))?;
+        if !had_buckets {
+            connection
+                .execute_batch(BUCKET_OLD_CHARGES)
+                .map_err(|e| fail("set up", e))?;
+        }
         Ok(SqliteLedger {
             store: Mutex::new(Store {
                 connection,
@@ -265,25 +277,74 @@ fn expire(tx: &Connection, now: SystemTime, forget: bool) -> rusqlite::Result<()
     Ok(())
 }
 
-fn settled_in(
+/// A ledger file made before rolling periods were bucketed has their charges only in the
+/// journal: they are bucketed once, when the table is made, so no charge stops counting.
+/// The width is [`super::rolling::bucket_ms`] of the length the key names (`rolling:1800s`).
+const BUCKET_OLD_CHARGES: &str = "
+INSERT OR IGNORE INTO rolling (scope, period, bucket, amount)
+    SELECT scope, period, at_ms / width, SUM(amount) FROM (
+        SELECT scope, period, at_ms, amount,
+            MAX(1, CAST(substr(period, 9, length(period) - 9) AS INTEGER) * 1000 / 1024) AS width
+        FROM charges WHERE period LIKE 'rolling:%s'
+    ) GROUP BY scope, period, at_ms / width;
+";
+
+fn has_rolling_buckets(connection: &Connection) -> rusqlite::Result<bool> {
+    connection
+        .query_row(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'rolling'",
+            [],
+            |_| Ok(()),
+        )
+        .optional()
+        .map(|found| found.is_some())
+}
+
+/// A rolling period's first live bucket and the buckets' width, in ms.
+fn live_buckets(period: &Period, since: SystemTime) -> (i64, i64) {
+    let width = rolling::bucket_ms(period.rolling_length().unwrap_or_default());
+    let first = rolling::first_live_bucket(rolling::epoch_ms(since), width);
+    (i64::try_from(first).unwrap_or(i64::MAX), width as i64)
+}
+
+/// Adds a settled amount to its rolling bucket and drops the buckets that left the window.
+fn add_to_bucket(
     tx: &Connection,
-    scope: &str,
-    period: &str,
-    since: Option<SystemTime>,
-) -> rusqlite::Result<Nanos> {
-    let sum: i64 = match since {
+    line: &Line,
+    now: SystemTime,
+    actual: Nanos,
+) -> rusqlite::Result<()> {
+    let Some(since) = line.period.since else {
+        return Ok(());
+    };
+    let (first, width) = live_buckets(&line.period, since);
+    tx.exec(
+        "INSERT INTO rolling (scope, period, bucket, amount) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (scope, period, bucket) DO UPDATE SET amount = amount + excluded.amount",
+        params![line.scope, line.period.key, ms(now) / width, amount(actual)],
+    )?;
+    tx.exec(
+        "DELETE FROM rolling WHERE scope = ?1 AND period = ?2 AND bucket < ?3",
+        params![line.scope, line.period.key, first],
+    )?;
+    Ok(())
+}
+
+fn settled_in(tx: &Connection, scope: &str, period: &Period) -> rusqlite::Result<Nanos> {
+    let key: &str = &period.key;
+    let sum: i64 = match period.since {
         None => tx
             .row(
                 "SELECT amount FROM settled WHERE scope = ?1 AND period = ?2",
-                params![scope, period],
+                params![scope, key],
                 |r| r.get(0),
             )
             .optional()?
             .unwrap_or(0),
         Some(since) => tx.row(
-            "SELECT COALESCE(SUM(amount), 0) FROM charges
-                 WHERE scope = ?1 AND period = ?2 AND at_ms > ?3",
-            params![scope, period, ms(since)],
+            "SELECT COALESCE(SUM(amount), 0) FROM rolling
+                 WHERE scope = ?1 AND period = ?2 AND bucket >= ?3",
+            params![scope, key, live_buckets(period, since).0],
             |r| r.get(0),
         )?,
     };
@@ -330,7 +391,7 @@ impl InProcessLedger for SqliteLedger {
         let tx = guard.begin(now).map_err(store)?;
         for line in &hold.lines {
             let Some(cap) = line.cap else { continue };
-            let committed = settled_in(&tx, &line.scope, &line.period.key, line.period.since)
+            let committed = settled_in(&tx, &line.scope, &line.period)
                 .and_then(|s| {
                     Ok(s.saturating_add(reserved_in(&tx, &line.scope, &line.period.key)?))
                 })
@@ -403,6 +464,7 @@ impl InProcessLedger for SqliteLedger {
                 params![line.scope, line.period.key, ms(now), amount(actual)],
             )
             .map_err(store)?;
+            add_to_bucket(&tx, line, now, actual).map_err(store)?;
             if line.period.since.is_none() {
                 tx.exec(
                     "INSERT INTO settled (scope, period, amount) VALUES (?1, ?2, ?3)
@@ -412,8 +474,7 @@ impl InProcessLedger for SqliteLedger {
                 .map_err(store)?;
             }
             let Some(cap) = line.cap else { continue };
-            let settled =
-                settled_in(&tx, &line.scope, &line.period.key, line.period.since).map_err(store)?;
+            let settled = settled_in(&tx, &line.scope, &line.period).map_err(store)?;
             for &permille in line.soft.iter() {
                 let key = params![line.scope, line.period.key, permille];
                 if settled >= cap.permille(permille) {
@@ -471,7 +532,7 @@ impl InProcessLedger for SqliteLedger {
         let store = |e| self.store_error(e);
         let tx = guard.begin(now).map_err(store)?;
         let balance = Balance {
-            settled: settled_in(&tx, scope, &period.key, period.since).map_err(store)?,
+            settled: settled_in(&tx, scope, period).map_err(store)?,
             reserved: reserved_in(&tx, scope, &period.key).map_err(store)?,
         };
         tx.commit().map_err(store)?;
@@ -571,6 +632,49 @@ mod tests {
     #[test]
     fn soft_thresholds_alert_once_per_period() {
         ledger_tests::soft_thresholds(&TempDir::new("soft").ledger());
+    }
+
+    #[test]
+    fn a_file_from_before_the_buckets_keeps_its_rolling_charges() {
+        // A ledger made when rolling periods were summed from the journal: its charges are
+        // bucketed when the file is opened, so none stops counting.
+        let dir = TempDir::new("old");
+        let path = dir.0.join("old.sqlite");
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let window = crate::govern::Window::Rolling(Duration::from_secs(1_024));
+        let old = Connection::open(&path).expect("old file");
+        old.execute_batch(
+            "CREATE TABLE charges (scope TEXT NOT NULL, period TEXT NOT NULL,
+                 at_ms INTEGER NOT NULL, amount INTEGER NOT NULL);",
+        )
+        .expect("old schema");
+        for (ago, amount) in [(10, 40), (500, 2), (2_000, 1_000)] {
+            old.execute(
+                "INSERT INTO charges VALUES ('team', 'rolling:1024s', ?1, ?2)",
+                params![ms(now - Duration::from_secs(ago)), amount],
+            )
+            .expect("old charge");
+        }
+        drop(old);
+        let ledger = SqliteLedger::open(&path, Durability::Normal).expect("opens");
+        let period = window.period(now);
+        let seen = ledger.balance_now("team", &period, now).expect("balance");
+        assert_eq!(seen.settled, Nanos(42), "the two charges inside the window");
+        drop(ledger);
+        // Opened again, nothing is bucketed twice.
+        let again = SqliteLedger::open(&path, Durability::Normal).expect("reopens");
+        assert_eq!(
+            again
+                .balance_now("team", &period, now)
+                .expect("balance")
+                .settled,
+            Nanos(42)
+        );
+    }
+
+    #[test]
+    fn rolling_windows_let_charges_go_in_bounded_steps() {
+        ledger_tests::rolling_windows(&TempDir::new("rolling").ledger());
     }
 
     #[test]

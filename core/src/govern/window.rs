@@ -69,6 +69,15 @@ pub struct Period {
     pub since: Option<SystemTime>,
 }
 
+impl Period {
+    /// A rolling period's length, which its key names (`rolling:1800s`): the same at the
+    /// reservation and the settle, and in every ledger that stored the key.
+    pub fn rolling_length(&self) -> Option<Duration> {
+        let secs = self.key.strip_prefix("rolling:")?.strip_suffix('s')?;
+        secs.parse().ok().map(Duration::from_secs)
+    }
+}
+
 /// A window's current period, kept until `now` leaves it: a calendar period's key changes only
 /// at its boundary, so a call pays a clock comparison instead of a zone conversion and a
 /// format (issue 11 measured those at a sixth of the governance decision).
