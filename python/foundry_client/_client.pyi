@@ -24,7 +24,8 @@ EventCallback = Callable[[dict[str, Any]], None]
 wait in the local rate-limit queues), ``result`` (with the handle's ``scope`` and ``tags``),
 ``circuit``, ``retry_refused``, ``spend`` (``action``: reserved, settled, released, refused),
 ``budget_alert``, ``policy`` or ``store`` (a fleet's Redis store became ``unreachable`` or
-``reachable``); called on a client thread, so it must be quick and
+``reachable``; while it is unreachable, a call under a hard budget raises
+``StoreUnavailableError`` unless ``on_unreachable: local``); called on a client thread, so it must be quick and
 thread-safe."""
 TokenProvider = Callable[[], str | Awaitable[str]]
 """openai's ``azure_ad_token_provider``: returns (or, async, resolves to) an Entra ID bearer

@@ -370,7 +370,7 @@ async fn a_redis_restart_loses_no_settled_record_and_calls_in_the_outage_fail_cl
         .expect("joined");
     let s = summary(&out);
     let answered = s["answered"].as_u64().unwrap();
-    let failed = s["errors"]["ledger"].as_u64().unwrap_or(0);
+    let failed = s["errors"]["store_unavailable"].as_u64().unwrap_or(0);
     assert_eq!(
         answered + failed,
         600,

@@ -5813,6 +5813,18 @@ sealed class FoundryException: kotlin.Exception() {
     }
     
     /**
+     * The fleet's shared store (Redis) did not answer: a call under a hard budget was refused
+     * unsent rather than run unaccounted.
+     */
+    class StoreUnavailable(
+        
+        val `info`: ErrorInfo
+        ) : FoundryException() {
+        override val message
+            get() = "info=${ `info` }"
+    }
+    
+    /**
      * A bug in foundry-client (a Rust panic caught at the boundary): not retryable;
      * please report it with its message.
      */
@@ -5919,7 +5931,10 @@ public object FfiConverterTypeFoundryError : FfiConverterRustBuffer<FoundryExcep
             21 -> FoundryException.Revoked(
                 FfiConverterTypeErrorInfo.read(buf),
                 )
-            22 -> FoundryException.Internal(
+            22 -> FoundryException.StoreUnavailable(
+                FfiConverterTypeErrorInfo.read(buf),
+                )
+            23 -> FoundryException.Internal(
                 FfiConverterTypeErrorInfo.read(buf),
                 )
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
@@ -6029,6 +6044,11 @@ public object FfiConverterTypeFoundryError : FfiConverterRustBuffer<FoundryExcep
                 + FfiConverterTypeErrorInfo.allocationSize(value.`info`)
             )
             is FoundryException.Revoked -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterTypeErrorInfo.allocationSize(value.`info`)
+            )
+            is FoundryException.StoreUnavailable -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterTypeErrorInfo.allocationSize(value.`info`)
@@ -6148,8 +6168,13 @@ public object FfiConverterTypeFoundryError : FfiConverterRustBuffer<FoundryExcep
                 FfiConverterTypeErrorInfo.write(value.`info`, buf)
                 Unit
             }
-            is FoundryException.Internal -> {
+            is FoundryException.StoreUnavailable -> {
                 buf.putInt(22)
+                FfiConverterTypeErrorInfo.write(value.`info`, buf)
+                Unit
+            }
+            is FoundryException.Internal -> {
+                buf.putInt(23)
                 FfiConverterTypeErrorInfo.write(value.`info`, buf)
                 Unit
             }
