@@ -39,6 +39,7 @@ export const {
   LedgerError,
   PolicyError,
   RevokedError,
+  StoreUnavailableError,
   InternalError,
   ConflictError,
   UnprocessableEntityError,

@@ -81,6 +81,12 @@ export declare class NativeClient {
    */
   smoke(cancel?: CancelToken | undefined | null): Promise<string>
   /**
+   * Resolves when every settle this client started has reached the spend ledger
+   * (`Foundry::settled`): on a fleet's Redis store settles run as tasks, so a process about
+   * to exit awaits this for its books to be complete.
+   */
+  settled(): Promise<void>
+  /**
    * The catalog's deployments (with what the client learned applied) as a JSON array.
    * No IO.
    */

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every gate in one command: formatting, lints, every Rust test (the conformance vectors and
-# the recorded corpus included), the official openai SDK against the emulator, and each
-# language binding's suite (which runs the same vectors).
+# the recorded corpus included), the official openai SDK against the emulator, each language
+# binding's suite (which runs the same vectors), and the mixed-language fleet on one Redis.
 # Installs what it needs itself (a Python venv under .venv); talks only to loopback.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -61,6 +61,12 @@ bash scripts/test_c.sh
 
 step "Kotlin (UniFFI + JNA): generated bindings, mvn test"
 bash scripts/test_kotlin.sh
+
+# Last, when every binding exists: their processes and a Rust one on one Redis budget. Its
+# test target is left out of `cargo test --workspace` (and so of clippy's --all-targets).
+step "mixed fleet: Python, Node, Kotlin and Rust processes on one Redis budget"
+cargo clippy --quiet -p foundry-cli --test fleet_mixed -- -D warnings
+cargo test --quiet -p foundry-cli --test fleet_mixed
 
 step "foundry demo"
 cargo run --quiet -p foundry-cli --bin foundry -- demo > /dev/null

@@ -114,6 +114,9 @@ error_kinds! {
     Policy => "policy",
     /// The scoped handle the call was made through was revoked.
     Revoked => "revoked",
+    /// The fleet's shared store (Redis) did not answer: a call under a hard budget was refused
+    /// unsent rather than run unaccounted.
+    StoreUnavailable => "store_unavailable",
 }
 
 impl ErrorKind {
@@ -190,6 +193,13 @@ impl ErrorKind {
             ErrorKind::Ledger => {
                 "the spend ledger failed, so the call was not sent: check that \
                  `governance.ledger` names a writable file on a local disk"
+            }
+            ErrorKind::StoreUnavailable => {
+                "the fleet's Redis store did not answer, so a call under a hard budget was not \
+                 sent (nothing was billed): start the Redis server, check `governance.store.url`, \
+                 or set `governance.store.on_unreachable: local` with `fleet_size` to keep calling \
+                 under local limits of limit / fleet_size while it is down; the same call may \
+                 succeed once the store answers again"
             }
         }
     }

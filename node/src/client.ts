@@ -403,6 +403,17 @@ export class Foundry {
     return (JSON.parse(answer) as NormalizedSmokeResult[]).map((s) => new SmokeResult(s));
   }
 
+  /** Resolves when every settle this client started has reached the spend ledger. With a
+   * fleet's Redis store (`governance.store`) settles run in the background, so a process about
+   * to exit awaits this for its books to be complete. Network IO with Redis only. */
+  async settled(): Promise<void> {
+    try {
+      await this.#native.settled();
+    } catch (e) {
+      throw fromNative(e);
+    }
+  }
+
   /** The model-inference endpoint's `/info` for a deployment (model name, type, provider). */
   async info(model: string, options?: RequestOptions): Promise<Record<string, unknown>> {
     const answer = await callNative(options?.signal, (token) => this.#native.info(model, token));

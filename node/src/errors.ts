@@ -147,6 +147,12 @@ export class LedgerError extends FoundryError {}
 export class PolicyError extends FoundryError {}
 /** The scoped handle the call was made through was revoked. */
 export class RevokedError extends FoundryError {}
+/** The fleet's shared store (Redis) did not answer: a call under a hard budget was refused
+ * unsent rather than run unaccounted. (`governance.store.on_unreachable: fail_closed`, the
+ * default.) Nothing was billed. Not retryable by the client: an outage usually outlasts a
+ * retry's backoff. Send the call again once the store answers (a `store` event with
+ * `state: 'reachable'` says so), or opt into `on_unreachable: local`. */
+export class StoreUnavailableError extends FoundryError {}
 /** A bug in foundry-client (a Rust panic caught at the boundary): not retryable; please
  * report it with its message. A `FoundryError`, so `instanceof FoundryError` holds. */
 export class InternalError extends FoundryError {}
@@ -187,6 +193,7 @@ export const CLASSES: Readonly<Record<ErrorKindName | 'internal', ErrorClass>> =
   ledger: LedgerError,
   policy: PolicyError,
   revoked: RevokedError,
+  store_unavailable: StoreUnavailableError,
   internal: InternalError,
 };
 

@@ -38,6 +38,7 @@ export {
   LedgerError,
   PolicyError,
   RevokedError,
+  StoreUnavailableError,
   InternalError,
   ConflictError,
   UnprocessableEntityError,

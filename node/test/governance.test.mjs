@@ -112,6 +112,8 @@ describe('client.scope', () => {
     assert.deepEqual(client.limits(), []);
     const bot = client.scope('bot', { budget: { hardUsd: 5, window: 'day', soft: [0.5, 0.9] } });
     await ask(bot, { max_tokens: 50 });
+    // Its books are complete (a Redis store settles in the background).
+    assert.equal(await bot.settled(), undefined);
     const [line, ...rest] = bot.spend();
     assert.deepEqual(rest, []);
     assert.equal(line.scope, 'acme/bot');

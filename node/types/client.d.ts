@@ -147,6 +147,10 @@ export declare class Foundry {
     /** Pings every deployment concurrently with a tiny chat call; each reports its outcome
      * (the promise never rejects for a deployment's failure). */
     smoke(options?: RequestOptions): Promise<SmokeResult[]>;
+    /** Resolves when every settle this client started has reached the spend ledger. With a
+     * fleet's Redis store (`governance.store`) settles run in the background, so a process about
+     * to exit awaits this for its books to be complete. Network IO with Redis only. */
+    settled(): Promise<void>;
     /** The model-inference endpoint's `/info` for a deployment (model name, type, provider). */
     info(model: string, options?: RequestOptions): Promise<Record<string, unknown>>;
 }

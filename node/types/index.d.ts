@@ -5,7 +5,7 @@ export type { NativePayload } from './results';
 export { Stream } from './stream';
 export { DeploymentInfo, SmokeResult } from './catalog';
 export type { NormalizedDeployment, NormalizedSmokeResult } from './catalog';
-export { FoundryError, ConfigError, InvalidRequestError, AuthenticationError, PermissionDeniedError, NotFoundError, RateLimitError, ContentFilterError, OperationUnsupportedError, BadRequestError, ServerError, TimeoutError, ConnectionError, StreamError, ReasoningExhaustedError, InvalidResponseError, CredentialError, APIUserAbortError, BudgetExceededError, LedgerError, PolicyError, RevokedError, InternalError, ConflictError, UnprocessableEntityError, APIError, APIConnectionError, APIConnectionTimeoutError, InternalServerError, AbortError, OpenAIError, CLASSES, } from './errors';
+export { FoundryError, ConfigError, InvalidRequestError, AuthenticationError, PermissionDeniedError, NotFoundError, RateLimitError, ContentFilterError, OperationUnsupportedError, BadRequestError, ServerError, TimeoutError, ConnectionError, StreamError, ReasoningExhaustedError, InvalidResponseError, CredentialError, APIUserAbortError, BudgetExceededError, LedgerError, PolicyError, RevokedError, StoreUnavailableError, InternalError, ConflictError, UnprocessableEntityError, APIError, APIConnectionError, APIConnectionTimeoutError, InternalServerError, AbortError, OpenAIError, CLASSES, } from './errors';
 /** The core's error kinds (`ErrorKind::ALL`): each has its class in `CLASSES`. */
 export { errorKinds } from './native';
 export { ERROR_KIND_DOCS } from './generated/error-kinds';

@@ -48,6 +48,7 @@ from ._errors import (
     RateLimitError,
     ReasoningExhaustedError,
     RevokedError,
+    StoreUnavailableError,
     StreamError,
 )
 from ._governance import LimitLine, ScopeBudget, SpendLine
@@ -116,6 +117,7 @@ __all__ = [
     "ScopeBudget",
     "SmokeResult",
     "SpendLine",
+    "StoreUnavailableError",
     "Stream",
     "StreamError",
     "TokensDetails",

@@ -320,6 +320,12 @@ class Foundry(_ClientBase):
         outcome per deployment, never an exception for a failing one. Network IO."""
         return [SmokeResult(r) for r in self._native.smoke()]
 
+    def settled(self) -> None:
+        """Waits until every settle this client started has reached the spend ledger. With a
+        fleet's Redis store (``governance.store``) settles run in the background, so a process
+        about to exit calls this for its books to be complete. Network IO with Redis only."""
+        self._native.settled()
+
     def close(self) -> None:
         """Delivers the events already queued for ``on_event``, then stops its thread (later
         events are not delivered). Pooled connections close when the client is collected."""
@@ -353,6 +359,11 @@ class AsyncFoundry(_ClientBase):
 
     async def smoke(self) -> list[SmokeResult]:
         return [SmokeResult(r) for r in await self._native.smoke_async()]
+
+    async def settled(self) -> None:
+        """Waits (on the loop, no thread) until every settle this client started has reached
+        the spend ledger; see ``Foundry.settled``."""
+        await self._native.settled_async()
 
     async def close(self) -> None:
         """Delivers the events already queued for ``on_event`` (waiting in a worker thread,

@@ -24,7 +24,8 @@ EventCallback = Callable[[dict[str, Any]], None]
 wait in the local rate-limit queues), ``result`` (with the handle's ``scope`` and ``tags``),
 ``circuit``, ``retry_refused``, ``spend`` (``action``: reserved, settled, released, refused),
 ``budget_alert``, ``policy`` or ``store`` (a fleet's Redis store became ``unreachable`` or
-``reachable``); called on a client thread, so it must be quick and
+``reachable``; while it is unreachable, a call under a hard budget raises
+``StoreUnavailableError`` unless ``on_unreachable: local``); called on a client thread, so it must be quick and
 thread-safe."""
 TokenProvider = Callable[[], str | Awaitable[str]]
 """openai's ``azure_ad_token_provider``: returns (or, async, resolves to) an Entra ID bearer
@@ -580,6 +581,10 @@ class Foundry(_ClientBase):
     embeddings: _Embeddings
     def info(self, model: str) -> dict[str, Any]: ...
     def smoke(self) -> list[SmokeResult]: ...
+    def settled(self) -> None:
+        """Waits until every settle this client started has reached the spend ledger. With a
+        fleet's Redis store (``governance.store``) settles run in the background, so a process
+        about to exit calls this for its books to be complete. Network IO with Redis only."""
     def close(self) -> None: ...
     def __enter__(self) -> Foundry: ...
     def __exit__(
@@ -597,6 +602,9 @@ class AsyncFoundry(_ClientBase):
     embeddings: _AsyncEmbeddings
     async def info(self, model: str) -> dict[str, Any]: ...
     async def smoke(self) -> list[SmokeResult]: ...
+    async def settled(self) -> None:
+        """Waits (on the loop, no thread) until every settle this client started has reached
+        the spend ledger; see ``Foundry.settled``."""
     async def close(self) -> None: ...
     async def __aenter__(self) -> AsyncFoundry: ...
     async def __aexit__(

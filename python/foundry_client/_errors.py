@@ -69,6 +69,7 @@ __all__ = [
     "RateLimitError",
     "ReasoningExhaustedError",
     "RevokedError",
+    "StoreUnavailableError",
     "StreamError",
 ]
 
@@ -295,6 +296,17 @@ class RevokedError(FoundryError):
     _kind = "revoked"
 
 
+class StoreUnavailableError(FoundryError):
+    """The fleet's shared store (Redis) did not answer: a call under a hard budget was
+    refused unsent rather than run unaccounted. (``governance.store.on_unreachable`` is
+    ``fail_closed``, the default.) Nothing was billed. Not retryable by the client: the
+    outage usually outlasts a retry's backoff. Send the call again once the store answers (a
+    ``store`` event with ``state: reachable`` says so), or opt into ``on_unreachable: local``
+    to keep calling under local limits while it is down."""
+
+    _kind = "store_unavailable"
+
+
 class InternalError(FoundryError):
     """A bug in foundry-client (a Rust panic caught at the boundary): the message says where.
     Not retryable; please report it. A ``FoundryError``, so ``except FoundryError`` and
@@ -325,6 +337,7 @@ _CLASSES: dict[str, type[FoundryError]] = {
     "ledger": LedgerError,
     "policy": PolicyError,
     "revoked": RevokedError,
+    "store_unavailable": StoreUnavailableError,
 }
 """The one table from the core's error kinds to classes. ``test_errors`` walks the core's
 ``ErrorKind::ALL`` (``_native.ERROR_KINDS``) through it: a kind without a class fails it."""

@@ -94,11 +94,27 @@ def test_spend_reports_each_budget(emulator: Emulator) -> None:
     assert c.spend() == [] and c.limits() == []
     bot = c.scope("bot", budget={"hard_usd": 5, "window": "day", "soft": [0.5, 0.9]})
     bot.chat.completions.create(model="gpt-5.4", messages=HI, max_tokens=50)
+    assert bot.settled() is None  # its books are complete (a Redis store settles in the background)
     (line,) = bot.spend()
     assert isinstance(line, fc.SpendLine)
     assert line.scope == "acme/bot" and line.cap_usd == 5 and line.soft == [0.5, 0.9]
     assert line.spent_usd > 0 and line.reserved_usd == 0 and line.period.startswith("day:")
     assert line.to_dict()["spent_usd"] == line.spent_usd
+
+
+def test_an_async_client_awaits_its_settles(emulator: Emulator) -> None:
+    emulator.scenario("py-gov-settled")
+    config = emulator.config("py-gov-settled")
+    config["governance"] = {"scope": "acme", "ledger": "memory", "budgets": [{"scope": "acme", "window": "day", "hard_usd": 5}]}
+
+    async def call_then_settle() -> float:
+        client = fc.AsyncFoundry(config)
+        await client.chat.completions.create(model="gpt-5.4", messages=HI, max_tokens=50)
+        assert await client.settled() is None
+        (line,) = client.spend()
+        return line.spent_usd
+
+    assert asyncio.run(call_then_settle()) > 0
 
 
 def test_a_bad_option_is_the_cores_config_error(emulator: Emulator) -> None:

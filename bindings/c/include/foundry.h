@@ -115,6 +115,12 @@ typedef enum FOUNDRY_ERROR {
    */
   FOUNDRY_ERROR_REVOKED = 21,
   /*
+   The fleet's shared store (Redis) did not answer: a call under a hard budget was refused
+   unsent (nothing billed). Not retryable by the client; send it again once the store
+   answers, or set `governance.store.on_unreachable: local`.
+   */
+  FOUNDRY_ERROR_STORE_UNAVAILABLE = 22,
+  /*
    A bug in this library (a caught panic): please report it with the message.
    */
   FOUNDRY_ERROR_INTERNAL = 100,

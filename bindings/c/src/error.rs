@@ -67,6 +67,10 @@ pub enum FOUNDRY_ERROR {
     Policy = 20,
     /// The scoped handle the call was made through was revoked.
     Revoked = 21,
+    /// The fleet's shared store (Redis) did not answer: a call under a hard budget was refused
+    /// unsent (nothing billed). Not retryable by the client; send it again once the store
+    /// answers, or set `governance.store.on_unreachable: local`.
+    StoreUnavailable = 22,
     /// A bug in this library (a caught panic): please report it with the message.
     Internal = 100,
 }

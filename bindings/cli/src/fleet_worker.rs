@@ -97,6 +97,7 @@ pub async fn run(args: Args<'_>) -> foundry_client::Result<bool> {
     println!(
         "{}",
         json!({
+            "language": "rust",
             "answered": answered,
             "refused": refused,
             "tokens": tokens,

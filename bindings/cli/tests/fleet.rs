@@ -1,166 +1,18 @@
 //! One budget across a fleet: several `foundry fleet-worker` processes (each a client with
 //! the Redis ledger) call the emulator at once against one Redis server the test starts.
-//!
-//! Every call costs exactly what it reserves (input is free, `max_tokens: 1` and the emulator
-//! answers one token when the answer is cut at the bound), so the number of calls a cap admits
-//! is exactly `floor(cap / cost)`, whatever the interleaving.
+//! The shared pieces (and why a cap admits exactly floor(cap / cost) calls) are in
+//! `fleet_support/`; `fleet_mixed.rs` runs the same scenario with a process of each language.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
-use foundry_emulator::{Emulator, EmulatorConfig, DEFAULT_API_KEY};
+use foundry_emulator::DEFAULT_API_KEY;
 use serde_json::Value;
 
-#[path = "../../../core/tests/support/redis_server.rs"]
-mod redis_server;
-use redis_server::RedisServer;
-
-/// $1,000 per million output tokens: one token, $0.001, 1,000,000 n$.
-const COST_USD: f64 = 0.001;
-
-struct Fleet {
-    redis: RedisServer,
-    emulator: Emulator,
-    dir: PathBuf,
-}
-
-async fn fleet() -> Fleet {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/conformance/emulator.yaml"
-    );
-    let config = EmulatorConfig::from_path(Path::new(path)).expect("emulator.yaml");
-    let emulator = Emulator::start(config).await.expect("emulator starts");
-    let redis = RedisServer::start();
-    let dir = redis.dir.join("catalogs");
-    std::fs::create_dir_all(&dir).expect("catalog dir");
-    Fleet {
-        redis,
-        emulator,
-        dir,
-    }
-}
-
-/// Catalog settings a test varies.
-struct Setup<'a> {
-    prefix: &'a str,
-    cap_usd: f64,
-    extra_headers: &'a str,
-    store: &'a str,
-    defaults: &'a str,
-}
-
-impl Default for Setup<'_> {
-    fn default() -> Self {
-        Setup {
-            prefix: "fleet",
-            cap_usd: 1.0,
-            extra_headers: "",
-            store: "",
-            defaults: "",
-        }
-    }
-}
-
-impl Fleet {
-    fn catalog(&self, name: &str, s: &Setup<'_>) -> PathBuf {
-        let text = format!(
-            "defaults:\n  endpoint: {endpoint}\n  auth: {{type: api_key, key: {DEFAULT_API_KEY}}}\n  \
-             headers: {{x-emulator-scenario: fleet-{name}{headers}}}\n  retry: {{max_retries: 0}}\n{defaults}\
-             deployments:\n  - name: gpt-4o-mini\n    pricing: {{input: 0, output: 1000}}\n\
-             governance:\n  scope: fleet\n  store: {{type: redis, url: '{url}', prefix: {prefix}{store}}}\n  \
-             budgets:\n    - {{scope: fleet, window: day, hard_usd: {cap}, soft: [0.5]}}\n",
-            endpoint = self.emulator.endpoint(),
-            headers = s.extra_headers,
-            defaults = s.defaults,
-            url = self.redis.url(),
-            prefix = s.prefix,
-            store = s.store,
-            cap = s.cap_usd,
-        );
-        let path = self.dir.join(format!("{name}.yaml"));
-        std::fs::write(&path, text).expect("catalog written");
-        path
-    }
-}
-
-fn worker(catalog: &Path, calls: u32, over_secs: f64) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_foundry"));
-    cmd.args([
-        "fleet-worker",
-        "--config",
-        &catalog.display().to_string(),
-        "--model",
-        "gpt-4o-mini",
-        "--calls",
-        &calls.to_string(),
-        "--over-secs",
-        &over_secs.to_string(),
-    ])
-    .env_remove("FOUNDRY_ENDPOINT")
-    .env_remove("FOUNDRY_API_KEY")
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
-    cmd
-}
-
-fn summary(out: &Output) -> Value {
-    assert!(
-        out.status.success(),
-        "worker failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
-}
-
-/// Starts `processes` workers at once and waits for all of them (off the runtime, which
-/// keeps serving the emulator).
-async fn run_workers(catalog: &Path, processes: u32, calls: u32) -> Vec<Value> {
-    let children: Vec<Child> = (0..processes)
-        .map(|_| worker(catalog, calls, 0.0).spawn().expect("worker starts"))
-        .collect();
-    let outputs = tokio::task::spawn_blocking(move || {
-        children
-            .into_iter()
-            .map(|c| c.wait_with_output().expect("worker ends"))
-            .collect::<Vec<_>>()
-    })
-    .await
-    .expect("joined");
-    outputs.iter().map(summary).collect()
-}
-
-/// `foundry spend --json`: the fleet budget's (spent, reserved) in dollars.
-async fn spend(catalog: &Path) -> (f64, f64) {
-    let catalog = catalog.to_path_buf();
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_foundry"))
-            .args([
-                "spend",
-                "--json",
-                "--config",
-                &catalog.display().to_string(),
-            ])
-            .output()
-            .expect("spend runs")
-    })
-    .await
-    .expect("joined");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    let line = &v["budgets"][0];
-    (
-        line["spent_usd"].as_f64().expect("spent"),
-        line["reserved_usd"].as_f64().expect("reserved"),
-    )
-}
+mod fleet_support;
+use fleet_support::{
+    calls_of, count, fleet, no_errors, run_workers, spend, summary, wait_all, worker, Setup,
+};
 
 /// A plain HTTP/1.1 POST to the emulator (loopback, no TLS): its status line and headers.
 fn post(endpoint: &str, path: &str, body: &str) -> String {
@@ -179,20 +31,6 @@ fn post(endpoint: &str, path: &str, body: &str) -> String {
     let mut answer = String::new();
     let _ = stream.read_to_string(&mut answer);
     answer
-}
-
-fn count(summaries: &[Value], key: &str) -> u64 {
-    summaries.iter().map(|s| s[key].as_u64().unwrap_or(0)).sum()
-}
-
-fn no_errors(summaries: &[Value]) {
-    for s in summaries {
-        assert_eq!(s["errors"], serde_json::json!({}), "{s}");
-    }
-}
-
-fn calls_of(usd: f64) -> u64 {
-    (usd / COST_USD).round() as u64
 }
 
 /// A loopback webhook receiver: answers 200 to every POST and keeps the bodies.
@@ -370,7 +208,7 @@ async fn a_redis_restart_loses_no_settled_record_and_calls_in_the_outage_fail_cl
         .expect("joined");
     let s = summary(&out);
     let answered = s["answered"].as_u64().unwrap();
-    let failed = s["errors"]["ledger"].as_u64().unwrap_or(0);
+    let failed = s["errors"]["store_unavailable"].as_u64().unwrap_or(0);
     assert_eq!(
         answered + failed,
         600,
@@ -443,15 +281,7 @@ async fn four_processes_hold_one_deployment_limit_and_the_service_answers_no_429
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock")
         .as_millis() as u64;
-    let outputs = tokio::task::spawn_blocking(move || {
-        children
-            .into_iter()
-            .map(|c| c.wait_with_output().expect("worker ends"))
-            .collect::<Vec<_>>()
-    })
-    .await
-    .expect("joined");
-    let summaries: Vec<Value> = outputs.iter().map(summary).collect();
+    let summaries: Vec<Value> = wait_all(children).await.iter().map(summary).collect();
     let mut times: Vec<u64> = summaries
         .iter()
         .flat_map(|s| s["answered_at_ms"].as_array().expect("times").clone())

@@ -229,6 +229,18 @@ impl NativeClient {
         }))
     }
 
+    /// Resolves when every settle this client started has reached the spend ledger
+    /// (`Foundry::settled`): on a fleet's Redis store settles run as tasks, so a process about
+    /// to exit awaits this for its books to be complete.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn settled<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, ()>> {
+        let client = self.client.clone();
+        env.spawn_future(unless_cancelled(None, async move {
+            client.settled().await;
+            Ok(())
+        }))
+    }
+
     /// The catalog's deployments (with what the client learned applied) as a JSON array.
     /// No IO.
     #[napi]

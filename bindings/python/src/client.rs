@@ -539,4 +539,21 @@ impl PyClient {
     fn smoke_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         self.awaitable(py, |c| async move { Ok(Json(c.smoke().await)) })
     }
+
+    /// Waits until every settle this client started has reached the spend ledger
+    /// (`Foundry::settled`): on a fleet's Redis store settles run as tasks, so a process about
+    /// to exit waits here for its books to be complete. Blocks with the GIL released.
+    fn settled(&self, py: Python<'_>) -> PyResult<()> {
+        self.blocking(py, |c| async move {
+            c.settled().await;
+            Ok(())
+        })
+    }
+
+    fn settled_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.awaitable(py, |c| async move {
+            c.settled().await;
+            Ok(Json(()))
+        })
+    }
 }

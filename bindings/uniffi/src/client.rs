@@ -111,6 +111,18 @@ impl NativeClient {
         run(async move { Ok(client.smoke().await.iter().map(SmokeResult::from).collect()) }).await
     }
 
+    /// Returns when every settle this client started has reached the spend ledger
+    /// (`Foundry::settled`): on a fleet's Redis store settles run as tasks, so a process about
+    /// to exit awaits this for its books to be complete.
+    pub async fn settled(&self) -> Result<(), FoundryError> {
+        let client = self.client.clone();
+        run(async move {
+            client.settled().await;
+            Ok(())
+        })
+        .await
+    }
+
     /// The model-inference endpoint's `/info` for a deployment, as JSON text. Network IO.
     pub async fn info(&self, model: String) -> Result<String, FoundryError> {
         let client = self.client.clone();

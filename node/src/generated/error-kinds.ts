@@ -23,6 +23,7 @@ export const ERROR_KIND_DOCS = {
   ledger: "The spend ledger could not be read or written: the call was refused unaccounted.",
   policy: "A governance policy refused the call before it was sent (an unapproved deployment, a prompt over the size limit, a missing correlation id).",
   revoked: "The scoped handle the call was made through was revoked.",
+  store_unavailable: "The fleet's shared store (Redis) did not answer: a call under a hard budget was refused unsent rather than run unaccounted.",
 } as const;
 
 /** One of the core's error kinds. */

@@ -152,7 +152,7 @@ export type EmbeddingsResult = { model: string, deployment: string, data: Array<
 /**
  * What went wrong, in the terms a caller acts on.
  */
-export type ErrorKind = "config" | "invalid_request" | "authentication" | "permission_denied" | "not_found" | "rate_limit" | "content_filter" | "operation_unsupported" | "bad_request" | "server" | "timeout" | "connection" | "stream" | "reasoning_exhausted" | "invalid_response" | "credential" | "cancelled" | "budget_exceeded" | "ledger" | "policy" | "revoked";
+export type ErrorKind = "config" | "invalid_request" | "authentication" | "permission_denied" | "not_found" | "rate_limit" | "content_filter" | "operation_unsupported" | "bad_request" | "server" | "timeout" | "connection" | "stream" | "reasoning_exhausted" | "invalid_response" | "credential" | "cancelled" | "budget_exceeded" | "ledger" | "policy" | "revoked" | "store_unavailable";
 
 /**
  * The failure an [`Error`] came from (an IO, TLS, JSON or identity error), kept as its message

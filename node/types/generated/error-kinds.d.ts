@@ -21,6 +21,7 @@ export declare const ERROR_KIND_DOCS: {
     readonly ledger: "The spend ledger could not be read or written: the call was refused unaccounted.";
     readonly policy: "A governance policy refused the call before it was sent (an unapproved deployment, a prompt over the size limit, a missing correlation id).";
     readonly revoked: "The scoped handle the call was made through was revoked.";
+    readonly store_unavailable: "The fleet's shared store (Redis) did not answer: a call under a hard budget was refused unsent rather than run unaccounted.";
 };
 /** One of the core's error kinds. */
 export type ErrorKindName = keyof typeof ERROR_KIND_DOCS;

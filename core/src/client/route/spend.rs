@@ -257,12 +257,7 @@ impl Spending {
             }
             Err(ReserveError::Store(e)) => Err(ledger_error(&d.name, &e.0)),
             Err(ReserveError::Wait { wait, lane }) => Err(fleet_limit(&d.name, &lane, wait)),
-            Err(ReserveError::Unreachable(e)) => Err(ledger_error(&d.name, &e.0).with_hint(
-                "the fleet's spend ledger (governance.store) did not answer, so a call under a \
-                 hard budget fails closed rather than run unaccounted: check the Redis server \
-                 named above, or set `governance.store.on_unreachable: local` with `fleet_size` \
-                 to keep calling under local limits of limit / fleet_size while it is down",
-            )),
+            Err(ReserveError::Unreachable(e)) => Err(store_unavailable(&d.name, &e.0)),
         }
     }
 
@@ -477,6 +472,20 @@ fn ledger_error(deployment: &str, problem: &str) -> Error {
     Error::new(
         ErrorKind::Ledger,
         format!("'{deployment}' was not called: the spend ledger failed ({problem})"),
+    )
+    .with_deployment(deployment.to_string())
+}
+
+/// A call under a hard budget that the fleet's store could not account for: refused unsent
+/// (fail closed), with the kind's hint (start Redis, check the url, or opt into local mode).
+fn store_unavailable(deployment: &str, problem: &str) -> Error {
+    Error::new(
+        ErrorKind::StoreUnavailable,
+        format!(
+            "'{deployment}' was not called: the fleet's spend ledger (governance.store) did not \
+             answer, so a call under a hard budget fails closed rather than run unaccounted \
+             ({problem})"
+        ),
     )
     .with_deployment(deployment.to_string())
 }

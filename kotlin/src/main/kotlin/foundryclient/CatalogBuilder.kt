@@ -275,7 +275,9 @@ class StoreBuilder internal constructor() : CatalogObject() {
     /** How long a dead process's reservation still counts past its call's deadline. */
     var leaseSecs: Long? by key("lease_secs")
 
-    /** `redis`: `fail_closed` (the default) or `local` (limits / [fleetSize] per process). */
+    /** `redis`: `fail_closed` (the default: while the server does not answer, a call under a
+     *  hard budget fails with [FoundryException.StoreUnavailable], unsent) or `local` (limits /
+     *  [fleetSize] per process, with a [FoundryEvent.Store] each way). */
     var onUnreachable: String? by key("on_unreachable")
     var fleetSize: Long? by key("fleet_size")
 

@@ -93,6 +93,13 @@ class Foundry internal constructor(private val native: NativeClient) : AutoClose
     /** Pings every deployment concurrently; each reports its own outcome in the list. Network IO. */
     suspend fun smoke(): List<SmokeResult> = mapErrors { native.smoke() }
 
+    /**
+     * Returns when every settle this client started has reached the spend ledger. With a
+     * fleet's Redis store (`governance.store`) settles run in the background, so a process
+     * about to exit awaits this for its books to be complete. Network IO with Redis only.
+     */
+    suspend fun settled(): Unit = mapErrors { native.settled() }
+
     /** The model-inference endpoint's `/info` for a deployment, as JSON text. Network IO. */
     suspend fun info(model: String): String = mapErrors { native.info(model) }
 

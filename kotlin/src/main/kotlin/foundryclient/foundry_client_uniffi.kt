@@ -754,6 +754,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_foundry_client_uniffi_checksum_method_nativeclient_responses(
     ): Int
+    external fun uniffi_foundry_client_uniffi_checksum_method_nativeclient_settled(
+    ): Int
     external fun uniffi_foundry_client_uniffi_checksum_method_nativeclient_smoke(
     ): Int
     external fun uniffi_foundry_client_uniffi_checksum_method_nativeclient_with_options(
@@ -823,6 +825,8 @@ internal object UniffiLib {
     external fun uniffi_foundry_client_uniffi_fn_method_nativeclient_open_responses_stream(`ptr`: Long,`request`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_foundry_client_uniffi_fn_method_nativeclient_responses(`ptr`: Long,`request`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_foundry_client_uniffi_fn_method_nativeclient_settled(`ptr`: Long,
     ): Long
     external fun uniffi_foundry_client_uniffi_fn_method_nativeclient_smoke(`ptr`: Long,
     ): Long
@@ -1043,6 +1047,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_foundry_client_uniffi_checksum_method_nativeclient_responses() and 0xFFFF) != 19792) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_foundry_client_uniffi_checksum_method_nativeclient_settled() and 0xFFFF) != 10560) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_foundry_client_uniffi_checksum_method_nativeclient_smoke() and 0xFFFF) != 29078) {
@@ -2030,6 +2037,13 @@ public interface NativeClientInterface {
     suspend fun `responses`(`request`: ResponsesRequest): ChatResult
     
     /**
+     * Returns when every settle this client started has reached the spend ledger
+     * (`Foundry::settled`): on a fleet's Redis store settles run as tasks, so a process about
+     * to exit awaits this for its books to be complete.
+     */
+    suspend fun `settled`()
+    
+    /**
      * Pings every deployment concurrently; each reports its own outcome (fails only if the
      * IO runtime cannot start). Network IO.
      */
@@ -2355,6 +2369,33 @@ open class NativeClient: Disposable, AutoCloseable, NativeClientInterface
         { future -> UniffiLib.ffi_foundry_client_uniffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeChatResult.lift(it) },
+        // Error FFI converter
+        FoundryException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Returns when every settle this client started has reached the spend ledger
+     * (`Foundry::settled`): on a fleet's Redis store settles run as tasks, so a process about
+     * to exit awaits this for its books to be complete.
+     */
+    @Throws(FoundryException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `settled`() {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_foundry_client_uniffi_fn_method_nativeclient_settled(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_foundry_client_uniffi_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_foundry_client_uniffi_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_foundry_client_uniffi_rust_future_free_void(future) },
+        // lift function
+        { },
+        
         // Error FFI converter
         FoundryException.ErrorHandler,
     )
@@ -5813,6 +5854,18 @@ sealed class FoundryException: kotlin.Exception() {
     }
     
     /**
+     * The fleet's shared store (Redis) did not answer: a call under a hard budget was refused
+     * unsent rather than run unaccounted.
+     */
+    class StoreUnavailable(
+        
+        val `info`: ErrorInfo
+        ) : FoundryException() {
+        override val message
+            get() = "info=${ `info` }"
+    }
+    
+    /**
      * A bug in foundry-client (a Rust panic caught at the boundary): not retryable;
      * please report it with its message.
      */
@@ -5919,7 +5972,10 @@ public object FfiConverterTypeFoundryError : FfiConverterRustBuffer<FoundryExcep
             21 -> FoundryException.Revoked(
                 FfiConverterTypeErrorInfo.read(buf),
                 )
-            22 -> FoundryException.Internal(
+            22 -> FoundryException.StoreUnavailable(
+                FfiConverterTypeErrorInfo.read(buf),
+                )
+            23 -> FoundryException.Internal(
                 FfiConverterTypeErrorInfo.read(buf),
                 )
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
@@ -6029,6 +6085,11 @@ public object FfiConverterTypeFoundryError : FfiConverterRustBuffer<FoundryExcep
                 + FfiConverterTypeErrorInfo.allocationSize(value.`info`)
             )
             is FoundryException.Revoked -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterTypeErrorInfo.allocationSize(value.`info`)
+            )
+            is FoundryException.StoreUnavailable -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterTypeErrorInfo.allocationSize(value.`info`)
@@ -6148,8 +6209,13 @@ public object FfiConverterTypeFoundryError : FfiConverterRustBuffer<FoundryExcep
                 FfiConverterTypeErrorInfo.write(value.`info`, buf)
                 Unit
             }
-            is FoundryException.Internal -> {
+            is FoundryException.StoreUnavailable -> {
                 buf.putInt(22)
+                FfiConverterTypeErrorInfo.write(value.`info`, buf)
+                Unit
+            }
+            is FoundryException.Internal -> {
+                buf.putInt(23)
                 FfiConverterTypeErrorInfo.write(value.`info`, buf)
                 Unit
             }

@@ -119,6 +119,7 @@ class GovernanceTest {
             assertEquals(emptyList<LimitLine>(), c.limits())
             val bot = c.scope("bot") { budget { hardUsd = 5.0; window = "day"; soft = listOf(0.5, 0.9) } }
             bot.chat(chat(maxTokens = 50))
+            bot.settled() // its books are complete (a Redis store settles in the background)
             val line = bot.spend().single()
             assertEquals("acme/bot", line.scope)
             assertEquals(5.0, line.capUsd)
