@@ -27,6 +27,7 @@ import {
   type NativePayload,
 } from './results';
 import { Stream } from './stream';
+import { traceHeaders } from './trace-context';
 
 /** How to build a client: openai-node's `AzureOpenAI` names, mapped onto the core's
  * `ClientSettings` (one precedence rule and one validation, the same in every language). With
@@ -146,11 +147,18 @@ function checkedNumber(this: unknown, key: string, value: unknown): unknown {
 }
 
 /** The request as the addon reads it: the OpenAI-style body with `signal` taken out and the
- * per-call options folded in (headers into `extra_headers`, `timeout` ms into seconds). */
+ * per-call options folded in (headers into `extra_headers`, `timeout` ms into seconds), with
+ * the current OpenTelemetry span's `traceparent` unless the caller set one. Every call kind
+ * goes through here, so every call joins the caller's trace. */
 function prepare(body: CallParams, options: RequestOptions | undefined): { json: string; signal?: AbortSignal } {
-  if (options === undefined && !('signal' in body)) return { json: JSON.stringify(body, checkedNumber) };
+  const trace = traceHeaders(body.extra_headers, options?.headers);
+  if (options === undefined && trace === undefined && !('signal' in body)) {
+    return { json: JSON.stringify(body, checkedNumber) };
+  }
   const { signal: bodySignal, ...params } = body;
-  if (options?.headers !== undefined) params.extra_headers = { ...params.extra_headers, ...options.headers };
+  if (options?.headers !== undefined || trace !== undefined) {
+    params.extra_headers = { ...trace, ...params.extra_headers, ...options?.headers };
+  }
   if (options?.timeout !== undefined && params.timeout === undefined) params.timeout = options.timeout / 1000;
   return { json: JSON.stringify(params, checkedNumber), signal: options?.signal ?? bodySignal };
 }
