@@ -31,7 +31,8 @@ pub const FLUSH_DEADLINE: Duration = Duration::from_secs(10);
 
 /// Exports the spans and metrics recorded so far and waits until they are sent, for at most
 /// [`FLUSH_DEADLINE`]. True when everything was sent (or there is nothing to export: the
-/// `otel` feature is off, or the `OTEL_*` variables do not ask for export); false when the
+/// `otel` feature is off, the `OTEL_*` variables do not ask for export, or no client was
+/// built yet: flushing never starts the export); false when the
 /// deadline passed or the receiver refused. Blocks the calling thread (network IO): call it
 /// before the process exits, off any async executor's thread if possible.
 pub fn flush() -> bool {

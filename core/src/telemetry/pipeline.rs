@@ -64,6 +64,16 @@ pub(crate) fn current() -> Option<&'static Pipeline> {
     }
 }
 
+/// The pipeline if it is already set up (never sets it up: an exiting process that made no
+/// client must not start exporting).
+pub(crate) fn existing() -> Option<&'static Pipeline> {
+    if STATE.load(Ordering::Acquire) != ON {
+        return None;
+    }
+    // SAFETY: a non-null CURRENT points to a leaked (never freed) Pipeline.
+    unsafe { CURRENT.load(Ordering::Acquire).as_ref() }
+}
+
 /// Reads the environment and builds the pipeline if it asks for export. Cold: once per process.
 #[cold]
 fn set_up() -> Option<&'static Pipeline> {
@@ -197,7 +207,7 @@ impl Instruments {
 /// Exports everything recorded so far; false when `within` passed first (the export goes on
 /// in the background) or an exporter failed.
 pub(crate) fn flush(within: Duration) -> bool {
-    let Some(pipeline) = current() else {
+    let Some(pipeline) = existing() else {
         return true;
     };
     let (done, wait) = std::sync::mpsc::channel();
