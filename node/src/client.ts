@@ -27,6 +27,7 @@ import {
   type NativePayload,
 } from './results';
 import { Stream } from './stream';
+import { flushAtExit } from './telemetry';
 import { traceHeaders } from './trace-context';
 
 /** How to build a client: openai-node's `AzureOpenAI` names, mapped onto the core's
@@ -109,8 +110,9 @@ function openNative(options: FoundryOptions): NativeClient {
     settings.configOrigin = 'catalog object';
   }
   if (env !== undefined) settings.env = definedEntries(env);
+  let native: NativeClient;
   try {
-    return new NativeClient(
+    native = new NativeClient(
       settings,
       onEvent === undefined ? undefined : eventListener(onEvent),
       azureADTokenProvider === undefined ? undefined : tokenFunction(azureADTokenProvider),
@@ -118,6 +120,9 @@ function openNative(options: FoundryOptions): NativeClient {
   } catch (e) {
     throw fromNative(e);
   }
+  // The first client sets the export up (from OTEL_*): from then on it is known.
+  flushAtExit();
+  return native;
 }
 
 /**

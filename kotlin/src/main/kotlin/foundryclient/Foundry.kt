@@ -40,6 +40,15 @@ class Foundry internal constructor(private val native: NativeClient) : AutoClose
         @JvmStatic
         @JvmOverloads
         fun fromCatalog(text: String, origin: String = "catalog"): Foundry = builder().catalogText(text, origin).build()
+
+        /**
+         * Exports the spans and metrics recorded so far and returns once they are sent: `true`,
+         * or when there is nothing to export (no `OTEL_EXPORTER_OTLP_ENDPOINT`, or no client
+         * built yet); `false` when the receiver refused or 10 s passed. Network IO on the core's
+         * threads; suspends, never blocks. A JVM that shuts down normally flushes by itself.
+         */
+        @JvmStatic
+        suspend fun flushTelemetry(): Boolean = mapErrors { foundryclient.flushTelemetry() }
     }
 
     /**
