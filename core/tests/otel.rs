@@ -111,6 +111,8 @@ async fn calls_are_exported_as_genai_spans_and_metrics() {
     assert_eq!(a["gen_ai.operation.name"], "chat");
     assert_eq!(a["gen_ai.provider.name"], "azure.ai.openai");
     assert_eq!(a["gen_ai.request.model"], "DeepSeek-V3.2");
+    assert_eq!(a["gen_ai.request.stream"], false);
+    assert_eq!(a["openai.api.type"], "chat_completions");
     assert_eq!(a["gen_ai.response.model"], r.model.as_str());
     assert_eq!(a["gen_ai.response.id"], r.id.as_str());
     assert_eq!(
@@ -234,11 +236,35 @@ async fn calls_are_exported_as_genai_spans_and_metrics() {
         streamed.usage.output_tokens
     );
     assert!(span["attributes"].get("error.type").is_none());
+    assert_eq!(span["attributes"]["gen_ai.request.stream"], true);
     let span = spans_named(&got, "chat gpt-5.4")[0];
     assert_eq!(span["attributes"]["error.type"], "cancelled");
     emu.clear_otlp();
 
-    // 5. Embeddings are their own operation.
+    // 5. Under a budget: admitted, or refused before any I/O (error.type budget_exceeded).
+    for (cap, outcome) in [("1", "admitted"), ("0.0000001", "refused")] {
+        let governed = format!(
+            "defaults:\n  endpoint: {}\n  auth: {{type: api_key, key: {DEFAULT_API_KEY}}}\n\
+             deployments:\n  - name: DeepSeek-V3.2\n    pricing: {{input: 0.14, output: 0.42}}\n\
+             governance:\n  ledger: memory\n  budgets:\n    - {{scope: deployment:DeepSeek-V3.2, window: day, hard_usd: {cap}}}\n",
+            emu.endpoint()
+        );
+        let catalog = Catalog::from_str_with_env(&governed, "g.yaml", &|_| None).unwrap();
+        let client = Foundry::new(catalog, ClientOptions::default()).unwrap();
+        let _ = client.chat(chat("DeepSeek-V3.2", json!({}))).await;
+        let got = exported(&emu).await;
+        let span = spans_named(&got, "chat DeepSeek-V3.2")[0];
+        assert_eq!(
+            span["attributes"]["foundry.budget.outcome"], outcome,
+            "{span}"
+        );
+        if outcome == "refused" {
+            assert_eq!(span["attributes"]["error.type"], "budget_exceeded");
+        }
+        emu.clear_otlp();
+    }
+
+    // 6. Embeddings are their own operation.
     let request: EmbeddingsRequest = serde_json::from_value(json!({
         "model": "DeepSeek-V3.2", "input": "hello",
     }))

@@ -53,6 +53,7 @@ from ._errors import (
 from ._governance import LimitLine, ScopeBudget, SpendLine
 from ._results import CreateEmbeddingResponse, Deployment, Embedding, Pricing, Response, SmokeResult
 from ._streaming import AsyncResponseStream, AsyncStream, ResponseStream, Stream
+from ._telemetry import flush_telemetry
 from ._types import (
     Attempt,
     CategoryResult,
@@ -122,4 +123,5 @@ __all__ = [
     "ToolCall",
     "ToolCallDelta",
     "Usage",
+    "flush_telemetry",
 ]

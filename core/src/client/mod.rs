@@ -265,7 +265,7 @@ impl Foundry {
         async {
             let started = Instant::now();
             let payload = Payload::Chat(&request);
-            let trace = self.call_trace(Api::Chat, payload);
+            let trace = self.call_trace(Api::Chat, payload, false);
             let sent = self.send(payload, false, &trace).await;
             self.finish_chat(Api::Chat, &request.model, started, sent, trace)
         }
@@ -284,7 +284,7 @@ impl Foundry {
         async {
             let started = Instant::now();
             let payload = Payload::Responses(&request);
-            let trace = self.call_trace(Api::Responses, payload);
+            let trace = self.call_trace(Api::Responses, payload, false);
             let sent = self.send(payload, false, &trace).await;
             self.finish_chat(Api::Responses, &request.model, started, sent, trace)
         }
@@ -300,7 +300,7 @@ impl Foundry {
 
     async fn open_stream(&self, op: Api, payload: Payload<'_>) -> Result<ChatStream> {
         let started = Instant::now();
-        let trace = self.call_trace(op, payload);
+        let trace = self.call_trace(op, payload, true);
         match self.send(payload, true, &trace).await {
             Ok(sent) => {
                 let defaults = &self.inner.catalog.defaults;
@@ -358,7 +358,7 @@ impl Foundry {
     async fn embeddings_in_span(&self, request: EmbeddingsRequest) -> Result<EmbeddingsResult> {
         let started = Instant::now();
         let payload = Payload::Embeddings(&request);
-        let trace = self.call_trace(Api::Embeddings, payload);
+        let trace = self.call_trace(Api::Embeddings, payload, false);
         let sent = self.send(payload, false, &trace).await;
         let outcome = sent.and_then(|mut sent| {
             let mut r = wire::parse_embeddings(&sent.body)
@@ -453,9 +453,15 @@ impl Foundry {
     }
 
     /// The telemetry of a call of `payload` (inert unless the process exports).
-    fn call_trace(&self, op: Api, payload: Payload<'_>) -> CallTrace {
+    fn call_trace(&self, op: Api, payload: Payload<'_>, stream: bool) -> CallTrace {
         let budgeted = self.inner.spending.is_some();
-        CallTrace::start(op, payload.model(), payload.extra_headers(), budgeted)
+        CallTrace::start(
+            op,
+            payload.model(),
+            payload.extra_headers(),
+            stream,
+            budgeted,
+        )
     }
 
     fn normalize(&self, mut sent: Sent) -> Result<ChatResult> {

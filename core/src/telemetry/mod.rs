@@ -73,6 +73,7 @@ impl CallTrace {
         api: Api,
         model: &str,
         extra_headers: &Map<String, Value>,
+        stream: bool,
         budgeted: bool,
     ) -> CallTrace {
         #[cfg(feature = "otel")]
@@ -84,6 +85,7 @@ impl CallTrace {
                         api,
                         model,
                         extra_headers,
+                        stream,
                         budgeted,
                     ))
                 }),
@@ -91,7 +93,7 @@ impl CallTrace {
         }
         #[cfg(not(feature = "otel"))]
         {
-            let _ = (api, model, extra_headers, budgeted);
+            let _ = (api, model, extra_headers, stream, budgeted);
             CallTrace {}
         }
     }

@@ -51,6 +51,17 @@ fn operation_name(api: Api) -> &'static str {
     }
 }
 
+/// The OpenAI conventions' `openai.api.type` (the API asked for; a chat call that a
+/// responses-only deployment answered is still `chat_completions` to the caller).
+fn api_type(api: Api) -> &'static str {
+    match api {
+        Api::Chat => "chat_completions",
+        Api::Responses => "responses",
+        Api::Embeddings => "embeddings",
+        Api::Info => "info",
+    }
+}
+
 fn provider_name(shape: Shape) -> &'static str {
     match shape {
         Shape::Inference => "azure.ai.inference",
@@ -64,6 +75,7 @@ impl ActiveCall {
         api: Api,
         model: &str,
         extra_headers: &Map<String, Value>,
+        stream: bool,
         budgeted: bool,
     ) -> ActiveCall {
         let operation = operation_name(api);
@@ -76,7 +88,8 @@ impl ActiveCall {
                 .with_attributes([
                     KeyValue::new("gen_ai.operation.name", operation),
                     KeyValue::new("gen_ai.request.model", model.to_string()),
-                    KeyValue::new("foundry.api", api.as_str()),
+                    KeyValue::new("gen_ai.request.stream", stream),
+                    KeyValue::new("openai.api.type", api_type(api)),
                 ])
                 .start_with_context(tracer, &parent)
         });
@@ -181,6 +194,18 @@ impl ActiveCall {
                     "gen_ai.usage.output_tokens",
                     event.usage.output_tokens as i64,
                 ));
+                if event.usage.cached_input_tokens > 0 {
+                    attributes.push(KeyValue::new(
+                        "gen_ai.usage.cache_read.input_tokens",
+                        event.usage.cached_input_tokens as i64,
+                    ));
+                }
+                if event.usage.reasoning_tokens > 0 {
+                    attributes.push(KeyValue::new(
+                        "gen_ai.usage.reasoning.output_tokens",
+                        event.usage.reasoning_tokens as i64,
+                    ));
+                }
             }
             attributes.extend([
                 KeyValue::new("foundry.deployment", event.deployment.clone()),
