@@ -101,6 +101,7 @@ async fn calls_are_exported_as_genai_spans_and_metrics() {
     assert_eq!(spans.len(), 1, "{got}");
     let span = spans[0];
     assert_eq!(span["kind"], "client");
+    assert_eq!(span["duplicate_attributes"], json!([]));
     assert_eq!(span["trace_id"], CALLER_TRACE);
     assert_eq!(span["parent_span_id"], CALLER_SPAN);
     assert_eq!(span["trace_state"], "vendor=x");
@@ -239,6 +240,7 @@ async fn calls_are_exported_as_genai_spans_and_metrics() {
     assert_eq!(span["attributes"]["gen_ai.request.stream"], true);
     let span = spans_named(&got, "chat gpt-5.4")[0];
     assert_eq!(span["attributes"]["error.type"], "cancelled");
+    assert_eq!(span["duplicate_attributes"], json!([]));
     emu.clear_otlp();
 
     // 5. Under a budget: admitted, or refused before any I/O (error.type budget_exceeded).
