@@ -101,6 +101,7 @@ async fn calls_are_exported_as_genai_spans_and_metrics() {
     assert_eq!(spans.len(), 1, "{got}");
     let span = spans[0];
     assert_eq!(span["kind"], "client");
+    assert_eq!(span["duplicate_attributes"], json!([]));
     assert_eq!(span["trace_id"], CALLER_TRACE);
     assert_eq!(span["parent_span_id"], CALLER_SPAN);
     assert_eq!(span["trace_state"], "vendor=x");
@@ -239,6 +240,7 @@ async fn calls_are_exported_as_genai_spans_and_metrics() {
     assert_eq!(span["attributes"]["gen_ai.request.stream"], true);
     let span = spans_named(&got, "chat gpt-5.4")[0];
     assert_eq!(span["attributes"]["error.type"], "cancelled");
+    assert_eq!(span["duplicate_attributes"], json!([]));
     emu.clear_otlp();
 
     // 5. Under a budget: admitted, or refused before any I/O (error.type budget_exceeded).
@@ -264,7 +266,30 @@ async fn calls_are_exported_as_genai_spans_and_metrics() {
         emu.clear_otlp();
     }
 
-    // 6. Embeddings are their own operation.
+    // 6. In Rust, without a traceparent header, the current OpenTelemetry context is the parent.
+    {
+        use opentelemetry::trace::{
+            SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState,
+        };
+        let remote = SpanContext::new(
+            TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736").unwrap(),
+            SpanId::from_hex("00f067aa0ba902b7").unwrap(),
+            TraceFlags::SAMPLED,
+            true,
+            TraceState::default(),
+        );
+        let _current = opentelemetry::Context::new()
+            .with_remote_span_context(remote)
+            .attach();
+        client.chat(chat("gpt-5.4", json!({}))).await.unwrap();
+    }
+    let got = exported(&emu).await;
+    let span = spans_named(&got, "chat gpt-5.4")[0];
+    assert_eq!(span["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736");
+    assert_eq!(span["parent_span_id"], "00f067aa0ba902b7");
+    emu.clear_otlp();
+
+    // 7. Embeddings are their own operation.
     let request: EmbeddingsRequest = serde_json::from_value(json!({
         "model": "DeepSeek-V3.2", "input": "hello",
     }))

@@ -455,13 +455,13 @@ impl Foundry {
     /// The telemetry of a call of `payload` (inert unless the process exports).
     fn call_trace(&self, op: Api, payload: Payload<'_>, stream: bool) -> CallTrace {
         let budgeted = self.inner.spending.is_some();
-        CallTrace::start(
-            op,
-            payload.model(),
-            payload.extra_headers(),
-            stream,
-            budgeted,
-        )
+        let shape = || {
+            let model = self.inner.pinned.as_deref().unwrap_or(payload.model());
+            let target = self.inner.catalog.resolve(model).ok()?;
+            target.deployments.first().map(|d| d.shape)
+        };
+        let (model, headers) = (payload.model(), payload.extra_headers());
+        CallTrace::start(op, model, headers, shape, stream, budgeted)
     }
 
     fn normalize(&self, mut sent: Sent) -> Result<ChatResult> {

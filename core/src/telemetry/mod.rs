@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use crate::config::Deployment;
+use crate::config::{Deployment, Shape};
 use crate::events::ResultEvent;
 use crate::types::Api;
 
@@ -67,12 +67,14 @@ pub(crate) struct CallTrace {
 
 impl CallTrace {
     /// Starts a call's telemetry: its span (a child of the `traceparent` in `extra_headers`,
-    /// if any) and its clock. `budgeted`: the client has budgets.
+    /// if any) and its clock. `shape`: the endpoint shape of the route's first deployment
+    /// (asked only when exporting); `budgeted`: the client has budgets.
     #[inline]
     pub fn start(
         api: Api,
         model: &str,
         extra_headers: &Map<String, Value>,
+        shape: impl FnOnce() -> Option<Shape>,
         stream: bool,
         budgeted: bool,
     ) -> CallTrace {
@@ -85,6 +87,7 @@ impl CallTrace {
                         api,
                         model,
                         extra_headers,
+                        shape(),
                         stream,
                         budgeted,
                     ))
@@ -93,7 +96,7 @@ impl CallTrace {
         }
         #[cfg(not(feature = "otel"))]
         {
-            let _ = (api, model, extra_headers, stream, budgeted);
+            let _ = (api, model, extra_headers, shape, stream, budgeted);
             CallTrace {}
         }
     }

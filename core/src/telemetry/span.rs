@@ -27,6 +27,9 @@ pub(crate) struct ActiveCall {
     started: Instant,
     api: Api,
     model: String,
+    /// From the route's first deployment (the conventions want it when the span starts); the
+    /// metrics use the one that answered.
+    provider: &'static str,
     /// The client has budgets: the span says whether they admitted the call.
     budgeted: bool,
     /// Written by the attempts, which see the call through a shared reference.
@@ -41,6 +44,9 @@ struct Seen {
     provider: Option<&'static str>,
     queued_ms: u64,
 }
+
+/// The attributes of the metrics that the span was given when it started.
+const START_ATTRIBUTES: usize = 3;
 
 /// The GenAI name of an operation: the Responses API generates a chat answer too.
 fn operation_name(api: Api) -> &'static str {
@@ -65,7 +71,9 @@ fn api_type(api: Api) -> &'static str {
 fn provider_name(shape: Shape) -> &'static str {
     match shape {
         Shape::Inference => "azure.ai.inference",
-        _ => "azure.ai.openai",
+        // The public OpenAI API or a compatible server.
+        Shape::Openai => "openai",
+        Shape::Azure | Shape::V1 => "azure.ai.openai",
     }
 }
 
@@ -75,10 +83,12 @@ impl ActiveCall {
         api: Api,
         model: &str,
         extra_headers: &Map<String, Value>,
+        shape: Option<Shape>,
         stream: bool,
         budgeted: bool,
     ) -> ActiveCall {
         let operation = operation_name(api);
+        let provider = provider_name(shape.unwrap_or(Shape::Azure));
         let span = pipeline.tracer.as_ref().map(|tracer| {
             let parent = TraceContextPropagator::new()
                 .extract_with_context(&Context::current(), &HeaderLookup(extra_headers));
@@ -87,6 +97,7 @@ impl ActiveCall {
                 .with_kind(SpanKind::Client)
                 .with_attributes([
                     KeyValue::new("gen_ai.operation.name", operation),
+                    KeyValue::new("gen_ai.provider.name", provider),
                     KeyValue::new("gen_ai.request.model", model.to_string()),
                     KeyValue::new("gen_ai.request.stream", stream),
                     KeyValue::new("openai.api.type", api_type(api)),
@@ -120,6 +131,7 @@ impl ActiveCall {
             started: Instant::now(),
             api,
             model: model.to_string(),
+            provider,
             budgeted,
             seen: Mutex::default(),
             response_id: None,
@@ -155,7 +167,7 @@ impl ActiveCall {
     pub fn finish(&mut self, event: &ResultEvent) {
         self.finished = true;
         let seen = std::mem::take(&mut *self.seen.lock().unwrap_or_else(PoisonError::into_inner));
-        let provider = seen.provider.unwrap_or("azure.ai.openai");
+        let provider = seen.provider.unwrap_or(self.provider);
         // What the metrics are broken down by (the conventions' attributes, low cardinality).
         let mut common = vec![
             KeyValue::new("gen_ai.operation.name", operation_name(self.api)),
@@ -174,7 +186,8 @@ impl ActiveCall {
         }
         let retries = u64::from(event.attempts.saturating_sub(1));
         if let Some(span) = &mut self.span {
-            let mut attributes = common.clone();
+            // The first three were set when the span started.
+            let mut attributes = common[START_ATTRIBUTES..].to_vec();
             if let Some(id) = &self.response_id {
                 attributes.push(KeyValue::new("gen_ai.response.id", id.clone()));
             }
@@ -267,18 +280,18 @@ impl ActiveCall {
     /// A call dropped before its end (a stream the caller stopped reading, a cancelled future).
     fn finish_cancelled(&mut self) {
         self.finished = true;
-        let mut common = vec![
+        let seen = std::mem::take(&mut *self.seen.lock().unwrap_or_else(PoisonError::into_inner));
+        let common = [
             KeyValue::new("gen_ai.operation.name", operation_name(self.api)),
+            KeyValue::new(
+                "gen_ai.provider.name",
+                seen.provider.unwrap_or(self.provider),
+            ),
             KeyValue::new("gen_ai.request.model", self.model.clone()),
             KeyValue::new("error.type", "cancelled"),
         ];
-        let seen = std::mem::take(&mut *self.seen.lock().unwrap_or_else(PoisonError::into_inner));
-        common.push(KeyValue::new(
-            "gen_ai.provider.name",
-            seen.provider.unwrap_or("azure.ai.openai"),
-        ));
         if let Some(span) = &mut self.span {
-            span.set_attributes(common.clone());
+            span.set_attributes(common[START_ATTRIBUTES..].to_vec());
             span.set_status(Status::Error {
                 description: Cow::Borrowed("cancelled"),
             });

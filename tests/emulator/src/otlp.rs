@@ -113,6 +113,7 @@ fn spans(request: &ExportTraceServiceRequest) -> Vec<Value> {
                     "start_unix_nano": span.start_time_unix_nano,
                     "end_unix_nano": span.end_time_unix_nano,
                     "attributes": attributes(&span.attributes),
+                    "duplicate_attributes": duplicates(&span.attributes),
                     "status": status.map(|s| json!({"code": s.code, "message": s.message})),
                     "scope": scope,
                     "resource": resource,
@@ -199,6 +200,18 @@ fn attributes(kvs: &[KeyValue]) -> Map<String, Value> {
         .collect()
 }
 
+/// Keys set more than once on one span (OTLP allows it; a backend keeps one of them).
+fn duplicates(kvs: &[KeyValue]) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    let mut twice: Vec<String> = kvs
+        .iter()
+        .filter(|kv| !seen.insert(kv.key.as_str()))
+        .map(|kv| kv.key.clone())
+        .collect();
+    twice.dedup();
+    twice
+}
+
 fn any(v: &AnyValue) -> Value {
     match &v.value {
         Some(any_value::Value::StringValue(s)) => json!(s),
@@ -245,7 +258,13 @@ mod tests {
             assert_eq!(span["kind"], "client");
             assert_eq!(span["attributes"]["gen_ai.usage.input_tokens"], 12);
             assert_eq!(span["resource"]["service.name"], "svc");
+            assert_eq!(span["duplicate_attributes"], json!([]));
         }
+        let key = |k: &str| KeyValue {
+            key: k.to_string(),
+            ..KeyValue::default()
+        };
+        assert_eq!(duplicates(&[key("a"), key("b"), key("a")]), ["a"]);
         assert_eq!(
             store.receive(Signal::Metrics, None, b"\xff\xff").status,
             400
