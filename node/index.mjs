@@ -15,6 +15,7 @@ export const {
   ResponseStreamEvent,
   CreateEmbeddingResponse,
   Stream,
+  flushTelemetry,
   DeploymentInfo,
   SmokeResult,
   FoundryError,

@@ -142,6 +142,14 @@ export declare function debugPanic(sync: boolean): Promise<void> | undefined
  */
 export declare function errorKinds(): Array<string>
 
+/**
+ * Exports the spans and metrics recorded so far (`foundry_client::telemetry::flush`):
+ * resolves `true` when everything was sent or there is nothing to export, `false` when its
+ * 10 s deadline passed or the receiver refused. The wait happens on a blocking thread of the
+ * runtime (network IO); the JS thread never waits.
+ */
+export declare function flushTelemetry(): Promise<boolean>
+
 /** `withOptions({...})`: openai-node's names, `timeout` in milliseconds. */
 export interface NativeCallOptions {
   defaultHeaders?: Record<string, string>
@@ -171,3 +179,9 @@ export interface NativeSettings {
   env?: Record<string, string>
   caPem?: string
 }
+
+/**
+ * Whether this process exports telemetry (the `OTEL_*` variables asked for it when the first
+ * client was built). No network IO.
+ */
+export declare function telemetryEnabled(): boolean

@@ -842,3 +842,5 @@ module.exports.benchNoop = nativeBinding.benchNoop
 module.exports.benchNoopAsync = nativeBinding.benchNoopAsync
 module.exports.debugPanic = nativeBinding.debugPanic
 module.exports.errorKinds = nativeBinding.errorKinds
+module.exports.flushTelemetry = nativeBinding.flushTelemetry
+module.exports.telemetryEnabled = nativeBinding.telemetryEnabled

@@ -53,6 +53,8 @@ gcc -std=c11 -Wall -Wextra -Werror -g -O0 -I bindings/c/include \
 
 step "start the emulator"
 emulator_out="$target/c-test/emulator.json"
+# A file left by an earlier run would be read before the new emulator writes its own.
+rm -f "$emulator_out"
 "$target/debug/foundry-emulator" --config tests/conformance/emulator.yaml > "$emulator_out" &
 emulator_pid=$!
 trap 'kill "$emulator_pid" 2>/dev/null || true' EXIT

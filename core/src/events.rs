@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use crate::telemetry::CallTrace;
 use crate::types::{Api, ChatResult, Usage};
 use crate::{Error, ErrorKind};
 
@@ -333,18 +334,20 @@ impl EventSink {
     }
 
     /// Builds and delivers a result event when someone listens (the callback, an info-level
-    /// subscriber or the call's span).
-    pub fn result(&self, make: impl FnOnce() -> ResultEvent) {
+    /// subscriber, the call's span or its OpenTelemetry export, which `trace` ends with it).
+    pub fn result(&self, trace: CallTrace, make: impl FnOnce() -> ResultEvent) {
         if self.callback.is_some()
             || tracing::enabled!(tracing::Level::INFO)
             || log::max_level() >= log::LevelFilter::Info
             || !tracing::Span::current().is_disabled()
+            || trace.is_on()
         {
             let mut event = make();
             if let Some(scope) = &self.scope {
                 event.scope = Some(scope.0.clone());
                 event.tags = scope.1.clone();
             }
+            trace.finish(&event);
             self.emit(Event::Result(event));
         }
     }

@@ -19,6 +19,7 @@ mod retry;
 pub mod runtime;
 pub mod sse;
 pub mod stream;
+pub mod telemetry;
 pub mod view;
 pub mod wire;
 

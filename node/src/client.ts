@@ -27,6 +27,8 @@ import {
   type NativePayload,
 } from './results';
 import { Stream } from './stream';
+import { flushAtExit } from './telemetry';
+import { traceHeaders } from './trace-context';
 
 /** How to build a client: openai-node's `AzureOpenAI` names, mapped onto the core's
  * `ClientSettings` (one precedence rule and one validation, the same in every language). With
@@ -108,8 +110,9 @@ function openNative(options: FoundryOptions): NativeClient {
     settings.configOrigin = 'catalog object';
   }
   if (env !== undefined) settings.env = definedEntries(env);
+  let native: NativeClient;
   try {
-    return new NativeClient(
+    native = new NativeClient(
       settings,
       onEvent === undefined ? undefined : eventListener(onEvent),
       azureADTokenProvider === undefined ? undefined : tokenFunction(azureADTokenProvider),
@@ -117,6 +120,9 @@ function openNative(options: FoundryOptions): NativeClient {
   } catch (e) {
     throw fromNative(e);
   }
+  // The first client sets the export up (from OTEL_*): from then on it is known.
+  flushAtExit();
+  return native;
 }
 
 /**
@@ -146,11 +152,18 @@ function checkedNumber(this: unknown, key: string, value: unknown): unknown {
 }
 
 /** The request as the addon reads it: the OpenAI-style body with `signal` taken out and the
- * per-call options folded in (headers into `extra_headers`, `timeout` ms into seconds). */
+ * per-call options folded in (headers into `extra_headers`, `timeout` ms into seconds), with
+ * the current OpenTelemetry span's `traceparent` unless the caller set one. Every call kind
+ * goes through here, so every call joins the caller's trace. */
 function prepare(body: CallParams, options: RequestOptions | undefined): { json: string; signal?: AbortSignal } {
-  if (options === undefined && !('signal' in body)) return { json: JSON.stringify(body, checkedNumber) };
+  const trace = traceHeaders(body.extra_headers, options?.headers);
+  if (options === undefined && trace === undefined && !('signal' in body)) {
+    return { json: JSON.stringify(body, checkedNumber) };
+  }
   const { signal: bodySignal, ...params } = body;
-  if (options?.headers !== undefined) params.extra_headers = { ...params.extra_headers, ...options.headers };
+  if (options?.headers !== undefined || trace !== undefined) {
+    params.extra_headers = { ...trace, ...params.extra_headers, ...options?.headers };
+  }
   if (options?.timeout !== undefined && params.timeout === undefined) params.timeout = options.timeout / 1000;
   return { json: JSON.stringify(params, checkedNumber), signal: options?.signal ?? bodySignal };
 }

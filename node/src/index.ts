@@ -13,6 +13,7 @@ export {
 } from './results';
 export type { NativePayload } from './results';
 export { Stream } from './stream';
+export { flushTelemetry } from './telemetry';
 export { DeploymentInfo, SmokeResult } from './catalog';
 export type { NormalizedDeployment, NormalizedSmokeResult } from './catalog';
 export {

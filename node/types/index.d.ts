@@ -3,6 +3,7 @@ export type { FoundryOptions, ClientOptions, CallOptions } from './client';
 export { ChatCompletion, ChatCompletionChunk, Response, ResponseStreamEvent, CreateEmbeddingResponse, } from './results';
 export type { NativePayload } from './results';
 export { Stream } from './stream';
+export { flushTelemetry } from './telemetry';
 export { DeploymentInfo, SmokeResult } from './catalog';
 export type { NormalizedDeployment, NormalizedSmokeResult } from './catalog';
 export { FoundryError, ConfigError, InvalidRequestError, AuthenticationError, PermissionDeniedError, NotFoundError, RateLimitError, ContentFilterError, OperationUnsupportedError, BadRequestError, ServerError, TimeoutError, ConnectionError, StreamError, ReasoningExhaustedError, InvalidResponseError, CredentialError, APIUserAbortError, BudgetExceededError, LedgerError, PolicyError, RevokedError, StoreUnavailableError, InternalError, ConflictError, UnprocessableEntityError, APIError, APIConnectionError, APIConnectionTimeoutError, InternalServerError, AbortError, OpenAIError, CLASSES, } from './errors';

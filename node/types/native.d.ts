@@ -1,2 +1,2 @@
-export { CancelToken, NativeClient, NativeStream, errorKinds } from '../native';
+export { CancelToken, NativeClient, NativeStream, errorKinds, flushTelemetry, telemetryEnabled } from '../native';
 export type { NativeCallOptions, NativeSettings } from '../native';

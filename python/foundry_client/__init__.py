@@ -54,6 +54,7 @@ from ._errors import (
 from ._governance import LimitLine, ScopeBudget, SpendLine
 from ._results import CreateEmbeddingResponse, Deployment, Embedding, Pricing, Response, SmokeResult
 from ._streaming import AsyncResponseStream, AsyncStream, ResponseStream, Stream
+from ._telemetry import flush_telemetry
 from ._types import (
     Attempt,
     CategoryResult,
@@ -124,4 +125,5 @@ __all__ = [
     "ToolCall",
     "ToolCallDelta",
     "Usage",
+    "flush_telemetry",
 ]

@@ -21,6 +21,7 @@ from ._errors import InvalidRequestError
 from ._governance import LimitLine, ScopeBudget, SpendLine
 from ._results import CreateEmbeddingResponse, Deployment, Response, SmokeResult
 from ._streaming import AsyncResponseStream, AsyncStream, ResponseStream, Stream
+from ._telemetry import with_trace_context as _with_trace_context
 
 __all__ = ["AsyncFoundry", "Foundry"]
 
@@ -32,7 +33,7 @@ TokenProvider = Callable[[], Union[str, Awaitable[str]]]
 def _request(params: dict[str, Any]) -> dict[str, Any]:
     # The OpenAI SDKs' `None` means "not given": send nothing rather than a JSON null the
     # service may refuse (`tools: null`).
-    return {k: v for k, v in params.items() if v is not None}
+    return _with_trace_context({k: v for k, v in params.items() if v is not None})
 
 
 def _split_stream(params: dict[str, Any]) -> bool:

@@ -16,6 +16,7 @@ __all__ = [
     "_bench_noop_async_spawned",
     "_bench_noop_blocking",
     "_debug_panic",
+    "flush_telemetry",
 ]
 __version__: str
 ERROR_KINDS: list[str]
@@ -28,6 +29,8 @@ def _bench_noop() -> None: ...
 def _bench_noop_blocking() -> None: ...
 def _bench_noop_async() -> Awaitable[None]: ...
 def _bench_noop_async_spawned() -> Awaitable[None]: ...
+def flush_telemetry() -> bool:
+    """Exports what the core's OpenTelemetry pipeline holds; waits at most 10 s (GIL released)."""
 
 # Test hook, not public API: panics inside the call bridge (sync) or its spawned task (async).
 def _debug_panic(sync: bool) -> Awaitable[None] | None: ...

@@ -600,6 +600,14 @@ struct foundry_error *foundry_responses_stream(const struct foundry_client *clie
                                                char **out_result_json);
 
 /*
+ Exports the spans and metrics the library has recorded (when the `OTEL_*` variables ask for
+ export) and waits until they are sent, for at most 10 seconds. Returns true when everything
+ was sent or nothing is exported, false when the deadline passed or the collector refused.
+ Blocks the calling thread (network IO); call it before the process exits.
+ */
+bool foundry_flush_telemetry(void);
+
+/*
  The token callback's answer: `token` (copied) is the bearer token. NULL or non-UTF-8 is a
  failure of the callback. A later answer replaces an earlier one. No IO.
 

@@ -14,6 +14,7 @@ mod governance;
 mod runtime;
 mod settings;
 mod stream;
+mod telemetry;
 mod token;
 
 pub use calls::*;
@@ -21,6 +22,7 @@ pub use client::*;
 pub use error::*;
 pub use governance::*;
 pub use stream::*;
+pub use telemetry::*;
 pub use token::*;
 
 /// The library's version, a static NUL-terminated string (never freed). No IO.

@@ -344,7 +344,13 @@ static void test_error_kinds(void) {
     CHECK(foundry_error_kind_name(0) == NULL && foundry_error_kind_name(99) == NULL);
 }
 
+/* No OTEL_* variable is set in this process: nothing is exported, and a flush says so at once. */
+static void test_flush_telemetry_without_export(void) {
+    CHECK(foundry_flush_telemetry());
+}
+
 void test_surface(void) {
+    test_flush_telemetry_without_export();
     test_catalog_sources();
     test_endpoint_settings();
     test_token_provider();

@@ -183,6 +183,9 @@ fn main() -> ExitCode {
             }
         }
     });
+    // The calls' spans and metrics leave before the process does (a no-op unless OTEL_* ask
+    // for export).
+    foundry_client::telemetry::flush();
     match result {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,

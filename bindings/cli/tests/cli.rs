@@ -352,3 +352,42 @@ fn deployments_show_a_key_vault_auth_without_any_secret() {
         assert!(!shown.contains(secret), "{secret} shows in {shown}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn chat_exports_its_span_before_it_exits_when_otel_asks() {
+    let emu = Emulator::start(EmulatorConfig::reference()).await.unwrap();
+    let endpoint = emu.endpoint();
+    let collector = endpoint.trim_end_matches('/').to_string();
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/../../foundry.yaml");
+    let chat = tokio::task::spawn_blocking(move || {
+        let env = [
+            ("FOUNDRY_ENDPOINT", endpoint.as_str()),
+            ("FOUNDRY_API_KEY", DEFAULT_API_KEY),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", collector.as_str()),
+            ("OTEL_SERVICE_NAME", "foundry-cli-test"),
+        ];
+        let args = ["chat", "-m", "DeepSeek-V3.2", "Hello", "--config", config];
+        foundry(&args, &env)
+    })
+    .await
+    .unwrap();
+    assert!(
+        chat.status.success(),
+        "{}",
+        String::from_utf8_lossy(&chat.stderr)
+    );
+    // The process has exited: what it exported was flushed on the way out.
+    let got = emu.otlp();
+    let span = got["spans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "chat DeepSeek-V3.2")
+        .unwrap_or_else(|| panic!("no span exported: {got}"));
+    assert_eq!(span["resource"]["service.name"], "foundry-cli-test");
+    assert_eq!(span["attributes"]["gen_ai.request.stream"], true);
+    let metrics = got["metrics"].as_array().unwrap();
+    assert!(metrics
+        .iter()
+        .any(|m| m["name"] == "gen_ai.client.operation.duration"));
+}

@@ -16,9 +16,11 @@ mod events;
 mod options;
 mod results;
 mod stream;
+mod telemetry;
 
 pub use bench::{bench_noop, bench_noop_async, debug_panic};
 pub use cancel::CancelToken;
 pub use client::NativeClient;
 pub use errors::error_kinds;
 pub use stream::NativeStream;
+pub use telemetry::{flush_telemetry, telemetry_enabled};

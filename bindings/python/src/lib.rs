@@ -15,6 +15,7 @@ mod recipe;
 mod results;
 mod runtime;
 mod stream;
+mod telemetry;
 
 use pyo3::prelude::*;
 
@@ -28,6 +29,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<results::PyChatChunk>()?;
     m.add_class::<results::PyEmbeddingsResult>()?;
     m.add("ERROR_KINDS", errors::kind_names())?;
+    m.add_function(wrap_pyfunction!(telemetry::flush_telemetry, m)?)?;
     m.add_function(wrap_pyfunction!(bench::_debug_panic, m)?)?;
     m.add_function(wrap_pyfunction!(bench::_bench_noop, m)?)?;
     m.add_function(wrap_pyfunction!(bench::_bench_noop_blocking, m)?)?;

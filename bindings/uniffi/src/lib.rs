@@ -20,6 +20,7 @@ mod results;
 mod runtime;
 mod settings;
 mod stream;
+mod telemetry;
 
 pub use bench::*;
 pub use client::*;
@@ -30,5 +31,6 @@ pub use requests::*;
 pub use results::*;
 pub use settings::*;
 pub use stream::*;
+pub use telemetry::*;
 
 uniffi::setup_scaffolding!();

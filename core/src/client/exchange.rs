@@ -159,6 +159,14 @@ impl Foundry {
             })?;
             insert_header(&mut headers, name, value)?;
         }
+        if let Some((parent, state)) = ctx.trace.trace_headers() {
+            // The call's own span is the service's parent (the caller's is the span's).
+            headers.insert("traceparent", parent.clone());
+            match state {
+                Some(state) => headers.insert("tracestate", state.clone()),
+                None => headers.remove("tracestate"),
+            };
+        }
         if d.shape == Shape::Inference {
             if let Some(policy) = d.extra_parameters {
                 headers.insert(

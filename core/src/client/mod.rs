@@ -22,6 +22,7 @@ use crate::auth::AuthRegistry;
 pub use crate::auth::TokenProvider;
 use crate::config::{Catalog, Deployment};
 use crate::events::{call_span, EventCallback, EventSink, ResultEvent};
+use crate::telemetry::CallTrace;
 use crate::types::{
     Api, ChatRequest, ChatResult, EmbeddingsRequest, EmbeddingsResult, ResponsesRequest,
 };
@@ -134,6 +135,8 @@ impl Foundry {
     /// A client over `catalog`. Performs no network IO.
     pub fn new(catalog: Catalog, options: ClientOptions) -> Result<Foundry> {
         install_crypto_provider();
+        // The process's OpenTelemetry export is set up with its first client (reads OTEL_*).
+        crate::telemetry::enabled();
         let http = http::shared(options.ca_pem.as_deref())?;
         let events = match &catalog.governance.scope {
             Some(scope) => EventSink::new(options.on_event)
@@ -261,8 +264,10 @@ impl Foundry {
         let span = call_span(Api::Chat, &request.model);
         async {
             let started = Instant::now();
-            let sent = self.send(Payload::Chat(&request), false).await;
-            self.finish_chat(Api::Chat, &request.model, started, sent)
+            let payload = Payload::Chat(&request);
+            let trace = self.call_trace(Api::Chat, payload, false);
+            let sent = self.send(payload, false, &trace).await;
+            self.finish_chat(Api::Chat, &request.model, started, sent, trace)
         }
         .instrument(span)
         .await
@@ -278,8 +283,10 @@ impl Foundry {
         let span = call_span(Api::Responses, &request.model);
         async {
             let started = Instant::now();
-            let sent = self.send(Payload::Responses(&request), false).await;
-            self.finish_chat(Api::Responses, &request.model, started, sent)
+            let payload = Payload::Responses(&request);
+            let trace = self.call_trace(Api::Responses, payload, false);
+            let sent = self.send(payload, false, &trace).await;
+            self.finish_chat(Api::Responses, &request.model, started, sent, trace)
         }
         .instrument(span)
         .await
@@ -293,7 +300,8 @@ impl Foundry {
 
     async fn open_stream(&self, op: Api, payload: Payload<'_>) -> Result<ChatStream> {
         let started = Instant::now();
-        match self.send(payload, true).await {
+        let trace = self.call_trace(op, payload, true);
+        match self.send(payload, true, &trace).await {
             Ok(sent) => {
                 let defaults = &self.inner.catalog.defaults;
                 let idle = route::seconds(
@@ -319,6 +327,7 @@ impl Foundry {
                 Ok(ChatStream::new(
                     sent,
                     self.inner.events.clone(),
+                    trace,
                     started,
                     StreamBounds {
                         idle,
@@ -334,7 +343,7 @@ impl Foundry {
                 let model = payload.model();
                 self.inner
                     .events
-                    .result(|| ResultEvent::from_error(op, model, &e, latency));
+                    .result(trace, || ResultEvent::from_error(op, model, &e, latency));
                 Err(e)
             }
         }
@@ -348,7 +357,9 @@ impl Foundry {
 
     async fn embeddings_in_span(&self, request: EmbeddingsRequest) -> Result<EmbeddingsResult> {
         let started = Instant::now();
-        let sent = self.send(Payload::Embeddings(&request), false).await;
+        let payload = Payload::Embeddings(&request);
+        let trace = self.call_trace(Api::Embeddings, payload, false);
+        let sent = self.send(payload, false, &trace).await;
         let outcome = sent.and_then(|mut sent| {
             let mut r = wire::parse_embeddings(&sent.body)
                 .map_err(|e| e.with_deployment(sent.deployment.clone()))?;
@@ -385,13 +396,15 @@ impl Foundry {
                 tags: Default::default(),
             },
         };
-        self.inner.events.result(event);
+        self.inner.events.result(trace, event);
         outcome
     }
 
     /// The model-inference endpoint's `/info` for a deployment (its model name, type, provider).
     pub async fn info(&self, model: &str) -> Result<Value> {
-        let sent = self.send(Payload::Info(model), false).await?;
+        let sent = self
+            .send(Payload::Info(model), false, &CallTrace::default())
+            .await?;
         serde_json::from_slice(&sent.body).map_err(|e| {
             Error::new(
                 ErrorKind::InvalidResponse,
@@ -411,6 +424,7 @@ impl Foundry {
         model: &str,
         started: Instant,
         sent: Result<Sent>,
+        mut trace: CallTrace,
     ) -> Result<ChatResult> {
         let latency = || started.elapsed().as_millis() as u64;
         let r = sent.and_then(|sent| self.normalize(sent));
@@ -419,21 +433,35 @@ impl Foundry {
             Err(e) => {
                 self.inner
                     .events
-                    .result(|| ResultEvent::from_error(op, model, &e, latency()));
+                    .result(trace, || ResultEvent::from_error(op, model, &e, latency()));
                 return Err(e);
             }
         };
+        trace.response_id(&r.id);
         if normalize::reasoning_exhausted(&r) {
             let e = reasoning_exhausted_error(&r);
+            let error = Some(e.kind().as_str());
             self.inner
                 .events
-                .result(|| ResultEvent::from_result(op, &r, latency(), Some(e.kind().as_str())));
+                .result(trace, || ResultEvent::from_result(op, &r, latency(), error));
             return Err(e);
         }
         self.inner
             .events
-            .result(|| ResultEvent::from_result(op, &r, latency(), None));
+            .result(trace, || ResultEvent::from_result(op, &r, latency(), None));
         Ok(r)
+    }
+
+    /// The telemetry of a call of `payload` (inert unless the process exports).
+    fn call_trace(&self, op: Api, payload: Payload<'_>, stream: bool) -> CallTrace {
+        let budgeted = self.inner.spending.is_some();
+        let shape = || {
+            let model = self.inner.pinned.as_deref().unwrap_or(payload.model());
+            let target = self.inner.catalog.resolve(model).ok()?;
+            target.deployments.first().map(|d| d.shape)
+        };
+        let (model, headers) = (payload.model(), payload.extra_headers());
+        CallTrace::start(op, model, headers, shape, stream, budgeted)
     }
 
     fn normalize(&self, mut sent: Sent) -> Result<ChatResult> {

@@ -20,6 +20,7 @@ use crate::config::Pricing;
 use crate::events::{EventSink, ResultEvent};
 use crate::sse::{SseEvent, SseParser};
 use crate::stream::{ChunkDecoder, StreamAccumulator};
+use crate::telemetry::CallTrace;
 use crate::types::{Api, Attempt, ChatChunk, ChatResult};
 use crate::{normalize, Error, ErrorKind, Result};
 
@@ -58,6 +59,9 @@ pub struct ChatStream {
     /// Bytes of answer (text, reasoning, tool arguments) received: a bound of the output
     /// tokens billed so far, for a stream that ends before its usage.
     output_bytes: u64,
+    /// The call's OpenTelemetry span: ended with the result event, or as cancelled when the
+    /// stream is dropped before its end.
+    trace: CallTrace,
 }
 
 /// What ends a stream that does not end by itself.
@@ -91,6 +95,7 @@ impl ChatStream {
     pub(crate) fn new(
         sent: Sent,
         sink: EventSink,
+        trace: CallTrace,
         started: Instant,
         bounds: StreamBounds,
     ) -> ChatStream {
@@ -123,6 +128,7 @@ impl ChatStream {
             hold,
             pace,
             output_bytes: 0,
+            trace,
         }
     }
 
@@ -162,8 +168,10 @@ impl ChatStream {
             .with_attempts(self.tried.clone());
         let latency = self.started.elapsed().as_millis() as u64;
         let (api, deployment) = (self.api, &self.deployment);
-        self.sink
-            .result(|| ResultEvent::from_error(api, deployment, &e, latency));
+        let trace = std::mem::take(&mut self.trace);
+        self.sink.result(trace, || {
+            ResultEvent::from_error(api, deployment, &e, latency)
+        });
         e
     }
 
@@ -263,8 +271,10 @@ impl ChatStream {
                 normalize::reasoning_exhausted(&r).then(|| reasoning_exhausted_error(&r));
             let error = exhausted.as_ref().map(|e| e.kind().as_str());
             let api = self.api;
+            let mut trace = std::mem::take(&mut self.trace);
+            trace.response_id(&r.id);
             self.sink
-                .result(|| ResultEvent::from_result(api, &r, latency, error));
+                .result(trace, || ResultEvent::from_result(api, &r, latency, error));
             self.pending_error = exhausted;
             self.result = Some(r);
         }

@@ -55,6 +55,11 @@ pub fn handle(shared: &Shared, method: &Method, segs: &[String], body: &[u8]) ->
             shared.vault.bind_api_key(None);
             Reply::json(200, json!({"api_key_secret": null}).to_string())
         }
+        ("GET", ["otlp"]) => Reply::json(200, shared.otlp.to_json().to_string()),
+        ("DELETE", ["otlp"]) => {
+            shared.otlp.clear();
+            Reply::json(200, r#"{"cleared":true}"#)
+        }
         ("GET", ["health"]) => Reply::json(200, r#"{"status":"ok"}"#),
         _ => Reply::json(
             404,

@@ -27,6 +27,7 @@ mod faults;
 mod inference;
 mod json;
 mod model;
+mod otlp;
 mod reply;
 mod responses;
 mod routes;
@@ -137,6 +138,17 @@ impl Emulator {
     /// (challenges, refusals and 404s included).
     pub fn vault_requests(&self) -> u64 {
         self.shared.vault.requests()
+    }
+
+    /// What the OTLP receiver (`POST /v1/traces`, `/v1/metrics`) was sent, as
+    /// `GET /_emulator/otlp` answers it: `{"spans": [...], "metrics": [...], "requests": {...}}`.
+    pub fn otlp(&self) -> serde_json::Value {
+        self.shared.otlp.to_json()
+    }
+
+    /// Forgets what the OTLP receiver was sent.
+    pub fn clear_otlp(&self) {
+        self.shared.otlp.clear();
     }
 
     /// Stops accepting and drops every open connection.

@@ -35,6 +35,15 @@ impl Reply {
         }
     }
 
+    pub fn bytes(status: u16, content_type: &str, body: Vec<u8>) -> Reply {
+        Reply {
+            status,
+            content_type: content_type.to_string(),
+            payload: Payload::Bytes(Bytes::from(body)),
+            headers: Vec::new(),
+        }
+    }
+
     pub fn events(events: Vec<Bytes>) -> Reply {
         Reply {
             status: 200,

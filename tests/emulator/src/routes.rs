@@ -53,6 +53,8 @@ pub enum Target {
     },
     /// `/_emulator/...`: the segments after it.
     Control(Vec<String>),
+    /// `POST /v1/traces`, `POST /v1/metrics`: the OTLP/HTTP receiver.
+    Otlp(crate::otlp::Signal),
 }
 
 pub fn classify(method: &Method, path: &str, query: &[(String, String)]) -> Target {
@@ -91,6 +93,8 @@ pub fn classify(method: &Method, path: &str, query: &[(String, String)]) -> Targ
     match s.as_slice() {
         ["_emulator", tail @ ..] => Target::Control(tail.iter().map(|t| t.to_string()).collect()),
         ["msi", "token"] if get => Target::ManagedIdentity,
+        ["v1", "traces"] if post => Target::Otlp(crate::otlp::Signal::Traces),
+        ["v1", "metrics"] if post => Target::Otlp(crate::otlp::Signal::Metrics),
         [tenant, "oauth2", "v2.0", "token"] if post && !tenant.is_empty() => Target::EntraToken,
         ["secrets", name] if get && !name.is_empty() => Target::VaultSecret {
             name: name.to_string(),

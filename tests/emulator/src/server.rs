@@ -130,6 +130,13 @@ async fn handle(shared: Arc<Shared>, conn: Connection, req: Request<Incoming>) -
     let query = routes::parse_query(parts.uri.query());
     match routes::classify(&parts.method, parts.uri.path(), &query) {
         Target::Control(segs) => api::plain(control::handle(&shared, &parts.method, &segs, &bytes)),
+        Target::Otlp(signal) => {
+            let content_type = parts
+                .headers
+                .get(hyper::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok());
+            api::plain(shared.otlp.receive(signal, content_type, &bytes))
+        }
         Target::EntraToken => {
             entra::serve(
                 &shared,

@@ -11,6 +11,7 @@ use serde_json::{json, Map, Value};
 use crate::config::{DeploymentConfig, EmulatorConfig};
 use crate::entra::TokenStore;
 use crate::faults::Fault;
+use crate::otlp::OtlpStore;
 use crate::vault::KeyVault;
 
 pub const WINDOW: Duration = Duration::from_secs(60);
@@ -25,6 +26,8 @@ pub struct Shared {
     pub config: EmulatorConfig,
     pub tokens: TokenStore,
     pub vault: KeyVault,
+    /// What the OTLP receiver was sent.
+    pub otlp: OtlpStore,
     scenarios: Mutex<HashMap<String, Scenario>>,
 }
 
@@ -154,6 +157,7 @@ impl Shared {
             tokens: TokenStore::new(config.token_ttl_secs),
             vault: KeyVault::seeded(&config.vault_secrets, config.api_key_secret.as_deref()),
             config,
+            otlp: OtlpStore::default(),
             scenarios: Mutex::new(HashMap::new()),
         }
     }

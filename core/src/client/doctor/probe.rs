@@ -178,12 +178,14 @@ impl Foundry {
             Err(e) => return Outcome::Local(e),
         };
         let correlation_id = format!("foundry-doctor-{:016x}", fastrand::u64(..));
+        let untraced = crate::telemetry::CallTrace::default();
         let ctx = AttemptContext {
             payload,
             stream: false,
             deadline: Instant::now() + PROBE_TIMEOUT,
             correlation_id: &correlation_id,
             fallback: false,
+            trace: &untraced,
         };
         let headers = match self
             .headers(&ctx, d, api, BearerRequest::default(), &mut None)

@@ -19,6 +19,7 @@ use crate::client::Foundry;
 use crate::config::{AuthConfig, Deployment};
 use crate::events::{AttemptEvent, Event, RetryRefusedEvent};
 use crate::retry::{decide, Decision};
+use crate::telemetry::CallTrace;
 use crate::types::{Api, Attempt};
 use crate::{wire, Error, ErrorKind, Result};
 
@@ -34,6 +35,8 @@ pub(crate) struct AttemptContext<'a> {
     pub correlation_id: &'a str,
     /// The deployment is a fallback, not the route's first.
     pub fallback: bool,
+    /// The call's OpenTelemetry span, whose `traceparent` each attempt carries.
+    pub trace: &'a CallTrace,
 }
 
 /// Per-call loop state for one deployment.
@@ -94,6 +97,7 @@ impl Foundry {
                 .gate(ctx.payload, ctx.deadline, &d, api, &mut body)
                 .await?;
             let queued = pace.as_ref().map(|g| g.waited()).unwrap_or_default();
+            ctx.trace.attempt(&d, queued);
             let per_attempt = match self.attempt_timeout(ctx, &d) {
                 Ok(per_attempt) => per_attempt,
                 Err(e) => {

@@ -35,11 +35,17 @@ pub(crate) use attempt::AttemptContext;
 use super::exchange::Sent;
 use super::payload::Payload;
 use super::Foundry;
+use crate::telemetry::CallTrace;
 use crate::{Error, ErrorKind, Result};
 
 impl Foundry {
     /// Sends `payload` along its route until a deployment answers or the route gives up.
-    pub(crate) async fn send(&self, payload: Payload<'_>, stream: bool) -> Result<Sent> {
+    pub(crate) async fn send(
+        &self,
+        payload: Payload<'_>,
+        stream: bool,
+        trace: &CallTrace,
+    ) -> Result<Sent> {
         self.inner.revocation.check()?;
         let catalog = &self.inner.catalog;
         let model = self.inner.pinned.as_deref().unwrap_or(payload.model());
@@ -55,6 +61,7 @@ impl Foundry {
                 deadline,
                 correlation_id: &correlation_id,
                 fallback: index > 0,
+                trace,
             };
             match self.attempts(deployment.as_ref(), &ctx, &mut tried).await {
                 Ok(mut sent) => {

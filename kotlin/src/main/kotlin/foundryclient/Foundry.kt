@@ -9,6 +9,8 @@ import kotlinx.coroutines.flow.flow
  * The client: one Rust core (routing, auth, retries, normalization) behind suspend functions.
  * Thread-safe and cheap to share: create one per process. Calls suspend, never block a thread,
  * so they are safe in a Ktor handler; cancelling the calling coroutine aborts the HTTP request.
+ * With `opentelemetry-api` on the classpath, each call joins the current span's trace (its
+ * W3C `traceparent` goes out on the request unless the call sets its own).
  *
  * ```kotlin
  * val foundry = Foundry.fromConfig("foundry.yaml")     // or Foundry.fromEnvironment(), Foundry.builder()
@@ -38,6 +40,15 @@ class Foundry internal constructor(private val native: NativeClient) : AutoClose
         @JvmStatic
         @JvmOverloads
         fun fromCatalog(text: String, origin: String = "catalog"): Foundry = builder().catalogText(text, origin).build()
+
+        /**
+         * Exports the spans and metrics recorded so far and returns once they are sent: `true`,
+         * or when there is nothing to export (no `OTEL_EXPORTER_OTLP_ENDPOINT`, or no client
+         * built yet); `false` when the receiver refused or 10 s passed. Network IO on the core's
+         * threads; suspends, never blocks. A JVM that shuts down normally flushes by itself.
+         */
+        @JvmStatic
+        suspend fun flushTelemetry(): Boolean = mapErrors { foundryclient.flushTelemetry() }
     }
 
     /**
@@ -56,18 +67,18 @@ class Foundry internal constructor(private val native: NativeClient) : AutoClose
     )
 
     /** A chat completion; `model` is a deployment or a route alias. Network IO. */
-    suspend fun chat(request: ChatRequest): ChatResult = mapErrors { native.chat(request) }
+    suspend fun chat(request: ChatRequest): ChatResult = mapErrors { native.chat(request.traced()) }
 
     /** A chat completion of [messages]. Network IO. */
     suspend fun chat(model: String, vararg messages: ChatMessage, maxTokens: Long? = null): ChatResult =
         chat(ChatRequest(model = model, messages = messages.toList(), maxTokens = maxTokens))
 
     /** A Responses-API call, normalized like [chat]. Network IO. */
-    suspend fun responses(request: ResponsesRequest): ChatResult = mapErrors { native.responses(request) }
+    suspend fun responses(request: ResponsesRequest): ChatResult = mapErrors { native.responses(request.traced()) }
 
     /** Embeddings. Network IO. */
     suspend fun embeddings(request: EmbeddingsRequest): EmbeddingsResult =
-        mapErrors { native.embeddings(request) }
+        mapErrors { native.embeddings(request.traced()) }
 
     /**
      * A streamed chat completion as a cold [Flow]: each collection makes one request, and
@@ -84,11 +95,11 @@ class Foundry internal constructor(private val native: NativeClient) : AutoClose
 
     /** Opens a streamed chat completion, for callers that also want the folded result. */
     suspend fun openChatStream(request: ChatRequest): FoundryStream =
-        FoundryStream(mapErrors { native.openChatStream(request) })
+        FoundryStream(mapErrors { native.openChatStream(request.traced()) })
 
     /** Opens a streamed Responses-API call. */
     suspend fun openResponsesStream(request: ResponsesRequest): FoundryStream =
-        FoundryStream(mapErrors { native.openResponsesStream(request) })
+        FoundryStream(mapErrors { native.openResponsesStream(request.traced()) })
 
     /** Pings every deployment concurrently; each reports its own outcome in the list. Network IO. */
     suspend fun smoke(): List<SmokeResult> = mapErrors { native.smoke() }

@@ -84,7 +84,12 @@ class FoundryBuilder internal constructor() {
     fun onEvent(listener: (FoundryEvent) -> Unit) = apply { onEvent = listener }
 
     /** Resolves and validates the settings and creates the client. File IO at most. */
-    fun build(): Foundry = Foundry(mapErrors { NativeClient(settings, listener(), tokenSource()) })
+    fun build(): Foundry {
+        val native = mapErrors { NativeClient(settings, listener(), tokenSource()) }
+        // The first client sets the export up (from OTEL_*): from then on it is known.
+        TelemetryShutdown.armIfExporting()
+        return Foundry(native)
+    }
 
     private fun listener(): EventListener? = onEvent?.let { callback ->
         object : EventListener {

@@ -740,6 +740,10 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_foundry_client_uniffi_checksum_func_catalog_keys(
     ): Int
+    external fun uniffi_foundry_client_uniffi_checksum_func_flush_telemetry(
+    ): Int
+    external fun uniffi_foundry_client_uniffi_checksum_func_telemetry_enabled(
+    ): Int
     external fun uniffi_foundry_client_uniffi_checksum_method_nativeclient_chat(
     ): Int
     external fun uniffi_foundry_client_uniffi_checksum_method_nativeclient_deployments(
@@ -888,6 +892,10 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_foundry_client_uniffi_fn_func_catalog_keys(uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_foundry_client_uniffi_fn_func_flush_telemetry(
+    ): Long
+    external fun uniffi_foundry_client_uniffi_fn_func_telemetry_enabled(uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
     external fun ffi_foundry_client_uniffi_rustbuffer_alloc(`size`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun ffi_foundry_client_uniffi_rustbuffer_from_bytes(`bytes`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1026,6 +1034,12 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_foundry_client_uniffi_checksum_func_catalog_keys() and 0xFFFF) != 12290) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_foundry_client_uniffi_checksum_func_flush_telemetry() and 0xFFFF) != 11606) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_foundry_client_uniffi_checksum_func_telemetry_enabled() and 0xFFFF) != 12750) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_foundry_client_uniffi_checksum_method_nativeclient_chat() and 0xFFFF) != 18139) {
@@ -7586,6 +7600,41 @@ public object FfiConverterMapStringString: FfiConverterRustBuffer<Map<kotlin.Str
             return FfiConverterSequenceString.lift(
     uniffiRustCall() { _status ->
     UniffiLib.uniffi_foundry_client_uniffi_fn_func_catalog_keys(
+    
+        _status)
+}
+    )
+    }
+    
+
+        /**
+         * Exports the spans and metrics recorded so far (`foundry_client::telemetry::flush`): true
+         * when everything was sent or there is nothing to export, false when its 10 s deadline passed
+         * or the receiver refused. Network IO on a blocking thread of the binding's runtime; never
+         * blocks the calling thread.
+         */
+    @Throws(FoundryException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+     suspend fun `flushTelemetry`() : kotlin.Boolean {
+        return uniffiRustCallAsync(
+        UniffiLib.uniffi_foundry_client_uniffi_fn_func_flush_telemetry(),
+        { future, callback, continuation -> UniffiLib.ffi_foundry_client_uniffi_rust_future_poll_i8(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_foundry_client_uniffi_rust_future_complete_i8(future, continuation) },
+        { future -> UniffiLib.ffi_foundry_client_uniffi_rust_future_free_i8(future) },
+        // lift function
+        { FfiConverterBoolean.lift(it) },
+        // Error FFI converter
+        FoundryException.ErrorHandler,
+    )
+    }
+
+        /**
+         * Whether this process exports telemetry (the `OTEL_*` variables asked for it when the first
+         * client was built). No network IO.
+         */ fun `telemetryEnabled`(): kotlin.Boolean {
+            return FfiConverterBoolean.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_foundry_client_uniffi_fn_func_telemetry_enabled(
     
         _status)
 }

@@ -57,6 +57,12 @@ object Emulator {
         return Json.parseToJsonElement(http.send(request, HttpResponse.BodyHandlers.ofString()).body())
     }
 
+    /** What the emulator's OTLP receiver holds: `{"spans": [...], "metrics": [...], "requests": {...}}`. */
+    fun otlp(): JsonElement {
+        val request = HttpRequest.newBuilder(URI.create("${endpoint}_emulator/otlp")).GET().build()
+        return Json.parseToJsonElement(http.send(request, HttpResponse.BodyHandlers.ofString()).body())
+    }
+
     /** A catalog (YAML) of the emulator's deployments, sending [scenario]'s header. */
     fun catalog(scenario: String, key: String = API_KEY, maxRetries: Int = 0): String = """
         defaults:
