@@ -56,7 +56,9 @@ def with_trace_context(request: dict[str, Any]) -> dict[str, Any]:
     if "traceparent" in present:
         # The caller chose the parent: theirs goes through (with their tracestate, if any).
         return request
-    headers.update(carrier)
+    # A header the caller set (in any letter case) is theirs: a tracestate of their own stays,
+    # as in the Node and Kotlin packages.
+    headers.update({k: v for k, v in carrier.items() if k.lower() not in present})
     return {**request, "extra_headers": headers}
 
 

@@ -142,3 +142,26 @@ def test_without_a_span_or_opentelemetry_the_headers_are_untouched() -> None:
     request = {"model": "m", "extra_headers": {"x-a": "1"}}
     assert _telemetry.with_trace_context(request) == request
     assert _telemetry.with_trace_context({"model": "m"}) == {"model": "m"}
+
+
+def test_the_span_fills_in_what_the_caller_did_not_set() -> None:
+    from opentelemetry import trace
+    from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags, TraceState
+
+    from foundry_client import _telemetry
+
+    context = SpanContext(
+        trace_id=0x1234,
+        span_id=0x5678,
+        is_remote=False,
+        trace_flags=TraceFlags(1),
+        trace_state=TraceState([("vendor", "theirs")]),
+    )
+    with trace.use_span(NonRecordingSpan(context)):
+        sent = _telemetry.with_trace_context(
+            {"model": "m", "extra_headers": {"TraceState": "mine=1"}}
+        )
+    assert sent["extra_headers"] == {
+        "TraceState": "mine=1",
+        "traceparent": "00-" + format(0x1234, "032x") + "-" + format(0x5678, "016x") + "-01",
+    }
