@@ -189,8 +189,8 @@ pub struct ChatResult {
     /// Every deployment tried, in order.
     pub tried: Vec<Attempt>,
     pub request_id: Option<String>,
-    /// The service's answer as received (for a translated call, the Responses body), parsed
-    /// into a tree on first read (it reads as a `serde_json::Value`).
+    /// The service's answer as received (for a translated call, the Responses body).
+    // Kept as the body's bytes and made a `serde_json::Value` tree on first read (`RawJson`).
     #[cfg_attr(feature = "ts", ts(as = "Value"))]
     pub raw: RawJson,
 }

@@ -107,3 +107,26 @@ impl PeerRequests {
         Ok(PeerRequests { openai, liter })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::PeerRequests;
+    use serde_json::json;
+
+    #[test]
+    fn peers_send_the_cores_body() {
+        let body = json!({
+            "messages": [{"role": "system", "content": "s"}, {"role": "user", "content": "u"}],
+            "max_tokens": 200
+        });
+        let r = PeerRequests::new("chat-1k", &body).unwrap();
+        let openai = serde_json::to_value(&r.openai).unwrap();
+        assert_eq!(openai["messages"], body["messages"]);
+        assert_eq!(openai["max_tokens"], 200);
+        let liter = serde_json::to_value(&r.liter).unwrap();
+        assert_eq!(liter["model"], "azure/chat-1k");
+        assert_eq!(liter["max_tokens"], 200);
+        assert_eq!(liter["messages"][1]["content"], "u");
+        assert!(PeerRequests::new("chat-1k", &json!({"messages": 5})).is_err());
+    }
+}
