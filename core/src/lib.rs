@@ -15,6 +15,7 @@ pub mod fuzzing;
 pub mod govern;
 pub mod normalize;
 pub mod panic;
+mod raw_json;
 mod retry;
 pub mod runtime;
 pub mod sse;

@@ -7,6 +7,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+pub use crate::raw_json::RawJson;
+
 /// Which service API produced (or will carry) a call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -188,7 +190,9 @@ pub struct ChatResult {
     pub tried: Vec<Attempt>,
     pub request_id: Option<String>,
     /// The service's answer as received (for a translated call, the Responses body).
-    pub raw: Value,
+    // Kept as the body's bytes and made a `serde_json::Value` tree on first read (`RawJson`).
+    #[cfg_attr(feature = "ts", ts(as = "Value"))]
+    pub raw: RawJson,
 }
 
 /// One streamed piece, the same type for chat and Responses streams.

@@ -12,6 +12,7 @@ mod scope;
 mod settings;
 mod smoke;
 mod stream;
+mod urls;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -47,6 +48,7 @@ pub use route::spend::SpendLine;
 use route::spend::Spending;
 use scope::Revocation;
 pub use scope::ScopeSpec;
+use urls::ParsedUrls;
 
 /// The client. Cheap to clone and safe to share across threads and tasks: clones share the
 /// connection pool, the token cache, what was learned about deployments, the retry budget
@@ -81,6 +83,8 @@ struct Inner {
     revocation: Revocation,
     /// The local rate limits: the deployments' (with `governance.rate_limits`) and the scopes'.
     pacing: Pacing,
+    /// Request URLs parsed once (`urls.rs`).
+    urls: Arc<ParsedUrls>,
 }
 
 /// Options beyond the catalog.
@@ -191,6 +195,7 @@ impl Foundry {
                 http,
                 catalog,
                 learned: Arc::default(),
+                urls: Arc::default(),
                 pinned: options.deployment,
                 events,
             }),
@@ -467,7 +472,7 @@ impl Foundry {
     fn normalize(&self, mut sent: Sent) -> Result<ChatResult> {
         let parsed = match sent.api {
             Api::Responses => wire::parse_responses(&sent.body),
-            _ => wire::parse_chat(&sent.body),
+            _ => wire::parse_chat_body(std::mem::take(&mut sent.body)),
         };
         let mut r = parsed.map_err(|e| {
             e.with_deployment(sent.deployment.clone())

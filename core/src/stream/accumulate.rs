@@ -98,7 +98,7 @@ impl StreamAccumulator {
             finish_reason: self.finish_reason,
             usage: self.usage.unwrap_or_default(),
             content_filter,
-            raw: self.raw,
+            raw: self.raw.into(),
             ..Default::default()
         }
     }

@@ -15,7 +15,7 @@ use crate::types::{CategoryResult, ChatResult, ToolCall};
 /// normalized fields, with Azure's filter verdicts where there were any.
 pub fn chat_completion_view(r: &ChatResult) -> Value {
     if is_chat_completion(&r.raw) {
-        let mut view = r.raw.clone();
+        let mut view = r.raw.value().clone();
         if let Some(message) = view
             .pointer_mut("/choices/0/message")
             .and_then(Value::as_object_mut)
@@ -173,7 +173,7 @@ mod tests {
         let r = ChatResult {
             text: Some("hi".into()),
             finish_reason: Some("stop".into()),
-            raw: json!({"object": "chat.completion.chunk", "choices": [], "usage": {"total_tokens": 3}}),
+            raw: json!({"object": "chat.completion.chunk", "choices": [], "usage": {"total_tokens": 3}}).into(),
             ..ChatResult::default()
         };
         let view = chat_completion_view(&r);

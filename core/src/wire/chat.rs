@@ -1,7 +1,9 @@
 //! Chat completions: the request body for `/chat/completions` and the parsed answer.
 
+use bytes::Bytes;
 use serde_json::{Map, Value};
 
+use super::chat_typed;
 use super::params::{
     chat_token_limit, check_messages, number_in, positive_int, set_stream, with_extra_body,
     with_floor,
@@ -12,7 +14,7 @@ use crate::normalize::{
     choice_filter_results, finalize_report, normalize_finish_reason, prompt_filter_results,
     split_think, usage_from_chat,
 };
-use crate::types::{Api, ChatRequest, ChatResult, ContentFilterReport, ToolCall};
+use crate::types::{Api, ChatRequest, ChatResult, ContentFilterReport, RawJson, ToolCall};
 use crate::{Error, ErrorKind, Result};
 
 /// The JSON body of a chat-completions call to `d`.
@@ -97,6 +99,11 @@ fn tool_calls(message: &Map<String, Value>) -> Vec<ToolCall> {
     calls
 }
 
+/// Parses a chat-completions answer into the normalized result (see [`parse_chat_body`]).
+pub fn parse_chat(bytes: &[u8]) -> Result<ChatResult> {
+    parse_chat_body(Bytes::copy_from_slice(bytes))
+}
+
 /// Parses a chat-completions answer into the normalized result.
 ///
 /// Text is `choices[0].message.content` with an inline `<think>` block moved to
@@ -104,7 +111,20 @@ fn tool_calls(message: &Map<String, Value>) -> Vec<ToolCall> {
 /// (vLLM, Ollama). Prompt and choice filter verdicts, usage and the raw JSON are kept. An
 /// empty `choices` is accepted only with usage (a filtered answer); no `choices` at all, or
 /// a body that is not a JSON object, is an `InvalidResponse`.
-pub fn parse_chat(bytes: &[u8]) -> Result<ChatResult> {
+///
+/// A well-formed answer is read by a typed parse (`chat_typed`) and keeps its bytes as `raw`,
+/// made a tree only when read; anything that parse cannot read exactly as the `Value` path
+/// below would is read by that path.
+pub fn parse_chat_body(body: Bytes) -> Result<ChatResult> {
+    if let Some(mut result) = chat_typed::parse(&body) {
+        result.raw = RawJson::from_bytes(body);
+        return Ok(result);
+    }
+    parse_chat_tree(&body)
+}
+
+/// The `Value` path of [`parse_chat_body`].
+pub(super) fn parse_chat_tree(bytes: &[u8]) -> Result<ChatResult> {
     let root = parse_answer(bytes, "chat completions")?;
     let choices = match root.get("choices") {
         Some(Value::Array(c)) => c.as_slice(),
@@ -171,7 +191,7 @@ pub fn parse_chat(bytes: &[u8]) -> Result<ChatResult> {
             .and_then(Value::as_str)
             .map(normalize_finish_reason);
     }
-    result.raw = Value::Object(root);
+    result.raw = Value::Object(root).into();
     Ok(result)
 }
 

@@ -6,14 +6,16 @@
 //! ever panicking (errors of kind `InvalidResponse`). No function here does IO.
 
 mod chat;
+mod chat_typed;
 mod embeddings;
 mod errors;
 mod params;
 mod responses;
+mod shapes;
 mod translate;
 mod url;
 
-pub use chat::{build_chat_body, parse_chat};
+pub use chat::{build_chat_body, parse_chat, parse_chat_body};
 pub use embeddings::{build_embeddings_body, parse_embeddings};
 pub use errors::{
     error_from_response, is_operation_unsupported, is_unsupported_max_tokens, request_id,

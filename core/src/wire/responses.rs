@@ -176,7 +176,7 @@ pub fn parse_responses(bytes: &[u8]) -> Result<ChatResult> {
         finish_reason,
         usage: usage_from_responses(root.get("usage").unwrap_or(&Value::Null)),
         content_filter: report,
-        raw: Value::Object(root),
+        raw: Value::Object(root).into(),
         ..ChatResult::default()
     })
 }

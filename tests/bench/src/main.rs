@@ -14,8 +14,10 @@
 mod alloc;
 mod bodies;
 mod cells;
+mod count;
 mod machine;
 mod mock;
+mod peers;
 mod report;
 mod stats;
 mod table;
@@ -49,7 +51,8 @@ struct Args {
     deployment: String,
     /// `--only 1,2,3,8,1b,g,q,r`: run just these cells (for re-runs and profiling).
     only: Option<Vec<String>>,
-    /// `count`: what to repeat (`decision`, `call-governed`, `call-ungoverned`) and how often.
+    /// `count`: what to repeat (`call-core`, `call-reqwest`, `decision`, ...: `count::WHATS`)
+    /// and how often.
     what: String,
     calls: usize,
 }
@@ -127,8 +130,8 @@ fn parse_args() -> Result<Args, String> {
                 println!(
                     "foundry-bench [run] [--rounds N (>= {MIN_ROUNDS})] [--quick] [--only 1,1b,2,3,8,g,q] [--no-table] [--out DIR]\n\
                      foundry-bench report [--out DIR] [--markdown]\n\
-                     foundry-bench profile --variant core|reqwest [--deployment chat-1k|chat-100k|stream-1000|..] [--seconds S]   (under perf record)\n\
-                     foundry-bench count --what decision[-sqlite]|call-governed|call-sqlite|call-ungoverned --calls N   (under callgrind: instructions = difference of two N / difference of N)\n\
+                     foundry-bench profile --variant core|reqwest|async-openai|liter-llm [--deployment chat-1k|chat-100k|stream-1000|..] [--seconds S]   (under perf record)\n\
+                     foundry-bench count --what call-core|call-reqwest|call-async-openai|call-liter-llm|call-governed|call-sqlite|call-ungoverned|decision[-sqlite] --calls N   (under callgrind: instructions = difference of two N / difference of N; tests/bench/callgrind.sh)\n\
                      tests/bench/run.sh runs everything; tests/bench/README.md explains the method."
                 );
                 std::process::exit(0);
@@ -259,20 +262,6 @@ fn profile(args: &Args) -> Result<(), String> {
     })
 }
 
-/// Repeats one piece of governed work `--calls` times on one thread, for an instruction count.
-fn count(args: &Args) -> Result<(), String> {
-    let server = MockServer::start(None).map_err(|e| format!("cannot start the mock: {e}"))?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
-    runtime.block_on(cells::governance::count(
-        &server.endpoint(),
-        &args.what,
-        args.calls,
-    ))
-}
-
 fn main() {
     let outcome = parse_args().and_then(|args| match args.command.as_str() {
         "serve" => mock::serve().map_err(|e| e.to_string()),
@@ -282,7 +271,7 @@ fn main() {
         },
         "report" => report::report(&args.out, args.markdown),
         "profile" => profile(&args),
-        "count" => count(&args),
+        "count" => count::count(&args.what, args.calls),
         _ => run(&args),
     });
     if let Err(e) = outcome {

@@ -51,19 +51,36 @@ impl Summary {
     }
 }
 
-/// Round values per variant, in `Variant::ALL` order.
+/// Round values per variant, in `Variant::ALL` (or `WITH_PEERS`) order.
 #[derive(Debug, Default, Clone)]
 pub struct PerVariant {
     pub core: Vec<f64>,
     pub bare: Vec<f64>,
+    /// Cell 1's peers (empty elsewhere).
+    pub async_openai: Vec<f64>,
+    pub liter_llm: Vec<f64>,
 }
 
 impl PerVariant {
     pub fn push(&mut self, variant: crate::variants::Variant, value: f64) {
+        use crate::variants::Variant;
         match variant {
-            crate::variants::Variant::Core => self.core.push(value),
-            crate::variants::Variant::Bare => self.bare.push(value),
+            Variant::Core => self.core.push(value),
+            Variant::Bare => self.bare.push(value),
+            Variant::AsyncOpenAi => self.async_openai.push(value),
+            Variant::LiterLlm => self.liter_llm.push(value),
         }
+    }
+
+    /// The peers measured, with their round values.
+    pub fn peers(&self) -> impl Iterator<Item = (crate::variants::Variant, &[f64])> {
+        use crate::variants::Variant;
+        [
+            (Variant::AsyncOpenAi, self.async_openai.as_slice()),
+            (Variant::LiterLlm, self.liter_llm.as_slice()),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
     }
 }
 

@@ -42,8 +42,67 @@ impl Row {
         higher_is_better: bool,
         target: Option<f64>,
     ) -> Row {
-        let value = Summary::of(values.core.clone());
-        let baseline = Summary::of(values.bare.clone());
+        Row::versus(
+            cell,
+            name,
+            metric,
+            unit,
+            ("core", &values.core),
+            &values.bare,
+            higher_is_better,
+            target,
+        )
+    }
+
+    /// Core against bare reqwest, then each peer measured (issue 14) against bare reqwest,
+    /// with the same target.
+    pub fn compared_with_peers(
+        cell: &str,
+        name: &str,
+        metric: &str,
+        unit: &str,
+        values: &PerVariant,
+        higher_is_better: bool,
+        target: Option<f64>,
+    ) -> Vec<Row> {
+        let mut rows = vec![Row::compared(
+            cell,
+            name,
+            metric,
+            unit,
+            values,
+            higher_is_better,
+            target,
+        )];
+        for (peer, rounds) in values.peers() {
+            rows.push(Row::versus(
+                cell,
+                name,
+                metric,
+                unit,
+                (peer.name(), rounds),
+                &values.bare,
+                higher_is_better,
+                target,
+            ));
+        }
+        rows
+    }
+
+    /// One variant's round values against bare reqwest's.
+    #[allow(clippy::too_many_arguments)]
+    fn versus(
+        cell: &str,
+        name: &str,
+        metric: &str,
+        unit: &str,
+        (variant, values): (&str, &[f64]),
+        bare: &[f64],
+        higher_is_better: bool,
+        target: Option<f64>,
+    ) -> Row {
+        let value = Summary::of(values.to_vec());
+        let baseline = Summary::of(bare.to_vec());
         let ratio = if higher_is_better {
             baseline.median / value.median
         } else {
@@ -53,7 +112,7 @@ impl Row {
         Row {
             cell: cell.into(),
             name: name.into(),
-            variant: "core".into(),
+            variant: variant.into(),
             metric: metric.into(),
             unit: unit.into(),
             value: Some(value),

@@ -1,6 +1,7 @@
-//! The two clients measured: the core (`Foundry::chat` / `chat_stream`) and the baseline, bare
+//! The clients measured: the core (`Foundry::chat` / `chat_stream`) and the baseline, bare
 //! `reqwest` + `serde_json` making the same HTTP call (same URL, body bytes and headers) and
-//! doing the least a caller must: parse the JSON and take out the text.
+//! doing the least a caller must: parse the JSON and take out the text; in cell 1 and `count`
+//! also the Rust peers of issue 14 (`peers.rs`).
 
 use std::time::{Duration, Instant};
 
@@ -11,27 +12,41 @@ use serde_json::{json, Value};
 
 use crate::bodies::{stream_key, CHAT_SIZES, STREAM_EVENTS};
 use crate::mock::API_KEY;
+use crate::peers::{PeerRequests, Peers};
 
 /// Which client a measurement used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Variant {
     Core,
     Bare,
+    /// async-openai 0.43 (issue 14's peer): non-streamed chat only.
+    AsyncOpenAi,
+    /// liter-llm 2.4.4 (issue 14's peer): non-streamed chat only.
+    LiterLlm,
 }
 
 impl Variant {
-    /// Measured in this order in every round.
+    /// Measured in this order in every round of every cell.
     pub const ALL: [Variant; 2] = [Variant::Core, Variant::Bare];
+    /// Cell 1 (latency, throughput, CPU per call) adds the peers, in this order.
+    pub const WITH_PEERS: [Variant; 4] = [
+        Variant::Core,
+        Variant::Bare,
+        Variant::AsyncOpenAi,
+        Variant::LiterLlm,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Variant::Core => "core",
             Variant::Bare => "reqwest",
+            Variant::AsyncOpenAi => "async-openai",
+            Variant::LiterLlm => "liter-llm",
         }
     }
 
     pub fn parse(s: &str) -> Option<Variant> {
-        Variant::ALL.into_iter().find(|v| v.name() == s)
+        Variant::WITH_PEERS.into_iter().find(|v| v.name() == s)
     }
 }
 
@@ -67,19 +82,21 @@ pub fn request(model: &str) -> ChatRequest {
     }
 }
 
-/// Both clients, pointed at the mock.
+/// Every client, pointed at the mock.
 pub struct Clients {
     pub core: Foundry,
     http: reqwest::Client,
     base: String,
     catalog: Catalog,
+    peers: Peers,
 }
 
 impl Clients {
     pub fn new(endpoint: &str) -> Result<Clients, String> {
         let mut builder = Catalog::builder();
-        for name in deployment_names() {
-            builder = builder.deployment(Deployment::new(name, endpoint).api_key(API_KEY));
+        let names = deployment_names();
+        for name in &names {
+            builder = builder.deployment(Deployment::new(name.as_str(), endpoint).api_key(API_KEY));
         }
         let catalog = builder.build().map_err(|e| e.to_string())?;
         let core = Foundry::new(catalog.clone(), Default::default()).map_err(|e| e.to_string())?;
@@ -91,11 +108,13 @@ impl Clients {
             .user_agent(USER_AGENT)
             .build()
             .map_err(|e| e.to_string())?;
+        let peers = Peers::new(endpoint, &names, &http)?;
         Ok(Clients {
             core,
             http,
             base: endpoint.trim_end_matches('/').to_string(),
             catalog,
+            peers,
         })
     }
 
@@ -109,10 +128,16 @@ impl Clients {
             .ok_or_else(|| format!("no deployment {deployment}"))?;
         let bare_body = foundry_client::wire::build_chat_body(d, &core_request, stream)
             .map_err(|e| e.to_string())?;
+        let peers = if stream {
+            None
+        } else {
+            Some(PeerRequests::new(deployment, &bare_body)?)
+        };
         Ok(Call {
             deployment: deployment.to_string(),
             core_request,
             bare_body,
+            peers,
         })
     }
 
@@ -136,6 +161,12 @@ impl Clients {
                     .unwrap_or_default()
                     .to_string())
             }
+            Variant::AsyncOpenAi => {
+                self.peers
+                    .async_openai(&call.deployment, call.peers()?)
+                    .await
+            }
+            Variant::LiterLlm => self.peers.liter_llm(&call.deployment, call.peers()?).await,
         }
     }
 
@@ -184,6 +215,12 @@ impl Clients {
                     }
                 }
             }
+            Variant::AsyncOpenAi | Variant::LiterLlm => {
+                return Err(format!(
+                    "{} is measured on whole answers only",
+                    variant.name()
+                ))
+            }
             Variant::Bare => {
                 let mut body = self.bare_send(call).await?.bytes_stream();
                 let mut splitter = EventSplitter::default();
@@ -225,9 +262,17 @@ pub struct Call {
     pub deployment: String,
     core_request: ChatRequest,
     bare_body: Value,
+    /// The peers' requests (non-streamed calls only).
+    peers: Option<PeerRequests>,
 }
 
 impl Call {
+    fn peers(&self) -> Result<&PeerRequests, String> {
+        self.peers
+            .as_ref()
+            .ok_or_else(|| "the peers are measured on whole answers only".to_string())
+    }
+
     /// The request body the core sends (and the baseline copies), for the breakdown cell.
     pub fn wire_body(&self) -> &Value {
         &self.bare_body

@@ -87,6 +87,7 @@ pub fn run(b: &Bench) -> Result<Vec<Row>, String> {
     let future_bytes = PerVariant {
         core: vec![std::mem::size_of_val(&b.clients.core.chat(request.clone())) as f64],
         bare: vec![std::mem::size_of_val(&b.clients.chat(Variant::Bare, &call)) as f64],
+        ..PerVariant::default()
     };
     let core_stream_future = b.clients.core.chat_stream(request.clone());
     let stream_future = std::mem::size_of_val(&core_stream_future) as f64;

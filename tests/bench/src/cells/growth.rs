@@ -70,6 +70,7 @@ pub async fn run(b: &Bench) -> Result<Vec<Row>, String> {
     let per_kib = PerVariant {
         core: slope(&p50[hi].core, &p50[lo].core),
         bare: slope(&p50[hi].bare, &p50[lo].bare),
+        ..PerVariant::default()
     };
     rows.push(Row::compared(
         "8",

@@ -1,5 +1,6 @@
 //! Cell 1a: latency at concurrency 1 (p50, p99) on the recorded-size (1.2 KB) answer, plus the client's CPU
-//! time per call (the client runs on one thread, so its thread CPU time is the whole cost).
+//! time per call (the client runs on one thread, so its thread CPU time is the whole cost), for
+//! the core, bare reqwest and the Rust peers in interleaved rounds.
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -19,7 +20,7 @@ pub async fn run(b: &Bench) -> Result<Vec<Row>, String> {
     ));
     let call = b.clients.call("chat-1k", false)?;
     let expected = chat_body(SMALL).1;
-    for v in Variant::ALL {
+    for v in Variant::WITH_PEERS {
         check_text(v, &b.clients.chat(v, &call).await?, &expected)?;
         for _ in 0..b.settings.calls(300) {
             black_box(b.clients.chat(v, &call).await?);
@@ -31,7 +32,7 @@ pub async fn run(b: &Bench) -> Result<Vec<Row>, String> {
         PerVariant::default(),
     );
     for _ in 0..b.settings.rounds {
-        for v in Variant::ALL {
+        for v in Variant::WITH_PEERS {
             let mut latencies = Vec::with_capacity(calls);
             let cpu_before = own_cpu_ns();
             for _ in 0..calls {
@@ -47,12 +48,18 @@ pub async fn run(b: &Bench) -> Result<Vec<Row>, String> {
         }
     }
     let name = "latency c=1, 1.2 KB answer";
-    let mut rows = vec![
-        Row::compared("1", name, "p50", "µs", &p50, false, Some(1.05)),
-        Row::compared("1", name, "p99", "µs", &p99, false, Some(1.15)),
-    ];
+    let mut rows = Row::compared_with_peers("1", name, "p50", "µs", &p50, false, Some(1.05));
+    rows.extend(Row::compared_with_peers(
+        "1",
+        name,
+        "p99",
+        "µs",
+        &p99,
+        false,
+        Some(1.15),
+    ));
     if !cpu.core.is_empty() {
-        rows.push(Row::compared(
+        rows.extend(Row::compared_with_peers(
             "1",
             name,
             "client CPU per call",

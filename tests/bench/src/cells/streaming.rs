@@ -66,6 +66,7 @@ pub async fn run(b: &Bench) -> Result<Vec<Row>, String> {
     let per_event = PerVariant {
         core: slope(&totals[last].core, &totals[first].core),
         bare: slope(&totals[last].bare, &totals[first].bare),
+        ..PerVariant::default()
     };
     let rate = |rounds: &[f64]| -> Vec<f64> {
         rounds
@@ -76,6 +77,7 @@ pub async fn run(b: &Bench) -> Result<Vec<Row>, String> {
     let events_per_s = PerVariant {
         core: rate(&totals[last].core),
         bare: rate(&totals[last].bare),
+        ..PerVariant::default()
     };
     let ttft_index = STREAM_EVENTS
         .iter()

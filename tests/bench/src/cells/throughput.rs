@@ -86,7 +86,7 @@ async fn at_delay(b: &mut Bench, delay_ms: u64, rows: &mut Vec<Row>) -> Result<(
     ));
     // Open the pools' connections before timing.
     for c in CONCURRENCY {
-        for v in Variant::ALL {
+        for v in Variant::WITH_PEERS {
             let warm = Duration::from_millis(200 + 2 * delay_ms);
             window(b, v, &call, c, warm).await?;
         }
@@ -100,7 +100,7 @@ async fn at_delay(b: &mut Bench, delay_ms: u64, rows: &mut Vec<Row>) -> Result<(
         );
         let mut busy = PerVariant::default();
         for _ in 0..b.settings.rounds {
-            for v in Variant::ALL {
+            for v in Variant::WITH_PEERS {
                 let w = window(b, v, &call, c, Duration::from_secs_f64(seconds)).await?;
                 rate.push(v, w.requests_per_s);
                 p99.push(v, w.p99_ms);
@@ -113,13 +113,15 @@ async fn at_delay(b: &mut Bench, delay_ms: u64, rows: &mut Vec<Row>) -> Result<(
             }
         }
         let name = format!("throughput c={c}, model latency {delay_ms} ms");
-        rows.push(Row::compared(
+        rows.extend(Row::compared_with_peers(
             "1", &name, "rate", "req/s", &rate, true, None,
         ));
         if delay_ms > 0 {
-            rows.push(Row::compared("1", &name, "p99", "ms", &p99, false, None));
+            rows.extend(Row::compared_with_peers(
+                "1", &name, "p99", "ms", &p99, false, None,
+            ));
         } else if !cpu.core.is_empty() {
-            rows.push(Row::compared(
+            rows.extend(Row::compared_with_peers(
                 "1",
                 &name,
                 "client CPU per call",

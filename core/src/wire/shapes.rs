@@ -1,0 +1,132 @@
+//! Building blocks for typed parses of service JSON that must agree exactly with the
+//! defensive `Value` readers they speed up: a typed parse either reads a field the way the
+//! `Value` reader would, or fails, and its caller then takes the `Value` path. So every type
+//! here refuses what it cannot read the same way (an array where an object belongs, a
+//! repeated key) rather than guess.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
+
+/// A JSON object read into `T` (a derived struct). Derived structs also accept a JSON array
+/// (its items as the fields in order), which a `Value` reader sees as no fields at all:
+/// `Obj` accepts objects only.
+pub(crate) struct Obj<T>(pub T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Obj<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct ObjectOnly<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectOnly<T> {
+            type Value = Obj<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Obj<T>, A::Error> {
+                T::deserialize(MapAccessDeserializer::new(map)).map(Obj)
+            }
+        }
+        d.deserialize_map(ObjectOnly(PhantomData))
+    }
+}
+
+/// A field that may be absent, `null`, or a value: `Value::get` tells the first two apart
+/// (`Some(Null)` is not `None`), and some readers do too. Use with `#[serde(default)]`.
+#[derive(Default)]
+pub(crate) enum Slot<T> {
+    #[default]
+    Absent,
+    Null,
+    Given(T),
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Slot<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(match Option::<T>::deserialize(d)? {
+            None => Slot::Null,
+            Some(v) => Slot::Given(v),
+        })
+    }
+}
+
+/// Whether a key is there at all, whatever its value (`null` included). Use with
+/// `#[serde(default)]`.
+#[derive(Default)]
+pub(crate) struct Seen(pub bool);
+
+impl<'de> Deserialize<'de> for Seen {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        IgnoredAny::deserialize(d).map(|_| Seen(true))
+    }
+}
+
+/// A JSON object's entries in key order, as a `serde_json::Map` (a `BTreeMap`) iterates
+/// them; a repeated key (the map keeps the last) is refused.
+pub(crate) struct SortedEntries<T>(pub Vec<(String, T)>);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for SortedEntries<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Entries<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for Entries<T> {
+            type Value = SortedEntries<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut entries: Vec<(String, T)> =
+                    Vec::with_capacity(map.size_hint().unwrap_or(8));
+                while let Some(entry) = map.next_entry::<String, T>()? {
+                    entries.push(entry);
+                }
+                // Azure writes the categories sorted already: usually no work.
+                if !entries.is_sorted_by(|a, b| a.0 < b.0) {
+                    entries.sort_by(|a, b| a.0.cmp(&b.0));
+                    if entries.windows(2).any(|w| w[0].0 == w[1].0) {
+                        return Err(serde::de::Error::custom("a key is repeated"));
+                    }
+                }
+                Ok(SortedEntries(entries))
+            }
+        }
+        d.deserialize_map(Entries(PhantomData))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    struct Probe {
+        #[serde(default)]
+        a: Slot<u64>,
+        #[serde(default)]
+        b: Seen,
+    }
+
+    #[test]
+    fn obj_refuses_arrays_that_derive_would_take() {
+        assert!(serde_json::from_str::<Obj<Probe>>("[1]").is_err());
+        let Obj(p) = serde_json::from_str::<Obj<Probe>>(r#"{"a": null, "b": null}"#).unwrap();
+        assert!(matches!(p.a, Slot::Null));
+        assert!(p.b.0);
+        let Obj(p) = serde_json::from_str::<Obj<Probe>>(r#"{"a": 3}"#).unwrap();
+        assert!(matches!(p.a, Slot::Given(3)));
+        assert!(!p.b.0);
+        let Obj(p) = serde_json::from_str::<Obj<Probe>>("{}").unwrap();
+        assert!(matches!(p.a, Slot::Absent));
+    }
+
+    #[test]
+    fn entries_come_sorted_and_repeats_are_refused() {
+        let SortedEntries(e) =
+            serde_json::from_str::<SortedEntries<u8>>(r#"{"b": 1, "a": 2, "c": 3}"#).unwrap();
+        let keys: Vec<&str> = e.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["a", "b", "c"]);
+        assert!(serde_json::from_str::<SortedEntries<u8>>(r#"{"b": 1, "a": 2, "b": 3}"#).is_err());
+        assert!(serde_json::from_str::<SortedEntries<u8>>(r#"{"a": 1, "a": 2}"#).is_err());
+        assert!(serde_json::from_str::<SortedEntries<u8>>("[]").is_err());
+    }
+}
