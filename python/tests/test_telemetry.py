@@ -158,9 +158,7 @@ def test_the_span_fills_in_what_the_caller_did_not_set() -> None:
         trace_state=TraceState([("vendor", "theirs")]),
     )
     with trace.use_span(NonRecordingSpan(context)):
-        sent = _telemetry.with_trace_context(
-            {"model": "m", "extra_headers": {"TraceState": "mine=1"}}
-        )
+        sent = _telemetry.with_trace_context({"model": "m", "extra_headers": {"TraceState": "mine=1"}})
     assert sent["extra_headers"] == {
         "TraceState": "mine=1",
         "traceparent": "00-" + format(0x1234, "032x") + "-" + format(0x5678, "016x") + "-01",
