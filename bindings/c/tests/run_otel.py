@@ -28,9 +28,12 @@ CALLER_SPAN = "00f067aa0ba902b7"
 TRACEPARENT = f"00-{CALLER_TRACE}-{CALLER_SPAN}-01"
 
 failures: list[str] = []
+checked = 0
 
 
 def check(ok: bool, what: str, seen: Any = None) -> None:
+    global checked
+    checked += 1
     if not ok:
         failures.append(what if seen is None else f"{what}: {json.dumps(seen)[:600]}")
 
@@ -97,8 +100,10 @@ def main() -> int:
 
     for failure in failures:
         print(f"FAIL {failure}", file=sys.stderr)
-    print(f"OpenTelemetry export from C: {len(spans)} spans, {len(got['metrics'])} metrics received, "
-          f"{len(failures)} failed checks")
+    print(
+        f"OpenTelemetry export from C: {len(spans)} spans and {len(got['metrics'])} metrics received, "
+        f"{checked - len(failures)} checks passed, {len(failures)} failed"
+    )
     return 1 if failures else 0
 
 
