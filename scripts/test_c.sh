@@ -4,7 +4,9 @@
 # (with tests/test_surface.c, tests/test_governance.c and tests/harness.c) with gcc against
 # the debug cdylib, and runs it against the emulator, twice: natively, then under valgrind,
 # where any definitely-lost block fails the run. Between the two, every conformance vector
-# (tests/conformance/).
+# (tests/conformance/). tests/test_otel.c runs as its own process (export is set up once per
+# process from OTEL_*), natively and under valgrind, and run_otel.py checks what the emulator's
+# OTLP receiver got from it.
 # FOUNDRY_UPDATE_GENERATED=1 copies a regenerated header over the committed one instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,6 +53,11 @@ gcc -std=c11 -Wall -Wextra -Werror -g -O0 -I bindings/c/include \
   bindings/c/tests/vector_runner.c -o "$target/c-test/vector_runner" \
   -L "$target/debug" -lfoundry_client_c -lpthread -Wl,-rpath,"$target/debug"
 
+step "compile tests/test_otel.c (the OpenTelemetry export test's C side)"
+gcc -std=c11 -Wall -Wextra -Werror -g -O0 -I bindings/c/include \
+  bindings/c/tests/test_otel.c bindings/c/tests/harness.c -o "$target/c-test/test_otel" \
+  -L "$target/debug" -lfoundry_client_c -lpthread -Wl,-rpath,"$target/debug"
+
 step "start the emulator"
 emulator_out="$target/c-test/emulator.json"
 # A file left by an earlier run would be read before the new emulator writes its own.
@@ -72,6 +79,9 @@ step "C tests"
 step "every conformance vector through the C API"
 python3 bindings/c/tests/run_vectors.py "$emulator_out" "$target/c-test/vector_runner"
 
+step "the OpenTelemetry export from C (its own process, OTEL_* pointing at the emulator)"
+python3 bindings/c/tests/run_otel.py "$emulator_out" "$target/c-test/test_otel"
+
 step "C tests under valgrind (definitely lost must be 0)"
 # The shared runtime's threads live until the process exits, so their stacks, thread handles
 # and thread-locals (tokio's blocking pool, std's thread records, fastrand's seed) show as
@@ -79,4 +89,7 @@ step "C tests under valgrind (definitely lost must be 0)"
 # leaks count as errors. A leaked client, error or string is "definitely lost".
 valgrind --quiet --leak-check=full --error-exitcode=1 --errors-for-leak-kinds=definite \
   --show-leak-kinds=definite "$target/c-test/test_foundry"
+python3 bindings/c/tests/run_otel.py "$emulator_out" "$target/c-test/test_otel" \
+  valgrind --quiet --leak-check=full --error-exitcode=1 --errors-for-leak-kinds=definite \
+  --show-leak-kinds=definite
 echo "C binding: all checks passed"
