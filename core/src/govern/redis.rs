@@ -666,13 +666,7 @@ mod tests {
         let server = RedisServer::start();
         let l = ledger(&server, Clock::Caller);
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
-        let lane = FleetLaneFor::tokens(600); // 100 tokens in any 10 s
-        let hold = |tokens| Hold {
-            lease: Duration::from_secs(60),
-            lanes: vec![lane.clone()],
-            tokens,
-            ..Hold::default()
-        };
+        let hold = FleetLaneFor::call; // 100 tokens in any 10 s
         let first = block(l.reserve(&hold(60), now)).expect("room");
         let wait = match block(l.reserve(&hold(60), now)) {
             Err(ReserveError::Wait { wait, lane }) => {
@@ -724,13 +718,7 @@ mod tests {
         let server = RedisServer::start();
         let l = ledger(&server, Clock::Caller);
         let start = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
-        let lane = FleetLaneFor::tokens(600); // 100 tokens in any 10 s
-        let hold = |tokens| Hold {
-            lease: Duration::from_secs(60),
-            lanes: vec![lane.clone()],
-            tokens,
-            ..Hold::default()
-        };
+        let hold = FleetLaneFor::call; // 100 tokens in any 10 s
         let mut rng = fastrand::Rng::with_seed(7);
         let mut admitted: Vec<(Duration, u64)> = Vec::new();
         let mut t = Duration::ZERO;
@@ -777,6 +765,16 @@ mod tests {
                 name: "deployment:d".into(),
                 tokens: Some(RateWindow::per_minute(tpm, Duration::from_secs(10))),
                 requests: None,
+            }
+        }
+
+        /// A call of `tokens` on a 600 tpm lane (100 tokens in any 10 s), with no budget line.
+        fn call(tokens: u64) -> Hold {
+            Hold {
+                lease: Duration::from_secs(60),
+                lanes: vec![FleetLaneFor::tokens(600)],
+                tokens,
+                ..Hold::default()
             }
         }
     }
