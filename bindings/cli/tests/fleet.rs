@@ -298,15 +298,23 @@ async fn four_processes_hold_one_deployment_limit_and_the_service_answers_no_429
     assert_eq!(count(&summaries, "service_429"), 0, "{summaries:?}");
     for s in &summaries {
         // Calls the fleet's limit could not admit before their deadline fail at once with a
-        // local rate_limit error; nothing else fails.
-        let other: u64 = s["errors"]
-            .as_object()
-            .expect("errors")
+        // local rate_limit error; nothing else fails, except that a call booked ahead (which
+        // keeps half its deadline for the request) may still pass its deadline when the
+        // machine is loaded by the other fleet tests running beside this one (seen once in
+        // four runs on 2 cores): at most 1 % of a process's calls.
+        let errors = s["errors"].as_object().expect("errors");
+        let other: u64 = errors
             .iter()
-            .filter(|(k, _)| *k != "rate_limit")
+            .filter(|(k, _)| *k != "rate_limit" && *k != "timeout")
             .map(|(_, v)| v.as_u64().unwrap_or(0))
             .sum();
         assert_eq!(other, 0, "{}", s["errors"]);
+        let late = errors.get("timeout").and_then(Value::as_u64).unwrap_or(0);
+        assert!(
+            late <= 3,
+            "{late} of 320 calls passed their deadline: {}",
+            s["errors"]
+        );
     }
     let rpm = FLEET_RPM as f64;
     assert!(
