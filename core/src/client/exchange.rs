@@ -79,9 +79,11 @@ impl Foundry {
         // only its bytes (measured: 1.18x -> 1.11x bare reqwest's memory per 1,000 calls).
         let (method, bytes) = match body {
             Some(body) => {
-                let bytes = serde_json::to_vec(&body).map_err(|e| {
+                let mut bytes = Vec::with_capacity(prepared.body_len_hint());
+                serde_json::to_writer(&mut bytes, &body).map_err(|e| {
                     Error::invalid_request(format!("request is not serializable: {e}"))
                 })?;
+                prepared.sent_body_len(&mut bytes);
                 (Method::POST, Some(bytes))
             }
             None => (Method::GET, None),

@@ -10,6 +10,7 @@
 //! (a key of its own here) and its body. A client with other default headers
 //! (`Foundry::with_options`) starts a cache of its own.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
@@ -40,6 +41,9 @@ pub(crate) struct Prepared {
     headers: Result<HeaderMap>,
     /// A configured header named `x-ms-client-request-id` replaced the correlation id.
     correlation_replaced: bool,
+    /// The length of the last body sent: the next one's buffer starts that large, instead of
+    /// growing from 128 bytes by doubling (a reallocation and a copy each time).
+    body_len: AtomicUsize,
     /// The API-key header of a deployment with `auth: api_key` (its key is fixed by the
     /// catalog), or why it cannot be sent; None for every other credential, asked per call.
     pub api_key: Option<Result<AuthHeader>>,
@@ -73,6 +77,7 @@ impl Prepared {
             headers,
             correlation_replaced,
             api_key,
+            body_len: AtomicUsize::new(0),
         }
     }
 
@@ -86,6 +91,23 @@ impl Prepared {
             };
         }
         Ok(headers)
+    }
+}
+
+impl Prepared {
+    /// How many bytes to reserve for a body (128 at least, as `serde_json::to_vec` does).
+    pub(crate) fn body_len_hint(&self) -> usize {
+        self.body_len.load(Ordering::Relaxed).max(128)
+    }
+
+    /// Records the length of `body`, just serialized; a buffer less than half full (a much
+    /// longer body came before) is shrunk, so an in-flight call holds at most what doubling
+    /// would have left it.
+    pub(crate) fn sent_body_len(&self, body: &mut Vec<u8>) {
+        self.body_len.store(body.len(), Ordering::Relaxed);
+        if body.capacity() > 2 * body.len().max(64) {
+            body.shrink_to_fit();
+        }
     }
 }
 
