@@ -170,9 +170,7 @@ impl Foundry {
 
     /// `d`'s request through `api` as far as it is the same for every call (`prepared.rs`).
     fn prepared(&self, d: &Deployment, api: Api) -> Arc<Prepared> {
-        self.inner
-            .prepared
-            .get(d, api, || self.prepare(d, api))
+        self.inner.prepared.get(d, api, || self.prepare(d, api))
     }
 
     fn prepare(&self, d: &Deployment, api: Api) -> Prepared {

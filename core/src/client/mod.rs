@@ -38,6 +38,7 @@ use stream::StreamBounds;
 
 use exchange::Sent;
 use payload::Payload;
+use prepared::PreparedRequests;
 use route::breaker::Breakers;
 use route::budget::RetryBucket;
 pub use route::lane::LimitLine;
@@ -48,7 +49,6 @@ pub use route::spend::SpendLine;
 use route::spend::Spending;
 use scope::Revocation;
 pub use scope::ScopeSpec;
-use prepared::PreparedRequests;
 
 /// The client. Cheap to clone and safe to share across threads and tasks: clones share the
 /// connection pool, the token cache, what was learned about deployments, the retry budget

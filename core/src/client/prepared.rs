@@ -188,7 +188,8 @@ mod tests {
 
     fn deployment(endpoint: &str) -> Deployment {
         let mut d = Deployment::new("d", endpoint);
-        d.headers.insert("X-Ms-Client-Request-Id".into(), "mine".into());
+        d.headers
+            .insert("X-Ms-Client-Request-Id".into(), "mine".into());
         d.headers.insert("x-team".into(), "t".into());
         d
     }
@@ -243,7 +244,10 @@ mod tests {
         let mut d2 = d.clone();
         d2.headers.clear();
         let ours = Prepared::new(&d2, Api::Chat, &defaults, None);
-        assert_eq!(ours.headers("0123").unwrap()["x-ms-client-request-id"], "0123");
+        assert_eq!(
+            ours.headers("0123").unwrap()["x-ms-client-request-id"],
+            "0123"
+        );
         assert!(plain.headers("0123").unwrap()["x-team"].is_sensitive());
     }
 }

@@ -57,7 +57,7 @@ fn strip_tags(text: &str) -> String {
     out
 }
 
-fn header_str<'a>(headers: &'a HeaderMap, name: impl AsHeaderName) -> Option<&'a str> {
+fn header_str(headers: &HeaderMap, name: impl AsHeaderName) -> Option<&str> {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())

@@ -144,7 +144,14 @@ mod tests {
 
     #[test]
     fn correlation_ids_are_32_hex_digits_as_format_writes_them() {
-        for id in [0, 1, 0xabc, u128::MAX, fastrand::u128(..), fastrand::u128(..)] {
+        for id in [
+            0,
+            1,
+            0xabc,
+            u128::MAX,
+            fastrand::u128(..),
+            fastrand::u128(..),
+        ] {
             let digits = correlation_digits(id);
             assert_eq!(std::str::from_utf8(&digits).unwrap(), format!("{id:032x}"));
         }

@@ -273,7 +273,11 @@ impl Spending {
 
     /// The scopes a call to deployment `name` counts for: the client's, then the deployment's.
     fn call_scopes(&self, name: &str) -> Arc<[String]> {
-        let known = self.call_scopes.read().ok().and_then(|m| m.get(name).cloned());
+        let known = self
+            .call_scopes
+            .read()
+            .ok()
+            .and_then(|m| m.get(name).cloned());
         if let Some(scopes) = known {
             return scopes;
         }
