@@ -205,6 +205,15 @@ impl Foundry {
         auth: BearerRequest,
         sent_token: &mut Option<TokenGeneration>,
     ) -> Result<HeaderMap> {
+        let adds_none =
+            ctx.payload.extra_headers().is_empty() && ctx.trace.trace_headers().is_none();
+        if adds_none {
+            if let Some(headers) = prepared.keyed_headers(ctx.correlation_id) {
+                // An API key is not a token: nothing to name back after a 401.
+                *sent_token = None;
+                return Ok(headers);
+            }
+        }
         let mut headers = prepared.headers(ctx.correlation_id)?;
         for (name, value) in ctx.payload.extra_headers() {
             let value = value.as_str().ok_or_else(|| {

@@ -18,7 +18,7 @@ use reqwest::Url;
 use rustc_hash::FxHashMap;
 
 use crate::auth::AuthHeader;
-use crate::config::Deployment;
+use crate::config::{Deployment, Shape};
 use crate::types::Api;
 use crate::{Error, Result};
 
@@ -47,6 +47,11 @@ pub(crate) struct Prepared {
     /// The API-key header of a deployment with `auth: api_key` (its key is fixed by the
     /// catalog), or why it cannot be sent; None for every other credential, asked per call.
     pub api_key: Option<Result<AuthHeader>>,
+    /// `headers` with the API key inserted after them, as an attempt that adds nothing in
+    /// between sends them (no `extra_headers`, no trace context, no model-inference
+    /// header): one clone instead of a clone and an insert. None when the key cannot be
+    /// sent, the deployment has another credential, or the API adds a header of its own.
+    keyed: Option<HeaderMap>,
 }
 
 impl Prepared {
@@ -71,26 +76,47 @@ impl Prepared {
             }
             Ok(headers)
         })();
+        // The model-inference headers go between the configured ones and the credential.
+        let adds_own =
+            d.shape == Shape::Inference && (d.extra_parameters.is_some() || api == Api::Info);
+        let keyed = match (&headers, &api_key) {
+            (Ok(headers), Some(Ok(key))) if !adds_own => {
+                let mut keyed = headers.clone();
+                keyed.insert(key.name.clone(), key.value.clone());
+                Some(keyed)
+            }
+            _ => None,
+        };
         Prepared {
             url,
             parsed,
             headers,
             correlation_replaced,
             api_key,
+            keyed,
             body_len: AtomicUsize::new(0),
         }
     }
 
     /// The constant headers with `correlation_id` in its place, or why they cannot be sent.
     pub(crate) fn headers(&self, correlation_id: &str) -> Result<HeaderMap> {
-        let mut headers = self.headers.clone()?;
+        Ok(self.with_correlation(self.headers.clone()?, correlation_id))
+    }
+
+    /// Every header of an attempt that adds none of its own (see `keyed`), when prepared.
+    pub(crate) fn keyed_headers(&self, correlation_id: &str) -> Option<HeaderMap> {
+        let keyed = self.keyed.clone()?;
+        Some(self.with_correlation(keyed, correlation_id))
+    }
+
+    fn with_correlation(&self, mut headers: HeaderMap, correlation_id: &str) -> HeaderMap {
         if !self.correlation_replaced {
             match HeaderValue::from_str(correlation_id) {
                 Ok(v) => headers.insert(CLIENT_REQUEST_ID, v),
                 Err(_) => headers.remove(CLIENT_REQUEST_ID),
             };
         }
-        Ok(headers)
+        headers
     }
 }
 
@@ -249,5 +275,28 @@ mod tests {
             "0123"
         );
         assert!(plain.headers("0123").unwrap()["x-team"].is_sensitive());
+    }
+
+    #[test]
+    fn an_api_key_goes_last_as_the_attempt_would_insert_it() {
+        let d = deployment("http://127.0.0.1:9/").api_key("made-up-key");
+        let key = AuthHeader {
+            name: HeaderName::from_static("api-key"),
+            value: HeaderValue::from_static("made-up-key"),
+            token: None,
+        };
+        let p = Prepared::new(&d, Api::Chat, &BTreeMap::new(), Some(Ok(key.clone())));
+        let mut expected = p.headers("0123").expect("headers");
+        expected.insert(key.name.clone(), key.value.clone());
+        let keyed = p.keyed_headers("0123").expect("prepared with the key");
+        assert_eq!(keyed, expected);
+        let order = |h: &HeaderMap| h.keys().map(HeaderName::to_string).collect::<Vec<_>>();
+        assert_eq!(order(&keyed), order(&expected));
+        // Model-inference headers come between the configured ones and the key.
+        let info = d.clone().shape(Shape::Inference);
+        let p = Prepared::new(&info, Api::Info, &BTreeMap::new(), Some(Ok(key.clone())));
+        assert!(p.keyed_headers("0123").is_none());
+        let p = Prepared::new(&d, Api::Chat, &BTreeMap::new(), None);
+        assert!(p.keyed_headers("0123").is_none(), "no key");
     }
 }
