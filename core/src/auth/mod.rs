@@ -77,6 +77,7 @@ pub(crate) struct AuthRegistry {
 }
 
 /// The header one attempt carries, and which Entra token it is (None for an API key).
+#[derive(Clone)]
 pub(crate) struct AuthHeader {
     pub name: HeaderName,
     pub value: HeaderValue,
@@ -150,24 +151,11 @@ impl AuthRegistry {
             return Ok(None);
         }
         if !self.secret_may_travel_to(&d.endpoint) {
-            return Err(Error::config(format!(
-                "refusing to send a credential to '{}': plain http is only allowed to loopback",
-                d.endpoint
-            ))
-            .with_deployment(d.name.clone())
-            .with_hint(
-                "use the https:// endpoint (plain http is for a local emulator on 127.0.0.1 only)",
-            ));
+            return Err(refused_plain_http(d));
         }
         let header = match &d.auth {
             AuthConfig::None => return Ok(None),
-            AuthConfig::ApiKey(key) => {
-                key::api_key_header(d.shape, key).map(|(name, value)| AuthHeader {
-                    name,
-                    value,
-                    token: None,
-                })
-            }
+            AuthConfig::ApiKey(key) => key_header(d, key),
             AuthConfig::Entra(config) => match &self.token_provider {
                 Some(provider) => provided_header(provider, request).await,
                 None => self.entra_header(d, config, request).await,
@@ -177,6 +165,18 @@ impl AuthRegistry {
         header
             .map(Some)
             .map_err(|e| e.with_deployment(d.name.clone()))
+    }
+
+    /// The header of a deployment with `auth: api_key`, the same for every call (the key is the
+    /// catalog's), with the check [`AuthRegistry::header_for`] makes; None for other credentials.
+    pub(crate) fn api_key_header(&self, d: &Deployment) -> Option<Result<AuthHeader>> {
+        let AuthConfig::ApiKey(key) = &d.auth else {
+            return None;
+        };
+        if !self.secret_may_travel_to(&d.endpoint) {
+            return Some(Err(refused_plain_http(d)));
+        }
+        Some(key_header(d, key).map_err(|e| e.with_deployment(d.name.clone())))
     }
 
     fn secret_may_travel_to(&self, url: &str) -> bool {
@@ -396,6 +396,25 @@ impl AuthRegistry {
         self.cli_executor = Some(executor);
         self
     }
+}
+
+/// The header carrying a deployment's API key.
+fn key_header(d: &Deployment, key: &crate::config::Secret) -> Result<AuthHeader> {
+    key::api_key_header(d.shape, key).map(|(name, value)| AuthHeader {
+        name,
+        value,
+        token: None,
+    })
+}
+
+/// Why no credential goes to `d`: its endpoint is plain http to another host.
+fn refused_plain_http(d: &Deployment) -> Error {
+    Error::config(format!(
+        "refusing to send a credential to '{}': plain http is only allowed to loopback",
+        d.endpoint
+    ))
+    .with_deployment(d.name.clone())
+    .with_hint("use the https:// endpoint (plain http is for a local emulator on 127.0.0.1 only)")
 }
 
 /// `Authorization: Bearer` from the caller's provider, waited for no longer than the attempt

@@ -7,12 +7,12 @@ mod handle;
 mod http;
 pub(crate) use http::shared as shared_http;
 mod payload;
+mod prepared;
 mod route;
 mod scope;
 mod settings;
 mod smoke;
 mod stream;
-mod urls;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -38,6 +38,7 @@ use stream::StreamBounds;
 
 use exchange::Sent;
 use payload::Payload;
+use prepared::PreparedRequests;
 use route::breaker::Breakers;
 use route::budget::RetryBucket;
 pub use route::lane::LimitLine;
@@ -48,7 +49,6 @@ pub use route::spend::SpendLine;
 use route::spend::Spending;
 use scope::Revocation;
 pub use scope::ScopeSpec;
-use urls::ParsedUrls;
 
 /// The client. Cheap to clone and safe to share across threads and tasks: clones share the
 /// connection pool, the token cache, what was learned about deployments, the retry budget
@@ -83,8 +83,8 @@ struct Inner {
     revocation: Revocation,
     /// The local rate limits: the deployments' (with `governance.rate_limits`) and the scopes'.
     pacing: Pacing,
-    /// Request URLs parsed once (`urls.rs`).
-    urls: Arc<ParsedUrls>,
+    /// What every request to a deployment shares, prepared once (`prepared.rs`).
+    prepared: Arc<PreparedRequests>,
 }
 
 /// Options beyond the catalog.
@@ -195,7 +195,7 @@ impl Foundry {
                 http,
                 catalog,
                 learned: Arc::default(),
-                urls: Arc::default(),
+                prepared: Arc::default(),
                 pinned: options.deployment,
                 events,
             }),
@@ -219,6 +219,8 @@ impl Foundry {
     pub fn with_options(&self, overrides: CallOverrides) -> Result<Foundry> {
         let mut inner = (*self.inner).clone();
         overrides.apply(&mut inner.catalog, "with_options")?;
+        // Its default headers may differ: its requests are prepared anew.
+        inner.prepared = Arc::default();
         Ok(Foundry {
             inner: Arc::new(inner),
         })

@@ -35,8 +35,15 @@ pub fn build_chat_body(d: &Deployment, req: &ChatRequest, stream: bool) -> Resul
             TokensParam::MaxCompletionTokens => "max_completion_tokens",
             TokensParam::MaxTokens => given,
         };
-        body.remove(given);
-        body.insert(name.to_string(), Value::from(with_floor(d, limit)));
+        let value = Value::from(with_floor(d, limit));
+        match body.get_mut(name) {
+            // The name the caller gave: its value is replaced in place.
+            Some(slot) if name == given => *slot = value,
+            _ => {
+                body.remove(given);
+                body.insert(name.to_string(), value);
+            }
+        }
     }
     if body_carries_model(d, Api::Chat) {
         body.insert("model".to_string(), Value::String(d.deployment.clone()));

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use reqwest::header::HeaderMap;
+use reqwest::header::{AsHeaderName, HeaderMap, HeaderName};
 use serde_json::Value;
 
 use crate::normalize::{finalize_report, prompt_filter_results};
@@ -57,7 +57,7 @@ fn strip_tags(text: &str) -> String {
     out
 }
 
-fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+fn header_str(headers: &HeaderMap, name: impl AsHeaderName) -> Option<&str> {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())
@@ -68,7 +68,13 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 /// The service's request id: `x-request-id`, else APIM's `apim-request-id`, else
 /// `x-ms-request-id`. Log it with every failure; Azure support asks for it.
 pub fn request_id(headers: &HeaderMap) -> Option<String> {
-    ["x-request-id", "apim-request-id", "x-ms-request-id"]
+    // Names built at compile time: looking a `&str` up parses and validates it first.
+    const NAMES: [HeaderName; 3] = [
+        HeaderName::from_static("x-request-id"),
+        HeaderName::from_static("apim-request-id"),
+        HeaderName::from_static("x-ms-request-id"),
+    ];
+    NAMES
         .iter()
         .find_map(|name| header_str(headers, name))
         .map(str::to_string)

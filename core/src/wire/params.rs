@@ -54,7 +54,10 @@ pub(super) fn positive_int(body: &mut Map<String, Value>, key: &str) -> Result<O
     });
     match n {
         Some(n) if n >= 1 => {
-            body.insert(key.to_string(), json!(n));
+            // A whole float (`100.0`) is sent as the integer; an integer already is one.
+            if !v.is_u64() {
+                body.insert(key.to_string(), json!(n));
+            }
             Ok(Some(n))
         }
         _ => Err(Error::invalid_request(format!(

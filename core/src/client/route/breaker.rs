@@ -215,6 +215,8 @@ impl Breakers {
                 states.insert(name.to_string(), state);
             }
             Some(_) => return Settled::Unchanged,
+            // Healthy and already closed with no failures: nothing to forget (no name hashed).
+            None if current.is_none() => {}
             None => {
                 states.remove(name);
             }

@@ -51,7 +51,9 @@ impl Foundry {
         let model = self.inner.pinned.as_deref().unwrap_or(payload.model());
         let target = catalog.resolve(model)?;
         let deadline = deadline_after(self.call_budget(payload)?)?;
-        let correlation_id = format!("{:032x}", fastrand::u128(..));
+        let digits = correlation_digits(fastrand::u128(..));
+        // Hex digits are ASCII: the check cannot fail.
+        let correlation_id = std::str::from_utf8(&digits).unwrap_or_default();
         let mut tried = Vec::new();
         let last = target.deployments.len().saturating_sub(1);
         for (index, deployment) in target.deployments.iter().enumerate() {
@@ -59,7 +61,7 @@ impl Foundry {
                 payload,
                 stream,
                 deadline,
-                correlation_id: &correlation_id,
+                correlation_id,
                 fallback: index > 0,
                 trace,
             };
@@ -112,6 +114,13 @@ pub(crate) fn falls_back(err: &Error, on_content_filter: bool) -> bool {
     }
 }
 
+/// `id` as 32 lowercase hex digits, what `format!("{id:032x}")` writes, on the stack: the
+/// formatting machinery and a heap string cost about a thousand instructions a call.
+fn correlation_digits(id: u128) -> [u8; 32] {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    std::array::from_fn(|i| HEX[((id >> (124 - 4 * i)) & 0xf) as usize])
+}
+
 /// A number of seconds as a `Duration`, or an error of `kind` naming `what` (never a panic).
 pub(crate) fn seconds(value: f64, what: &str, kind: ErrorKind) -> Result<Duration> {
     crate::config::check_seconds(value, what)
@@ -132,6 +141,21 @@ pub(crate) fn deadline_after(budget: Duration) -> Result<Instant> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn correlation_ids_are_32_hex_digits_as_format_writes_them() {
+        for id in [
+            0,
+            1,
+            0xabc,
+            u128::MAX,
+            fastrand::u128(..),
+            fastrand::u128(..),
+        ] {
+            let digits = correlation_digits(id);
+            assert_eq!(std::str::from_utf8(&digits).unwrap(), format!("{id:032x}"));
+        }
+    }
 
     #[test]
     fn fallback_rules() {

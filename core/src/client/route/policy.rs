@@ -80,7 +80,8 @@ type Refusal = (&'static str, Option<String>, Error);
 
 fn rule_check(p: &Policy, attempt: &Proposed<'_>) -> std::result::Result<(), Refusal> {
     let d = attempt.deployment;
-    let whose = match &p.scope {
+    // Written only for a refusal: an allowed call formats nothing.
+    let whose = || match &p.scope {
         Some(s) => format!("scope '{s}'"),
         None => "the catalog".to_string(),
     };
@@ -95,7 +96,7 @@ fn rule_check(p: &Policy, attempt: &Proposed<'_>) -> std::result::Result<(), Ref
         if !approved.iter().any(|a| a == &d.name) {
             return refuse(
                 "approved",
-                format!("'{}' was not called: {whose} approves only {}", d.name, approved.join(", ")),
+                format!("'{}' was not called: {} approves only {}", d.name, whose(), approved.join(", ")),
                 format!("call one of the approved deployments ({}), or add '{}' to the policy's `approved` list", approved.join(", "), d.name),
             );
         }
@@ -104,7 +105,7 @@ fn rule_check(p: &Policy, attempt: &Proposed<'_>) -> std::result::Result<(), Ref
         if !(attempt.has_header)(header) {
             return refuse(
                 "require_header",
-                format!("'{}' was not called: {whose} requires the header '{header}' on every call", d.name),
+                format!("'{}' was not called: {} requires the header '{header}' on every call", d.name, whose()),
                 format!("send it with the request's extra_headers (or the client's default headers), e.g. {{\"{header}\": \"<correlation id>\"}}"),
             );
         }
@@ -114,7 +115,7 @@ fn rule_check(p: &Policy, attempt: &Proposed<'_>) -> std::result::Result<(), Ref
         if tokens > limit {
             return refuse(
                 "max_prompt_tokens",
-                format!("'{}' was not called: the prompt is about {tokens} tokens, over the {limit} that {whose} allows", d.name),
+                format!("'{}' was not called: the prompt is about {tokens} tokens, over the {limit} that {} allows", d.name, whose()),
                 "shorten the prompt (or split it), or raise the policy's `max_prompt_tokens`".to_string(),
             );
         }

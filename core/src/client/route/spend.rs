@@ -9,9 +9,10 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -46,6 +47,10 @@ pub struct SpendLine {
     pub soft: Vec<f64>,
 }
 
+/// Beyond this many deployments a call's scopes are built per attempt, as before, so a client
+/// sent to every name (a catalog template) cannot grow without bound.
+const MAX_CACHED_DEPLOYMENTS: usize = 1024;
+
 /// A client's budgets, its ledger and the scopes its calls count for.
 #[derive(Debug)]
 pub(crate) struct Spending {
@@ -55,6 +60,9 @@ pub(crate) struct Spending {
     fleet_lanes: Arc<HashMap<String, FleetLane>>,
     /// The client's scope and the scopes enclosing it.
     client_scopes: Vec<String>,
+    /// Per deployment name, the scopes its calls count for: `client_scopes` and the
+    /// deployment's own, built once instead of copied and formatted on every attempt.
+    call_scopes: RwLock<FxHashMap<String, Arc<[String]>>>,
     output_bound: u64,
     lease_margin: Duration,
     events: EventSink,
@@ -116,6 +124,7 @@ impl Spending {
             outage,
             fleet_lanes: Arc::new(fleet_lanes),
             client_scopes: g.client_scopes(),
+            call_scopes: RwLock::default(),
             output_bound: g.output_bound,
             lease_margin: g.lease_margin,
             events,
@@ -134,6 +143,7 @@ impl Spending {
             webhook: self.webhook.clone(),
             outage: self.outage.clone(),
             client_scopes: g.client_scopes(),
+            call_scopes: RwLock::default(),
             output_bound: g.output_bound,
             lease_margin: g.lease_margin,
             events: self.events.clone(),
@@ -154,13 +164,13 @@ impl Spending {
         let Some(params) = body.and_then(Value::as_object_mut) else {
             return Ok(None);
         };
-        let mut scopes = self.client_scopes.clone();
-        scopes.push(deployment_scope(&d.name));
+        let call_scopes = self.call_scopes(&d.name);
+        let scopes: &[String] = &call_scopes;
         let lanes: Vec<FleetLane> = scopes
             .iter()
             .filter_map(|s| self.fleet_lanes.get(s).cloned())
             .collect();
-        if !self.governor.covers(&scopes) && lanes.is_empty() {
+        if !self.governor.covers(scopes) && lanes.is_empty() {
             return Ok(None);
         }
         let output_tokens = match (api, output_limit(params)) {
@@ -183,12 +193,12 @@ impl Spending {
             // An in-process ledger answers at once and has no lanes: no timer, no loop.
             false => {
                 self.governor
-                    .reserve(&scopes, amount, lease, SystemTime::now())
+                    .reserve(scopes, amount, lease, SystemTime::now())
                     .await
             }
             true => {
                 self.reserve_networked(
-                    &scopes,
+                    scopes,
                     amount,
                     lease,
                     lanes.clone(),
@@ -203,7 +213,7 @@ impl Spending {
             (Some(outage), Err(ReserveError::Unreachable(e))) => {
                 outage.unanswered(&self.events, &e.0);
                 match outage
-                    .hold_locally(&scopes, &lanes, lane_tokens, amount, lease, deadline)
+                    .hold_locally(scopes, &lanes, lane_tokens, amount, lease, deadline)
                     .await
                 {
                     Some(local) => local.map_err(|e| e.with_deployment(d.name.clone()))?,
@@ -259,6 +269,28 @@ impl Spending {
             Err(ReserveError::Wait { wait, lane }) => Err(fleet_limit(&d.name, &lane, wait)),
             Err(ReserveError::Unreachable(e)) => Err(store_unavailable(&d.name, &e.0)),
         }
+    }
+
+    /// The scopes a call to deployment `name` counts for: the client's, then the deployment's.
+    fn call_scopes(&self, name: &str) -> Arc<[String]> {
+        let known = self
+            .call_scopes
+            .read()
+            .ok()
+            .and_then(|m| m.get(name).cloned());
+        if let Some(scopes) = known {
+            return scopes;
+        }
+        let mut scopes = self.client_scopes.clone();
+        scopes.push(deployment_scope(name));
+        let scopes: Arc<[String]> = scopes.into();
+        if let Ok(mut m) = self.call_scopes.write() {
+            // Bounded like the client's other per-deployment caches (a template names any).
+            if m.len() < MAX_CACHED_DEPLOYMENTS {
+                m.insert(name.to_string(), Arc::clone(&scopes));
+            }
+        }
+        scopes
     }
 
     /// Reserves on a networked ledger: a full fleet lane makes the call wait and ask again,
