@@ -8,10 +8,12 @@
 //! Responses terms, a body that is no chat answer) the typed parse fails and `parse_chat`
 //! takes the `Value` path: well-formed answers take this one.
 
-use serde::Deserialize;
+use std::borrow::Cow;
 
-use super::shapes::{Obj, Seen, Slot, SortedEntries};
-use crate::normalize::{finalize_report, split_think};
+use serde::{Deserialize, Deserializer};
+
+use super::shapes::{named, Obj, Seen, Slot, SortedEntries};
+use crate::normalize::{finalize_report, split_think, verdict_names};
 use crate::types::{Api, CategoryResult, ChatResult, ContentFilterReport, ToolCall, Usage};
 
 #[derive(Deserialize)]
@@ -86,7 +88,26 @@ struct PromptFilter {
 }
 
 /// One `content_filter_results` object: category -> verdict, in key order.
-type Verdicts = SortedEntries<Obj<Verdict>>;
+type Verdicts = SortedEntries<Obj<Verdict>, Category>;
+
+/// A category name, a `'static` borrow when Azure documents it (no allocation per verdict).
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct Category(Cow<'static, str>);
+
+impl<'de> Deserialize<'de> for Category {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        named(d, verdict_names::category).map(Category)
+    }
+}
+
+/// A severity level, read as [`Category`] is.
+struct Severity(Cow<'static, str>);
+
+impl<'de> Deserialize<'de> for Severity {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        named(d, verdict_names::severity).map(Severity)
+    }
+}
 
 #[derive(Deserialize)]
 struct Verdict {
@@ -94,7 +115,7 @@ struct Verdict {
     #[serde(default)]
     filtered: Option<bool>,
     #[serde(default)]
-    severity: Option<String>,
+    severity: Option<Severity>,
     #[serde(default)]
     detected: Option<bool>,
 }
@@ -277,16 +298,16 @@ fn push_verdicts(
         return;
     };
     report.results.reserve(entries.len());
-    for (category, Obj(verdict)) in entries {
+    for (Category(category), Obj(verdict)) in entries {
         let Some(filtered) = verdict.filtered else {
             continue;
         };
         report.results.push(CategoryResult {
-            source: source.to_string(),
+            source: Cow::Borrowed(source),
             index,
             category,
             filtered,
-            severity: verdict.severity,
+            severity: verdict.severity.map(|Severity(s)| s),
             detected: verdict.detected,
         });
     }
