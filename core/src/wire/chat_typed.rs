@@ -92,7 +92,7 @@ type Verdicts = SortedEntries<Obj<Verdict>, Category>;
 
 /// A category name, a `'static` borrow when Azure documents it (no allocation per verdict).
 #[derive(PartialEq, Eq, PartialOrd, Ord)]
-struct Category(Cow<'static, str>);
+pub(crate) struct Category(Cow<'static, str>);
 
 impl<'de> Deserialize<'de> for Category {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -315,6 +315,7 @@ fn push_verdicts(
 
 #[cfg(test)]
 mod tests {
+    use std::borrow::Cow;
     use std::path::PathBuf;
 
     use serde_json::{json, Value};
@@ -411,6 +412,33 @@ mod tests {
                 agrees(body.to_string().as_bytes()),
                 "typed path not taken: {body}"
             );
+        }
+    }
+
+    /// Known names cost no allocation on either path; unknown and escaped ones read alike.
+    #[test]
+    fn verdict_names_are_static_when_known_and_kept_when_not() {
+        let body = br#"{"prompt_filter_results": [{"prompt_index": 0, "content_filter_results": {
+            "h\u0061te": {"filtered": true, "severity": "hi\u0067h"},
+            "jailbreak": {"filtered": false, "detected": false}}}],
+            "choices": [{"index": 0, "message": {"content": "x"}, "content_filter_results": {
+                "brand_new": {"filtered": true, "severity": "extreme"},
+                "violence": {"filtered": false, "severity": "safe"}}}]}"#;
+        assert!(agrees(body), "typed path not taken");
+        let typed = parse(body).expect("typed parse");
+        let tree = parse_chat_tree(body).expect("Value parse");
+        for report in [&typed.content_filter, &tree.content_filter] {
+            let owned: Vec<&str> = report
+                .results
+                .iter()
+                .flat_map(|r| [Some(&r.source), Some(&r.category), r.severity.as_ref()])
+                .flatten()
+                .chain(&report.categories)
+                .filter(|name| matches!(name, Cow::Owned(_)))
+                .map(|name| &**name)
+                .collect();
+            assert_eq!(owned, ["brand_new", "extreme", "brand_new"]);
+            assert_eq!(report.categories, ["brand_new", "hate"]);
         }
     }
 
