@@ -41,6 +41,11 @@ impl RawJson {
             .get_or_init(|| serde_json::from_slice(&self.bytes).unwrap_or(Value::Null))
     }
 
+    /// The tree if it is built already (given as a tree, or read since), without building it.
+    pub fn tree(&self) -> Option<&Value> {
+        self.tree.get()
+    }
+
     /// The tree, owned.
     pub fn into_value(self) -> Value {
         match self.tree.into_inner() {

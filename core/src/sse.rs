@@ -64,7 +64,8 @@ impl SseParser {
             }
         }
         while !rest.is_empty() {
-            let Some(end) = rest.iter().position(|&b| b == b'\n' || b == b'\r') else {
+            // memchr's vectorized search: a byte-at-a-time scan was a third of the parse.
+            let Some(end) = memchr::memchr2(b'\n', b'\r', rest) else {
                 self.check_size(rest.len())?;
                 self.line.extend_from_slice(rest);
                 return Ok(());
@@ -144,7 +145,7 @@ impl SseParser {
                     self.data.push('\n');
                 }
                 self.has_data = true;
-                self.data.push_str(&String::from_utf8_lossy(value));
+                push_lossy(&mut self.data, value);
             }
             b"event" => {
                 let name = String::from_utf8_lossy(value);
@@ -162,6 +163,16 @@ impl SseParser {
                 data: std::mem::take(&mut self.data),
             });
         }
+    }
+}
+
+/// Appends `bytes` as text, invalid UTF-8 replaced by U+FFFD. Valid text (every answer in
+/// practice) takes `from_utf8`'s word-at-a-time check, several times quicker than the lossy
+/// decoder's chunk iterator.
+fn push_lossy(text: &mut String, bytes: &[u8]) {
+    match std::str::from_utf8(bytes) {
+        Ok(valid) => text.push_str(valid),
+        Err(_) => text.push_str(&String::from_utf8_lossy(bytes)),
     }
 }
 

@@ -217,7 +217,9 @@ pub struct ChatChunk {
     pub usage: Option<Usage>,
     pub content_filter: Option<ContentFilterReport>,
     /// The service's event as received.
-    pub raw: Value,
+    // Kept as the event's bytes and made a tree on first read, like `ChatResult::raw`.
+    #[cfg_attr(feature = "ts", ts(as = "Value"))]
+    pub raw: RawJson,
 }
 
 /// A fragment of a streamed tool call; `id` and `name` arrive first, then argument text.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Instructions per call under callgrind (issue 14): each client makes cell 1's call (the 1.2 KB
 # answer) N1 and then N2 times in a fresh process (and each parser parses it, in process); (I(N2) - I(N1)) / (N2 - N1) is its
-# instructions per call, with start-up, connection set-up and the mock cancelled out. The figure
+# instructions per call (per stream for stream-* and first-token-*), with start-up, connection set-up and the mock cancelled out. The figure
 # repeats to a fraction of a percent on a loaded machine where wall time does not: it decides
 # each optimisation. Prints a table with ratios against bare reqwest and writes
 # target/bench/callgrind.json. Not part of `make test` (valgrind is slow: about a minute a row).
@@ -18,7 +18,7 @@ command -v valgrind >/dev/null || { echo "callgrind.sh needs valgrind (apt-get i
 n1=${N1:-200}
 n2=${N2:-1200}
 whats=("$@")
-[ ${#whats[@]} -gt 0 ] || whats=(call-reqwest call-async-openai call-liter-llm call-core call-ungoverned call-governed parse-value parse-async-openai parse-core)
+[ ${#whats[@]} -gt 0 ] || whats=(call-reqwest call-async-openai call-liter-llm call-core call-ungoverned call-governed parse-value parse-async-openai parse-core stream-reqwest stream-core first-token-reqwest first-token-core)
 out=target/bench
 mkdir -p "$out"
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
@@ -56,6 +56,8 @@ printf '| work | instructions per call | vs bare reqwest (calls) or a bare Value
 for what in "${whats[@]}"; do
     case $what in
         parse-*) base=${per_call[parse-value]:-} ;;
+        stream-*) base=${per_call[stream-reqwest]:-} ;;
+        first-token-*) base=${per_call[first-token-reqwest]:-} ;;
         *) base=${per_call[call-reqwest]:-} ;;
     esac
     ratio="-"

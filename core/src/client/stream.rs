@@ -29,7 +29,11 @@ pub struct ChatStream {
     body: Option<BoxStream<'static, reqwest::Result<Bytes>>>,
     parser: SseParser,
     decoder: ChunkDecoder,
+    /// Events parsed from the body and not yet decoded: `events[next_event..]`. They are
+    /// decoded as chunks are asked for, so a read that brings many events hands out the
+    /// first chunk without decoding the rest first.
     events: Vec<SseEvent>,
+    next_event: usize,
     ready: VecDeque<ChatChunk>,
     totals: Option<StreamAccumulator>,
     /// The name of the deployment streaming the answer.
@@ -108,6 +112,7 @@ impl ChatStream {
             parser: SseParser::new(),
             decoder: ChunkDecoder::new(sent.api, &sent.deployment),
             events: Vec::new(),
+            next_event: 0,
             ready: VecDeque::new(),
             totals: Some(StreamAccumulator::new()),
             api: sent.api,
@@ -230,18 +235,38 @@ impl ChatStream {
         self.ready.extend(chunks);
     }
 
-    fn decode_pending(&mut self) -> Result<()> {
+    /// Decodes pending events until one makes a chunk (`all`: every pending event).
+    fn decode_pending(&mut self, all: bool) -> Result<()> {
         let mut chunks = Vec::new();
-        for event in std::mem::take(&mut self.events) {
-            self.decoder.decode(&event, &mut chunks)?;
+        while let Some(event) = self.events.get_mut(self.next_event) {
+            let event = std::mem::take(event);
+            self.next_event += 1;
+            self.decoder.decode_owned(event, &mut chunks)?;
+            if !all && !chunks.is_empty() {
+                break;
+            }
+        }
+        if self.next_event == self.events.len() {
+            self.events.clear();
+            self.next_event = 0;
         }
         self.accept(chunks);
         Ok(())
     }
 
+    fn has_pending_events(&self) -> bool {
+        self.next_event < self.events.len()
+    }
+
+    /// Events read from the body and not decoded yet.
+    #[cfg(test)]
+    fn decoder_backlog(&self) -> usize {
+        self.events.len() - self.next_event
+    }
+
     fn end(&mut self) -> Result<()> {
         self.parser.finish(&mut self.events);
-        self.decode_pending()?;
+        self.decode_pending(true)?;
         let mut chunks = Vec::new();
         self.decoder.finish(&mut chunks)?;
         self.accept(chunks);
@@ -323,6 +348,15 @@ impl Stream for ChatStream {
             if this.finished {
                 return Poll::Ready(this.pending_error.take().map(Err));
             }
+            if this.has_pending_events() {
+                if let Err(e) = this.decode_pending(false) {
+                    return Poll::Ready(Some(Err(this.fail(e))));
+                }
+                continue;
+            }
+            if this.decoder.is_done() {
+                this.body = None;
+            }
             let Some(body) = this.body.as_mut() else {
                 if let Err(e) = this.end() {
                     return Poll::Ready(Some(Err(this.fail(e))));
@@ -364,11 +398,8 @@ impl Stream for ChatStream {
                     if this.events.len() > before {
                         this.last_event = now;
                     }
-                    if let Err(e) = pushed.and_then(|_| this.decode_pending()) {
+                    if let Err(e) = pushed {
                         return Poll::Ready(Some(Err(this.fail(e))));
-                    }
-                    if this.decoder.is_done() {
-                        this.body = None;
                     }
                 }
                 Poll::Ready(Some(Err(e))) => {
@@ -380,5 +411,90 @@ impl Stream for ChatStream {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A chat stream over `body`, delivered by the body in one read.
+    fn stream_of(body: &'static str) -> ChatStream {
+        let response = reqwest::Response::from(http::Response::new(body));
+        let sent = Sent {
+            deployment: "dep".to_string(),
+            pricing: Pricing::default(),
+            api: Api::Chat,
+            body: Bytes::new(),
+            response: Some(response),
+            request_id: None,
+            tried: Vec::new(),
+            hold: None,
+            pace: None,
+        };
+        let bounds = StreamBounds {
+            idle: Duration::from_secs(30),
+            deadline: tokio::time::Instant::now() + Duration::from_secs(30),
+            deadline_setting: "timeout",
+            whole: Duration::from_secs(30),
+            max_bytes: 1 << 20,
+        };
+        ChatStream::new(
+            sent,
+            EventSink::default(),
+            CallTrace::default(),
+            Instant::now(),
+            bounds,
+        )
+    }
+
+    /// Events arrive in batches (one read can hold a whole short answer); each chunk is handed
+    /// out as soon as its event is decoded, not after the rest of the batch, so the first
+    /// token waits for nothing behind it, and an event that fails fails in its turn.
+    #[tokio::test]
+    async fn a_chunk_comes_out_before_the_events_behind_it_are_decoded() {
+        let mut stream = stream_of(concat!(
+            "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"}}]}\n\n",
+            "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"lo\"}}]}\n\n",
+            "data: {not json\n\n",
+            "data: [DONE]\n\n",
+        ));
+        let first = stream
+            .next_chunk()
+            .await
+            .expect("a chunk")
+            .expect("not an error");
+        assert_eq!(first.text.as_deref(), Some("Hel"));
+        assert_eq!(
+            stream.decoder_backlog(),
+            3,
+            "the events behind the first wait"
+        );
+        let second = stream
+            .next_chunk()
+            .await
+            .expect("a chunk")
+            .expect("not an error");
+        assert_eq!(second.text.as_deref(), Some("lo"));
+        let failure = stream.next_chunk().await.expect("the bad event's error");
+        assert_eq!(
+            failure.expect_err("not JSON").kind(),
+            ErrorKind::InvalidResponse
+        );
+        assert!(stream.next_chunk().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn a_batch_read_to_its_end_gives_every_chunk_and_the_result() {
+        let stream = stream_of(concat!(
+            "data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"}}]}\n\n",
+            "data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"lo\"},\"finish_reason\":\"stop\"}]}\n\n",
+            "data: {\"id\":\"c1\",\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":2,\"total_tokens\":5}}\n\n",
+            "data: [DONE]\n\n",
+        ));
+        let result = stream.collect_result().await.expect("the whole answer");
+        assert_eq!(result.text.as_deref(), Some("Hello"));
+        assert_eq!(result.usage.total_tokens, 5);
+        assert_eq!(result.raw["usage"]["total_tokens"], 5);
     }
 }

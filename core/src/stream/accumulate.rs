@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use crate::normalize;
+use crate::raw_json::RawJson;
 use crate::types::{CategoryResult, ChatChunk, ChatResult, ContentFilterReport, ToolCall, Usage};
 
 /// Accumulates [`ChatChunk`]s: text and reasoning concatenated, tool calls assembled by
@@ -24,7 +25,7 @@ pub struct StreamAccumulator {
     finish_reason: Option<String>,
     usage: Option<Usage>,
     content_filter: ContentFilterReport,
-    raw: Value,
+    raw: RawJson,
 }
 
 impl StreamAccumulator {
@@ -77,8 +78,10 @@ impl StreamAccumulator {
         if let Some(report) = &chunk.content_filter {
             merge_report(&mut self.content_filter, report);
         }
-        if let Some(response) = terminal_response(&chunk.raw) {
-            self.raw = response.clone();
+        // A Responses event is always a tree already; a chat chunk read by the typed reader is
+        // not, and is no Responses event: it is not parsed to find out.
+        if let Some(response) = chunk.raw.tree().and_then(terminal_response) {
+            self.raw = response.clone().into();
         } else if chunk.finish_reason.is_some() || chunk.usage.is_some() {
             self.raw = chunk.raw.clone();
         }
@@ -98,7 +101,7 @@ impl StreamAccumulator {
             finish_reason: self.finish_reason,
             usage: self.usage.unwrap_or_default(),
             content_filter,
-            raw: self.raw.into(),
+            raw: self.raw,
             ..Default::default()
         }
     }

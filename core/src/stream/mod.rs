@@ -7,6 +7,7 @@
 
 mod accumulate;
 mod chat;
+mod chat_typed;
 mod failure;
 mod responses;
 mod think;
@@ -61,6 +62,12 @@ impl ChunkDecoder {
     /// reports one (`response.failed`, `error` events, a chat chunk holding `error`).
     /// Events after the terminator are ignored.
     pub fn decode(&mut self, ev: &SseEvent, out: &mut Vec<ChatChunk>) -> Result<()> {
+        self.decode_owned(ev.clone(), out)
+    }
+
+    /// [`decode`](Self::decode) of an event the caller gives up: a chat chunk keeps its data
+    /// as `raw` without a copy.
+    pub fn decode_owned(&mut self, ev: SseEvent, out: &mut Vec<ChatChunk>) -> Result<()> {
         if self.done {
             return Ok(());
         }
@@ -72,7 +79,7 @@ impl ChunkDecoder {
         };
         match &mut self.api {
             ApiDecoder::Chat(state) => state.decode(ev, &mut stream, out),
-            ApiDecoder::Responses(state) => state.decode(ev, &mut stream, out),
+            ApiDecoder::Responses(state) => state.decode(&ev, &mut stream, out),
         }
     }
 

@@ -117,7 +117,7 @@ impl ResponsesStreamState {
             _ => {}
         }
         if !is_empty(&chunk) {
-            chunk.raw = v;
+            chunk.raw = v.into();
             out.push(chunk);
         }
         Ok(())

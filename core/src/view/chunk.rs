@@ -104,7 +104,7 @@ mod tests {
             model: "m".into(),
             text: Some(" hi".into()),
             reasoning: Some("why".into()),
-            raw: json!({"created": 7}),
+            raw: json!({"created": 7}).into(),
             ..ChatChunk::default()
         };
         let view = chat_chunk_view(&chunk);

@@ -77,7 +77,7 @@ struct WireFunction {
 }
 
 #[derive(Deserialize)]
-struct PromptFilter {
+pub(crate) struct PromptFilter {
     #[serde(default)]
     prompt_index: Option<u64>,
     #[serde(default)]
@@ -88,7 +88,7 @@ struct PromptFilter {
 }
 
 /// One `content_filter_results` object: category -> verdict, in key order.
-type Verdicts = SortedEntries<Obj<Verdict>, Category>;
+pub(crate) type Verdicts = SortedEntries<Obj<Verdict>, Category>;
 
 /// A category name, a `'static` borrow when Azure documents it (no allocation per verdict).
 #[derive(PartialEq, Eq, PartialOrd, Ord)]
@@ -110,7 +110,7 @@ impl<'de> Deserialize<'de> for Severity {
 }
 
 #[derive(Deserialize)]
-struct Verdict {
+pub(crate) struct Verdict {
     /// Absent on entries that are no verdict (`"error": {code, message}`): those are skipped.
     #[serde(default)]
     filtered: Option<bool>,
@@ -121,7 +121,7 @@ struct Verdict {
 }
 
 #[derive(Deserialize)]
-struct WireUsage {
+pub(crate) struct WireUsage {
     #[serde(default)]
     prompt_tokens: Slot<u64>,
     #[serde(default)]
@@ -142,13 +142,13 @@ struct WireUsage {
 }
 
 #[derive(Deserialize)]
-struct PromptDetails {
+pub(crate) struct PromptDetails {
     #[serde(default)]
     cached_tokens: Option<u64>,
 }
 
 #[derive(Deserialize)]
-struct CompletionDetails {
+pub(crate) struct CompletionDetails {
     #[serde(default)]
     reasoning_tokens: Option<u64>,
 }
@@ -169,15 +169,7 @@ pub(super) fn parse(bytes: &[u8]) -> Option<ChatResult> {
         .into_iter()
         .flatten()
     {
-        for (position, Obj(item)) in filters.into_iter().enumerate() {
-            let index = index_or(item.prompt_index, position);
-            let verdicts = match item.content_filter_results {
-                Slot::Given(v) => Some(v),
-                Slot::Null => None,
-                Slot::Absent => item.content_filter_result,
-            };
-            push_verdicts("prompt", index, verdicts, &mut report);
-        }
+        push_prompt_filters(filters, &mut report);
     }
     let mut first = None;
     for (position, Obj(choice)) in choices.into_iter().enumerate() {
@@ -254,7 +246,25 @@ fn message_parts(m: Message) -> (Option<String>, Option<String>, Vec<ToolCall>) 
     (explicit_reasoning.or(inline_reasoning), text, calls)
 }
 
-fn usage(u: WireUsage) -> Option<Usage> {
+/// Appends the verdicts of a `prompt_filter_results` array, as
+/// [`normalize::prompt_filter_results`](crate::normalize::prompt_filter_results) reads it.
+pub(crate) fn push_prompt_filters(
+    filters: Vec<Obj<PromptFilter>>,
+    report: &mut ContentFilterReport,
+) {
+    for (position, Obj(item)) in filters.into_iter().enumerate() {
+        let index = index_or(item.prompt_index, position);
+        let verdicts = match item.content_filter_results {
+            Slot::Given(v) => Some(v),
+            Slot::Null => None,
+            Slot::Absent => item.content_filter_result,
+        };
+        push_verdicts("prompt", index, verdicts, report);
+    }
+}
+
+/// The normalized usage, or `None` when the `Value` path must read it (Responses terms).
+pub(crate) fn usage(u: WireUsage) -> Option<Usage> {
     if matches!(u.prompt_tokens, Slot::Absent) && u.input_tokens.0 {
         return None;
     }
@@ -288,7 +298,7 @@ fn index_or(index: Option<u64>, position: usize) -> u32 {
         .unwrap_or_else(|| u32::try_from(position).unwrap_or(u32::MAX))
 }
 
-fn push_verdicts(
+pub(crate) fn push_verdicts(
     source: &'static str,
     index: u32,
     verdicts: Option<Verdicts>,

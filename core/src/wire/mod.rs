@@ -6,12 +6,12 @@
 //! ever panicking (errors of kind `InvalidResponse`). No function here does IO.
 
 mod chat;
-mod chat_typed;
+pub(crate) mod chat_typed;
 mod embeddings;
 mod errors;
 mod params;
 mod responses;
-mod shapes;
+pub(crate) mod shapes;
 mod translate;
 mod url;
 

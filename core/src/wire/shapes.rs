@@ -62,6 +62,32 @@ impl<'de> Deserialize<'de> for Seen {
     }
 }
 
+/// A string borrowed from the JSON text when it holds no escape, owned otherwise. (serde's
+/// own `Option<Cow<str>>` always copies.)
+pub(crate) struct Text<'a>(pub Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Chars<'a>(PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for Chars<'a> {
+            type Value = Text<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Borrowed(s)))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Owned(s.to_owned())))
+            }
+            fn visit_string<E>(self, s: String) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Owned(s)))
+            }
+        }
+        d.deserialize_str(Chars(PhantomData))
+    }
+}
+
 /// A JSON object's entries in key order, as a `serde_json::Map` (a `BTreeMap`) iterates
 /// them; a repeated key (the map keeps the last) is refused. The keys are `K` (by default a
 /// `String`), compared as `K` orders them: a key type must order as its text does.
@@ -139,6 +165,15 @@ mod tests {
         assert!(!p.b.0);
         let Obj(p) = serde_json::from_str::<Obj<Probe>>("{}").unwrap();
         assert!(matches!(p.a, Slot::Absent));
+    }
+
+    #[test]
+    fn text_borrows_unless_escaped() {
+        let Text(plain) = serde_json::from_str::<Text<'_>>(r#""plain""#).unwrap();
+        assert!(matches!(plain, Cow::Borrowed("plain")));
+        let Text(escaped) = serde_json::from_str::<Text<'_>>(r#""a\nb""#).unwrap();
+        assert!(matches!(escaped, Cow::Owned(ref s) if s == "a\nb"));
+        assert!(serde_json::from_str::<Text<'_>>("3").is_err());
     }
 
     #[test]

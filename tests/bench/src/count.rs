@@ -10,7 +10,11 @@
 //!   typed response struct): the 1.2 KB answer parsed in process, no network;
 //! - `call-governed` (governance on in cell g's configuration, memory ledger), `call-sqlite`,
 //!   `call-ungoverned` (the same catalog with governance off), `decision`, `decision-sqlite`:
-//!   cell g's work.
+//!   cell g's work;
+//! - `stream-core`, `stream-reqwest`: cell 3's 100-event stream read to the end (the
+//!   instructions per stream over 100 are the cost per event); `first-token-core`,
+//!   `first-token-reqwest`: the same stream dropped at its first token (the work before the
+//!   first token shows; the connection is not reused, alike for both).
 
 use std::hint::black_box;
 
@@ -18,12 +22,12 @@ use async_openai::types::chat::CreateChatCompletionResponse;
 use foundry_client::wire;
 use serde_json::Value;
 
-use crate::bodies::{chat_body, SMALL};
+use crate::bodies::{chat_body, stream_key, SMALL};
 use crate::mock::MockServer;
 use crate::variants::{Clients, Variant};
 
 /// Every `--what` this command takes.
-pub const WHATS: &str = "call-core, call-reqwest, call-async-openai, call-liter-llm, parse-core, parse-value, parse-async-openai, call-governed, call-sqlite, call-ungoverned, decision, decision-sqlite";
+pub const WHATS: &str = "call-core, call-reqwest, call-async-openai, call-liter-llm, parse-core, parse-value, parse-async-openai, call-governed, call-sqlite, call-ungoverned, decision, decision-sqlite, stream-core, stream-reqwest, first-token-core, first-token-reqwest";
 
 pub fn count(what: &str, calls: usize) -> Result<(), String> {
     if what.starts_with("parse-") {
@@ -36,6 +40,18 @@ pub fn count(what: &str, calls: usize) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let endpoint = server.endpoint();
     runtime.block_on(async {
+        if let Some((variant, first_token_only)) = stream_what(what) {
+            let clients = Clients::new(&endpoint)?;
+            let call = clients.call(&stream_key(100), true)?;
+            for _ in 0..calls {
+                black_box(
+                    clients
+                        .stream_until(variant, &call, first_token_only)
+                        .await?,
+                );
+            }
+            return Ok(());
+        }
         let variant = match what {
             "call-core" => Variant::Core,
             "call-reqwest" => Variant::Bare,
@@ -53,6 +69,17 @@ pub fn count(what: &str, calls: usize) -> Result<(), String> {
             black_box(clients.chat(variant, &call).await?);
         }
         Ok(())
+    })
+}
+
+/// The client and whether to stop at the first token, for the stream `--what`s.
+fn stream_what(what: &str) -> Option<(Variant, bool)> {
+    Some(match what {
+        "stream-core" => (Variant::Core, false),
+        "stream-reqwest" => (Variant::Bare, false),
+        "first-token-core" => (Variant::Core, true),
+        "first-token-reqwest" => (Variant::Bare, true),
+        _ => return None,
     })
 }
 

@@ -131,7 +131,7 @@ fn parse_args() -> Result<Args, String> {
                     "foundry-bench [run] [--rounds N (>= {MIN_ROUNDS})] [--quick] [--only 1,1b,2,3,8,g,q] [--no-table] [--out DIR]\n\
                      foundry-bench report [--out DIR] [--markdown]\n\
                      foundry-bench profile --variant core|reqwest|async-openai|liter-llm [--deployment chat-1k|chat-100k|stream-1000|..] [--seconds S]   (under perf record)\n\
-                     foundry-bench count --what call-core|call-reqwest|call-async-openai|call-liter-llm|call-governed|call-sqlite|call-ungoverned|decision[-sqlite] --calls N   (under callgrind: instructions = difference of two N / difference of N; tests/bench/callgrind.sh)\n\
+                     foundry-bench count --what call-core|call-reqwest|call-async-openai|call-liter-llm|call-governed|call-sqlite|call-ungoverned|decision[-sqlite]|parse-core|parse-value|parse-async-openai|stream-core|stream-reqwest|first-token-core|first-token-reqwest --calls N   (under callgrind: instructions = difference of two N / difference of N; tests/bench/callgrind.sh)\n\
                      tests/bench/run.sh runs everything; tests/bench/README.md explains the method."
                 );
                 std::process::exit(0);

@@ -197,6 +197,17 @@ impl Clients {
 
     /// One streamed call read to the end.
     pub async fn stream(&self, variant: Variant, call: &Call) -> Result<StreamTiming, String> {
+        self.stream_until(variant, call, false).await
+    }
+
+    /// One streamed call, read to the end or (`first_token_only`) dropped at its first token:
+    /// the work a caller waits for before the first token appears.
+    pub async fn stream_until(
+        &self,
+        variant: Variant,
+        call: &Call,
+        first_token_only: bool,
+    ) -> Result<StreamTiming, String> {
         let started = Instant::now();
         let mut first_token = None;
         let mut text = String::new();
@@ -212,6 +223,9 @@ impl Clients {
                     if let Some(t) = chunk.text.filter(|t| !t.is_empty()) {
                         first_token.get_or_insert_with(|| started.elapsed());
                         text.push_str(&t);
+                        if first_token_only {
+                            break;
+                        }
                     }
                 }
             }
@@ -240,6 +254,10 @@ impl Clients {
                         {
                             first_token.get_or_insert_with(|| started.elapsed());
                             text.push_str(t);
+                            if first_token_only {
+                                done = true;
+                                return Ok(false);
+                            }
                         }
                         Ok(true)
                     })?;
