@@ -5,10 +5,14 @@
 //! Every function here reads service JSON defensively: a missing field, a `null` or a value
 //! of the wrong type counts as absent, never as a panic.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use crate::config::Pricing;
 use crate::types::{CategoryResult, ChatResult, ContentFilterReport, Usage};
+
+pub(crate) mod verdict_names;
 
 /// A token count from any JSON number: integers as is, non-negative floats truncated
 /// (some OpenAI-compatible servers write `12.0`), anything else as absent.
@@ -80,7 +84,12 @@ pub fn usage_from_responses(v: &Value) -> Usage {
 
 /// Appends the verdicts of one `content_filter_results` object. Entries that are not a
 /// verdict (Azure sends `"error": {code, message}` when the filter itself failed) are skipped.
-fn push_category_results(source: &str, index: u32, v: &Value, report: &mut ContentFilterReport) {
+fn push_category_results(
+    source: Cow<'static, str>,
+    index: u32,
+    v: &Value,
+    report: &mut ContentFilterReport,
+) {
     let Some(map) = v.as_object() else {
         return;
     };
@@ -89,14 +98,14 @@ fn push_category_results(source: &str, index: u32, v: &Value, report: &mut Conte
             continue;
         };
         report.results.push(CategoryResult {
-            source: source.to_string(),
+            source: source.clone(),
             index,
-            category: category.clone(),
+            category: verdict_names::category(category),
             filtered,
             severity: verdict
                 .get("severity")
                 .and_then(Value::as_str)
-                .map(str::to_string),
+                .map(verdict_names::severity),
             detected: verdict.get("detected").and_then(Value::as_bool),
         });
     }
@@ -121,13 +130,13 @@ pub fn prompt_filter_results(v: &Value, report: &mut ContentFilterReport) {
             .get("content_filter_results")
             .or_else(|| item.get("content_filter_result"))
             .unwrap_or(&Value::Null);
-        push_category_results("prompt", index, results, report);
+        push_category_results(Cow::Borrowed("prompt"), index, results, report);
     }
 }
 
 /// Reads one choice's `content_filter_results` (`{}` on tool-call and finish chunks, or null).
 pub fn choice_filter_results(index: u32, v: &Value, report: &mut ContentFilterReport) {
-    push_category_results("completion", index, v, report);
+    push_category_results(Cow::Borrowed("completion"), index, v, report);
 }
 
 /// Reads the newer Azure Responses `content_filters` array: entries of
@@ -140,10 +149,11 @@ pub fn responses_content_filters(v: &Value, report: &mut ContentFilterReport) {
     };
     let (mut prompts, mut completions) = (0u32, 0u32);
     for item in items {
-        let source = item
-            .get("source_type")
-            .and_then(Value::as_str)
-            .unwrap_or("completion");
+        let source = verdict_names::source(
+            item.get("source_type")
+                .and_then(Value::as_str)
+                .unwrap_or("completion"),
+        );
         let counter = if source == "prompt" {
             &mut prompts
         } else {
@@ -162,7 +172,7 @@ pub fn responses_content_filters(v: &Value, report: &mut ContentFilterReport) {
 /// Sets `filtered` (kept if already set by a `blocked` flag) and the sorted, unique names
 /// of the categories that filtered.
 pub fn finalize_report(report: &mut ContentFilterReport) {
-    let mut categories: Vec<String> = report
+    let mut categories: Vec<Cow<'static, str>> = report
         .results
         .iter()
         .filter(|r| r.filtered)
@@ -334,13 +344,13 @@ mod tests {
             .results
             .iter()
             .find(|c| c.category == "jailbreak")
-            .map(|c| (c.source.as_str(), c.detected));
+            .map(|c| (&*c.source, c.detected));
         assert_eq!(jb, Some(("prompt", Some(true))));
         let v = r
             .results
             .iter()
             .find(|c| c.category == "violence")
-            .map(|c| (c.source.as_str(), c.severity.as_deref()));
+            .map(|c| (&*c.source, c.severity.as_deref()));
         assert_eq!(v, Some(("completion", Some("high"))));
     }
 

@@ -215,11 +215,7 @@ fn chat_answers_known_values() {
         .find(|c| c.category == "jailbreak")
         .unwrap();
     assert_eq!(
-        (
-            jailbreak.source.as_str(),
-            jailbreak.index,
-            jailbreak.detected
-        ),
+        (&*jailbreak.source, jailbreak.index, jailbreak.detected),
         ("prompt", 0, Some(false))
     );
     let code = r
@@ -513,7 +509,7 @@ fn error_bodies_known_values() {
         .unwrap();
     assert_eq!(
         (
-            self_harm.source.as_str(),
+            &*self_harm.source,
             self_harm.index,
             self_harm.severity.as_deref()
         ),

@@ -170,7 +170,7 @@ fn observed(r: &ChatResult) -> Expected {
             .content_filter
             .results
             .iter()
-            .map(|v| (v.source.clone(), v.category.clone()))
+            .map(|v| (v.source.to_string(), v.category.to_string()))
             .collect(),
         filtered: r.content_filter.filtered,
     }

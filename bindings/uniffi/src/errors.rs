@@ -63,7 +63,7 @@ impl From<&Error> for ErrorInfo {
             categories: e
                 .content_filter
                 .as_ref()
-                .map(|r| r.categories.clone())
+                .map(|r| r.categories.iter().map(|c| c.to_string()).collect())
                 .unwrap_or_default(),
             content_filter: e.content_filter.as_ref().map(ContentFilterReport::from),
             attempts: e.attempts.iter().map(Attempt::from).collect(),

@@ -62,16 +62,16 @@ impl From<&core::ContentFilterReport> for ContentFilterReport {
     fn from(r: &core::ContentFilterReport) -> Self {
         ContentFilterReport {
             filtered: r.filtered,
-            categories: r.categories.clone(),
+            categories: r.categories.iter().map(|c| c.to_string()).collect(),
             results: r
                 .results
                 .iter()
                 .map(|c| CategoryResult {
-                    source: c.source.clone(),
+                    source: c.source.to_string(),
                     index: int(c.index),
-                    category: c.category.clone(),
+                    category: c.category.to_string(),
                     filtered: c.filtered,
-                    severity: c.severity.clone(),
+                    severity: c.severity.as_deref().map(str::to_string),
                     detected: c.detected,
                 })
                 .collect(),

@@ -103,7 +103,7 @@ fn filter_results<'a>(results: impl Iterator<Item = &'a CategoryResult>) -> Map<
             if let Some(detected) = c.detected {
                 verdict.insert("detected".to_string(), json!(detected));
             }
-            (c.category.clone(), Value::Object(verdict))
+            (c.category.to_string(), Value::Object(verdict))
         })
         .collect()
 }

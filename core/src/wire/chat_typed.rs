@@ -8,10 +8,12 @@
 //! Responses terms, a body that is no chat answer) the typed parse fails and `parse_chat`
 //! takes the `Value` path: well-formed answers take this one.
 
-use serde::Deserialize;
+use std::borrow::Cow;
 
-use super::shapes::{Obj, Seen, Slot, SortedEntries};
-use crate::normalize::{finalize_report, split_think};
+use serde::{Deserialize, Deserializer};
+
+use super::shapes::{named, Obj, Seen, Slot, SortedEntries};
+use crate::normalize::{finalize_report, split_think, verdict_names};
 use crate::types::{Api, CategoryResult, ChatResult, ContentFilterReport, ToolCall, Usage};
 
 #[derive(Deserialize)]
@@ -86,7 +88,26 @@ pub(crate) struct PromptFilter {
 }
 
 /// One `content_filter_results` object: category -> verdict, in key order.
-pub(crate) type Verdicts = SortedEntries<Obj<Verdict>>;
+pub(crate) type Verdicts = SortedEntries<Obj<Verdict>, Category>;
+
+/// A category name, a `'static` borrow when Azure documents it (no allocation per verdict).
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Category(Cow<'static, str>);
+
+impl<'de> Deserialize<'de> for Category {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        named(d, verdict_names::category).map(Category)
+    }
+}
+
+/// A severity level, read as [`Category`] is.
+struct Severity(Cow<'static, str>);
+
+impl<'de> Deserialize<'de> for Severity {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        named(d, verdict_names::severity).map(Severity)
+    }
+}
 
 #[derive(Deserialize)]
 pub(crate) struct Verdict {
@@ -94,7 +115,7 @@ pub(crate) struct Verdict {
     #[serde(default)]
     filtered: Option<bool>,
     #[serde(default)]
-    severity: Option<String>,
+    severity: Option<Severity>,
     #[serde(default)]
     detected: Option<bool>,
 }
@@ -287,16 +308,16 @@ pub(crate) fn push_verdicts(
         return;
     };
     report.results.reserve(entries.len());
-    for (category, Obj(verdict)) in entries {
+    for (Category(category), Obj(verdict)) in entries {
         let Some(filtered) = verdict.filtered else {
             continue;
         };
         report.results.push(CategoryResult {
-            source: source.to_string(),
+            source: Cow::Borrowed(source),
             index,
             category,
             filtered,
-            severity: verdict.severity,
+            severity: verdict.severity.map(|Severity(s)| s),
             detected: verdict.detected,
         });
     }
@@ -304,6 +325,7 @@ pub(crate) fn push_verdicts(
 
 #[cfg(test)]
 mod tests {
+    use std::borrow::Cow;
     use std::path::PathBuf;
 
     use serde_json::{json, Value};
@@ -400,6 +422,33 @@ mod tests {
                 agrees(body.to_string().as_bytes()),
                 "typed path not taken: {body}"
             );
+        }
+    }
+
+    /// Known names cost no allocation on either path; unknown and escaped ones read alike.
+    #[test]
+    fn verdict_names_are_static_when_known_and_kept_when_not() {
+        let body = br#"{"prompt_filter_results": [{"prompt_index": 0, "content_filter_results": {
+            "h\u0061te": {"filtered": true, "severity": "hi\u0067h"},
+            "jailbreak": {"filtered": false, "detected": false}}}],
+            "choices": [{"index": 0, "message": {"content": "x"}, "content_filter_results": {
+                "brand_new": {"filtered": true, "severity": "extreme"},
+                "violence": {"filtered": false, "severity": "safe"}}}]}"#;
+        assert!(agrees(body), "typed path not taken");
+        let typed = parse(body).expect("typed parse");
+        let tree = parse_chat_tree(body).expect("Value parse");
+        for report in [&typed.content_filter, &tree.content_filter] {
+            let owned: Vec<&str> = report
+                .results
+                .iter()
+                .flat_map(|r| [Some(&r.source), Some(&r.category), r.severity.as_ref()])
+                .flatten()
+                .chain(&report.categories)
+                .filter(|name| matches!(name, Cow::Owned(_)))
+                .map(|name| &**name)
+                .collect();
+            assert_eq!(owned, ["brand_new", "extreme", "brand_new"]);
+            assert_eq!(report.categories, ["brand_new", "hate"]);
         }
     }
 

@@ -301,7 +301,7 @@ pub fn error_from_response(status: u16, headers: &HeaderMap, body: &[u8]) -> Err
             prompt_filter_results(&entry, &mut report);
             if source == "completion" {
                 for r in &mut report.results {
-                    r.source = "completion".to_string();
+                    r.source = "completion".into();
                 }
             }
         }

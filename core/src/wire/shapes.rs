@@ -89,21 +89,21 @@ impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
 }
 
 /// A JSON object's entries in key order, as a `serde_json::Map` (a `BTreeMap`) iterates
-/// them; a repeated key (the map keeps the last) is refused.
-pub(crate) struct SortedEntries<T>(pub Vec<(String, T)>);
+/// them; a repeated key (the map keeps the last) is refused. The keys are `K` (by default a
+/// `String`), compared as `K` orders them: a key type must order as its text does.
+pub(crate) struct SortedEntries<T, K = String>(pub Vec<(K, T)>);
 
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for SortedEntries<T> {
+impl<'de, T: Deserialize<'de>, K: Deserialize<'de> + Ord> Deserialize<'de> for SortedEntries<T, K> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Entries<T>(PhantomData<T>);
-        impl<'de, T: Deserialize<'de>> Visitor<'de> for Entries<T> {
-            type Value = SortedEntries<T>;
+        struct Entries<T, K>(PhantomData<(T, K)>);
+        impl<'de, T: Deserialize<'de>, K: Deserialize<'de> + Ord> Visitor<'de> for Entries<T, K> {
+            type Value = SortedEntries<T, K>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a JSON object")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut entries: Vec<(String, T)> =
-                    Vec::with_capacity(map.size_hint().unwrap_or(8));
-                while let Some(entry) = map.next_entry::<String, T>()? {
+                let mut entries: Vec<(K, T)> = Vec::with_capacity(map.size_hint().unwrap_or(8));
+                while let Some(entry) = map.next_entry::<K, T>()? {
                     entries.push(entry);
                 }
                 // Azure writes the categories sorted already: usually no work.
@@ -118,6 +118,27 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for SortedEntries<T> {
         }
         d.deserialize_map(Entries(PhantomData))
     }
+}
+
+/// A JSON string read through a vocabulary (`name`, as in `normalize::verdict_names`): a
+/// known word becomes its `'static` copy without allocating, whether or not the text could
+/// be borrowed (an escaped string cannot); another word is owned. Anything but a string is
+/// refused, as a `Value` reader's `as_str` would not take it either.
+pub(crate) fn named<'de, D: Deserializer<'de>>(
+    d: D,
+    name: fn(&str) -> Cow<'static, str>,
+) -> Result<Cow<'static, str>, D::Error> {
+    struct Named(fn(&str) -> Cow<'static, str>);
+    impl Visitor<'_> for Named {
+        type Value = Cow<'static, str>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Self::Value, E> {
+            Ok((self.0)(s))
+        }
+    }
+    d.deserialize_str(Named(name))
 }
 
 #[cfg(test)]
@@ -164,5 +185,25 @@ mod tests {
         assert!(serde_json::from_str::<SortedEntries<u8>>(r#"{"b": 1, "a": 2, "b": 3}"#).is_err());
         assert!(serde_json::from_str::<SortedEntries<u8>>(r#"{"a": 1, "a": 2}"#).is_err());
         assert!(serde_json::from_str::<SortedEntries<u8>>("[]").is_err());
+    }
+
+    struct Severity(Cow<'static, str>);
+
+    impl<'de> Deserialize<'de> for Severity {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            named(d, crate::normalize::verdict_names::severity).map(Severity)
+        }
+    }
+
+    #[test]
+    fn named_words_are_static_even_escaped_and_others_owned() {
+        for text in [r#""high""#, r#""hi\u0067h""#] {
+            let Severity(word) = serde_json::from_str(text).unwrap();
+            assert!(matches!(word, Cow::Borrowed("high")), "{text}");
+        }
+        let Severity(word) = serde_json::from_str(r#""extreme""#).unwrap();
+        assert!(matches!(word, Cow::Owned(ref s) if s == "extreme"));
+        assert!(serde_json::from_str::<Severity>("3").is_err());
+        assert!(serde_json::from_str::<Severity>("null").is_err());
     }
 }

@@ -31,7 +31,7 @@ fn azure_prompt_filter_chunk_is_folded_into_the_next_emitted_chunk() {
     let sources: Vec<_> = report
         .results
         .iter()
-        .map(|r| (r.source.as_str(), r.category.as_str()))
+        .map(|r| (&*r.source, &*r.category))
         .collect();
     assert_eq!(
         sources,
