@@ -16,6 +16,8 @@ pub mod govern;
 pub mod normalize;
 pub mod panic;
 mod raw_json;
+#[cfg(test)]
+mod recorded_corpus;
 mod retry;
 pub mod runtime;
 pub mod sse;

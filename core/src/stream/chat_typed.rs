@@ -143,7 +143,6 @@ fn tool_call_delta((position, Obj(call)): (usize, Obj<WireToolDelta>)) -> ToolCa
 
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
 
     use serde_json::{json, Value};
 
@@ -235,27 +234,11 @@ mod tests {
     /// reader takes, it reads as the `Value` reader does; it takes every Azure chunk.
     #[test]
     fn recorded_chunks_agree() {
-        let dir = std::env::var_os("FOUNDRY_CORPUS_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| {
-                PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus"))
-            });
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            assert_eq!(
-                std::env::var("FOUNDRY_SKIP_CORPUS").as_deref(),
-                Ok("1"),
-                "no corpus at {}",
-                dir.display()
-            );
+        let Some(files) = crate::recorded_corpus::files() else {
             return;
         };
         let mut taken = 0;
-        for path in entries.flatten().map(|e| e.path()) {
-            let name = path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or_default()
-                .to_string();
+        for (name, path) in files {
             if !name.starts_with("stream_") || name.contains("responses") {
                 continue;
             }

@@ -330,7 +330,6 @@ pub(crate) fn push_verdicts(
 #[cfg(test)]
 mod tests {
     use std::borrow::Cow;
-    use std::path::PathBuf;
 
     use serde_json::{json, Value};
 
@@ -485,27 +484,11 @@ mod tests {
     /// that the typed parse takes, it reads as the `Value` path does; the Azure ones it takes.
     #[test]
     fn recorded_answers_agree() {
-        let dir = std::env::var_os("FOUNDRY_CORPUS_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| {
-                PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus"))
-            });
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            assert_eq!(
-                std::env::var("FOUNDRY_SKIP_CORPUS").as_deref(),
-                Ok("1"),
-                "no corpus at {}",
-                dir.display()
-            );
+        let Some(files) = crate::recorded_corpus::files() else {
             return;
         };
         let mut taken = 0;
-        for path in entries.flatten().map(|e| e.path()) {
-            let name = path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or_default()
-                .to_string();
+        for (name, path) in files {
             if !(name.starts_with("chat_") && name.ends_with(".json")) {
                 continue;
             }
