@@ -111,10 +111,12 @@ fn push_category_results(
     }
 }
 
-fn index_of(v: Option<&Value>, fallback: usize) -> u32 {
-    v.and_then(Value::as_u64)
+/// An item's `index` (`prompt_index`, a choice's or a tool-call fragment's), or its position
+/// in its array when it has none or one beyond `u32`. The typed parses use it too.
+pub(crate) fn index_or(index: Option<u64>, position: usize) -> u32 {
+    index
         .and_then(|i| u32::try_from(i).ok())
-        .unwrap_or_else(|| u32::try_from(fallback).unwrap_or(u32::MAX))
+        .unwrap_or_else(|| u32::try_from(position).unwrap_or(u32::MAX))
 }
 
 /// Reads a chat answer's `prompt_filter_results` array (`null` or absent is fine: Azure AI
@@ -125,7 +127,7 @@ pub fn prompt_filter_results(v: &Value, report: &mut ContentFilterReport) {
         return;
     };
     for (position, item) in items.iter().enumerate() {
-        let index = index_of(item.get("prompt_index"), position);
+        let index = index_or(item.get("prompt_index").and_then(Value::as_u64), position);
         let results = item
             .get("content_filter_results")
             .or_else(|| item.get("content_filter_result"))

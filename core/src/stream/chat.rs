@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use super::think::{Split, ThinkSplitter};
 use super::{chat_typed, failure, is_empty, non_empty, parse_json, StreamIdentity};
-use crate::normalize;
+use crate::normalize::{self, index_or};
 use crate::raw_json::RawJson;
 use crate::sse::SseEvent;
 use crate::types::{ChatChunk, ContentFilterReport, ToolCallDelta, Usage};
@@ -213,16 +213,9 @@ fn tool_call_delta((position, call): (usize, &Value)) -> ToolCallDelta {
             .map(str::to_string)
     };
     ToolCallDelta {
-        index: tool_index(call.get("index").and_then(Value::as_u64), position),
+        index: index_or(call.get("index").and_then(Value::as_u64), position),
         id: text(call.get("id")),
         name: text(function.get("name")),
         arguments: text(function.get("arguments")),
     }
-}
-
-/// A fragment's `index`, or its position in the chunk when it has none.
-pub(super) fn tool_index(index: Option<u64>, position: usize) -> u32 {
-    index
-        .and_then(|i| u32::try_from(i).ok())
-        .unwrap_or_else(|| u32::try_from(position).unwrap_or(u32::MAX))
 }

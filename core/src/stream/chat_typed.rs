@@ -9,7 +9,8 @@
 
 use serde::Deserialize;
 
-use super::chat::{carries_something, tool_index, ChunkParts};
+use super::chat::{carries_something, ChunkParts};
+use crate::normalize::index_or;
 use crate::types::{ContentFilterReport, ToolCallDelta};
 use crate::wire::chat_typed::{
     push_prompt_filters, push_verdicts, usage, PromptFilter, Verdicts, WireUsage,
@@ -134,7 +135,7 @@ fn tool_call_delta((position, Obj(call)): (usize, Obj<WireToolDelta>)) -> ToolCa
         None => (None, None),
     };
     ToolCallDelta {
-        index: tool_index(call.index, position),
+        index: index_or(call.index, position),
         id: text(call.id),
         name,
         arguments,

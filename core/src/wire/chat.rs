@@ -152,11 +152,8 @@ pub(super) fn parse_chat_tree(bytes: &[u8]) -> Result<ChatResult> {
         &mut report,
     );
     for (position, choice) in choices.iter().enumerate() {
-        let index = choice
-            .get("index")
-            .and_then(Value::as_u64)
-            .and_then(|i| u32::try_from(i).ok())
-            .unwrap_or(u32::try_from(position).unwrap_or(u32::MAX));
+        let index =
+            crate::normalize::index_or(choice.get("index").and_then(Value::as_u64), position);
         choice_filter_results(
             index,
             choice.get("content_filter_results").unwrap_or(&Value::Null),

@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use serde::{Deserialize, Deserializer};
 
 use super::shapes::{named, Obj, Seen, Slot, SortedEntries};
-use crate::normalize::{finalize_report, split_think, verdict_names};
+use crate::normalize::{finalize_report, index_or, split_think, verdict_names};
 use crate::types::{Api, CategoryResult, ChatResult, ContentFilterReport, ToolCall, Usage};
 
 #[derive(Deserialize)]
@@ -294,12 +294,6 @@ pub(crate) fn usage(u: WireUsage) -> Option<Usage> {
             .total_tokens
             .unwrap_or_else(|| input_tokens.saturating_add(output_tokens)),
     })
-}
-
-fn index_or(index: Option<u64>, position: usize) -> u32 {
-    index
-        .and_then(|i| u32::try_from(i).ok())
-        .unwrap_or_else(|| u32::try_from(position).unwrap_or(u32::MAX))
 }
 
 pub(crate) fn push_verdicts(

@@ -91,11 +91,7 @@ pub fn parse_embeddings(bytes: &[u8]) -> Result<EmbeddingsResult> {
                 ))
             }
         };
-        let index = item
-            .get("index")
-            .and_then(Value::as_u64)
-            .and_then(|i| u32::try_from(i).ok())
-            .unwrap_or(u32::try_from(position).unwrap_or(u32::MAX));
+        let index = crate::normalize::index_or(item.get("index").and_then(Value::as_u64), position);
         data.push(Embedding { index, embedding });
     }
     let usage = root.get("usage");
